@@ -1,0 +1,71 @@
+"""The composition root: the one place a Conduit application is assembled."""
+
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Server
+
+from conduit.articles.controllers import ArticleController
+from conduit.articles.deps import provide_articles_service
+from conduit.comments.controllers import CommentController
+from conduit.comments.deps import provide_comments_service
+from conduit.config import alchemy_plugin, settings
+from conduit.lib.exceptions import exception_handlers
+from conduit.profiles.controllers import ProfileController
+from conduit.profiles.deps import provide_profiles_service
+from conduit.tags.controllers import TagController
+from conduit.tags.deps import provide_tags_service
+from conduit.users.controllers import UserController
+from conduit.users.deps import provide_current_user, provide_optional_user, provide_users_service
+
+
+def create_app() -> Litestar:
+    """Build the Conduit application."""
+    return Litestar(
+        route_handlers=[UserController, ProfileController, ArticleController, CommentController, TagController],
+        plugins=[alchemy_plugin],
+        dependencies={
+            "users_service": Provide(provide_users_service),
+            "profiles_service": Provide(provide_profiles_service),
+            "articles_service": Provide(provide_articles_service),
+            "comments_service": Provide(provide_comments_service),
+            "tags_service": Provide(provide_tags_service),
+            "optional_user": Provide(provide_optional_user),
+            "current_user": Provide(provide_current_user),
+        },
+        exception_handlers=exception_handlers,
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_allowed_origins),
+            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Requested-With"],
+            max_age=600,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Conduit API",
+            version="1.1.0",
+            description="The RealWorld Conduit API.",
+            path="/api/docs",
+            servers=[Server(url="/")],
+            components=Components(
+                security_schemes={
+                    "Token": SecurityScheme(
+                        type="apiKey",
+                        name="Authorization",
+                        security_scheme_in="header",
+                        description="'Token <jwt>', the token from login or registration.",
+                    )
+                }
+            ),
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        request_max_body_size=settings.max_request_body_bytes,
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="never",
+        ),
+        debug=False,
+    )

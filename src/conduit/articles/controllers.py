@@ -1,0 +1,95 @@
+from typing import Annotated
+
+from litestar import Controller, delete, get, post, put
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from conduit.articles.schemas import (
+    ArticleDetail,
+    ArticleResponse,
+    ArticlesResponse,
+    ArticleSummary,
+    NewArticleRequest,
+    UpdateArticleRequest,
+)
+from conduit.articles.services import ArticleService
+from conduit.db.models import User
+
+Limit = Annotated[int, Parameter(ge=1, le=100, description="Page size")]
+Offset = Annotated[int, Parameter(ge=0, description="How many articles to skip")]
+
+
+class ArticleController(Controller):
+    """Articles, the feed, and favorites."""
+
+    path = "/api/articles"
+    tags = ["Articles"]
+
+    @get(operation_id="GetArticles")
+    async def list_articles(
+        self,
+        optional_user: User | None,
+        articles_service: ArticleService,
+        tag: str | None = None,
+        author: str | None = None,
+        favorited: str | None = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> ArticlesResponse:
+        """Articles, newest first, filtered by tag, author and the user who favorited them."""
+        articles, total = await articles_service.list_articles(
+            optional_user, tag=tag, author=author, favorited=favorited, limit=limit, offset=offset
+        )
+        return ArticlesResponse(articles=[ArticleSummary.of(article) for article in articles], articles_count=total)
+
+    @get("/feed", operation_id="GetArticlesFeed", security=[{"Token": []}])
+    async def feed(
+        self, current_user: User, articles_service: ArticleService, limit: Limit = 20, offset: Offset = 0
+    ) -> ArticlesResponse:
+        """Articles by the authors you follow, newest first."""
+        articles, total = await articles_service.feed_for(current_user, limit=limit, offset=offset)
+        return ArticlesResponse(articles=[ArticleSummary.of(article) for article in articles], articles_count=total)
+
+    @post(status_code=HTTP_201_CREATED, operation_id="CreateArticle", security=[{"Token": []}])
+    async def create_article(
+        self, data: NewArticleRequest, current_user: User, articles_service: ArticleService
+    ) -> ArticleResponse:
+        """Publish an article."""
+        new = data.article
+        article = await articles_service.write(
+            current_user, title=new.title, description=new.description, body=new.body, tags=new.tag_list
+        )
+        return ArticleResponse(article=ArticleDetail.of(article))
+
+    @get("/{slug:str}", operation_id="GetArticle")
+    async def get_article(
+        self, slug: str, optional_user: User | None, articles_service: ArticleService
+    ) -> ArticleResponse:
+        """One article."""
+        return ArticleResponse(article=ArticleDetail.of(await articles_service.get_by_slug(slug, optional_user)))
+
+    @put("/{slug:str}", operation_id="UpdateArticle", security=[{"Token": []}])
+    async def update_article(
+        self, slug: str, data: UpdateArticleRequest, current_user: User, articles_service: ArticleService
+    ) -> ArticleResponse:
+        """Change one of your articles; a new title gives it a new slug."""
+        changes = {name: getattr(data.article, name) for name in data.article.__struct_fields__}
+        article = await articles_service.revise(slug, current_user, changes)
+        return ArticleResponse(article=ArticleDetail.of(article))
+
+    @delete("/{slug:str}", operation_id="DeleteArticle", security=[{"Token": []}])
+    async def delete_article(self, slug: str, current_user: User, articles_service: ArticleService) -> None:
+        """Delete one of your articles, with its comments."""
+        await articles_service.remove(slug, current_user)
+
+    @post("/{slug:str}/favorite", status_code=HTTP_200_OK, operation_id="CreateArticleFavorite", security=[{"Token": []}])
+    async def favorite(self, slug: str, current_user: User, articles_service: ArticleService) -> ArticleResponse:
+        """Add the article to your favorites."""
+        return ArticleResponse(article=ArticleDetail.of(await articles_service.favorite(slug, current_user)))
+
+    @delete(
+        "/{slug:str}/favorite", status_code=HTTP_200_OK, operation_id="DeleteArticleFavorite", security=[{"Token": []}]
+    )
+    async def unfavorite(self, slug: str, current_user: User, articles_service: ArticleService) -> ArticleResponse:
+        """Remove the article from your favorites."""
+        return ArticleResponse(article=ArticleDetail.of(await articles_service.unfavorite(slug, current_user)))

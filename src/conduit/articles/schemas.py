@@ -1,0 +1,113 @@
+from typing import Annotated, Any
+
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from conduit.db.models import Article
+from conduit.lib.schema import Timestamp, format_timestamp
+from conduit.profiles.schemas import Profile
+
+Title = Annotated[str, Meta(min_length=1, max_length=255)]
+Description = Annotated[str, Meta(min_length=1, max_length=1_000)]
+Body = Annotated[str, Meta(min_length=1, max_length=100_000)]
+TagName = Annotated[str, Meta(min_length=1, max_length=64)]
+TagList = Annotated[list[TagName], Meta(max_length=20)]
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    """Tags stripped of surrounding space, blanks dropped, each once, in the order given."""
+    return list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+
+
+def _require_text(struct: Struct, *names: str) -> None:
+    for name in names:
+        value = getattr(struct, name)
+        if isinstance(value, str):
+            if not value.strip():
+                msg = f"{name} can't be blank"
+                raise ValueError(msg)
+            setattr(struct, name, value.strip())
+
+
+class NewArticle(Struct, rename="camel"):
+    title: Title
+    description: Description
+    body: Body
+    tag_list: TagList = []
+
+    def __post_init__(self) -> None:
+        _require_text(self, "title", "description", "body")
+        self.tag_list = _clean_tags(self.tag_list)
+
+
+class NewArticleRequest(Struct):
+    article: NewArticle
+
+
+class UpdateArticle(Struct, rename="camel"):
+    """Fields left out stay as they are; ``tagList``, when sent, replaces the tags."""
+
+    title: Title | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    body: Body | UnsetType = UNSET
+    tag_list: TagList | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if all(getattr(self, name) is UNSET for name in self.__struct_fields__):
+            msg = "article must contain at least one field to change"
+            raise ValueError(msg)
+        _require_text(self, "title", "description", "body")
+        if self.tag_list is not UNSET:
+            self.tag_list = _clean_tags(self.tag_list)
+
+
+class UpdateArticleRequest(Struct):
+    article: UpdateArticle
+
+
+class ArticleSummary(Struct, rename="camel"):
+    """An article as listed: everything but the body."""
+
+    slug: str
+    title: str
+    description: str
+    tag_list: list[str]
+    created_at: Timestamp
+    updated_at: Timestamp
+    favorited: bool
+    favorites_count: int
+    author: Profile
+
+    @classmethod
+    def of(cls, article: Article) -> "ArticleSummary":
+        return cls(**_summary_fields(article))
+
+
+class ArticleDetail(ArticleSummary, rename="camel"):
+    body: str
+
+    @classmethod
+    def of(cls, article: Article) -> "ArticleDetail":
+        return cls(**_summary_fields(article), body=article.body)
+
+
+def _summary_fields(article: Article) -> dict[str, Any]:
+    return {
+        "slug": article.slug,
+        "title": article.title,
+        "description": article.description,
+        "tag_list": [tag.name for tag in article.tags],
+        "created_at": format_timestamp(article.created_at),
+        "updated_at": format_timestamp(article.updated_at),
+        "favorited": bool(article.favorited),
+        "favorites_count": article.favorites_count,
+        "author": Profile.of(article.author),
+    }
+
+
+class ArticleResponse(Struct):
+    article: ArticleDetail
+
+
+class ArticlesResponse(Struct, rename="camel"):
+    articles: list[ArticleSummary]
+    articles_count: int

@@ -1,0 +1,40 @@
+from litestar import Controller, delete, get, post
+from litestar.status_codes import HTTP_200_OK
+
+from conduit.comments.schemas import CommentResponse, CommentsResponse, CommentView, NewCommentRequest
+from conduit.comments.services import CommentService
+from conduit.db.models import User
+
+
+class CommentController(Controller):
+    """Comments under an article."""
+
+    path = "/api/articles/{slug:str}/comments"
+    tags = ["Comments"]
+
+    @get(operation_id="GetArticleComments")
+    async def list_comments(
+        self, slug: str, optional_user: User | None, comments_service: CommentService
+    ) -> CommentsResponse:
+        """Every comment on the article, oldest first."""
+        comments = await comments_service.on_article(slug, optional_user)
+        return CommentsResponse(comments=[CommentView.of(comment) for comment in comments])
+
+    @post(status_code=HTTP_200_OK, operation_id="CreateArticleComment", security=[{"Token": []}])
+    async def add_comment(
+        self, slug: str, data: NewCommentRequest, current_user: User, comments_service: CommentService
+    ) -> CommentResponse:
+        """Comment on the article."""
+        comment = await comments_service.add(slug, current_user, data.comment.body)
+        return CommentResponse(comment=CommentView.of(comment))
+
+    @delete("/{id:int}", operation_id="DeleteArticleComment", security=[{"Token": []}])
+    async def delete_comment(
+        self,
+        slug: str,
+        id: int,  # noqa: A002  # the spec's name for the path parameter
+        current_user: User,
+        comments_service: CommentService,
+    ) -> None:
+        """Delete one of your comments."""
+        await comments_service.remove(slug, id, current_user)

@@ -1,0 +1,10 @@
+"""Every table Conduit owns, in one place so Alembic and ``create_all`` see all metadata."""
+
+from advanced_alchemy.base import orm_registry
+
+from conduit.db.models.article import Article, article_tags, favorites
+from conduit.db.models.comment import Comment
+from conduit.db.models.tag import Tag
+from conduit.db.models.user import User, follows
+
+__all__ = ("Article", "Comment", "Tag", "User", "article_tags", "favorites", "follows", "orm_registry")

@@ -1,0 +1,11 @@
+from advanced_alchemy.base import BigIntBase
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class Tag(BigIntBase):
+    """A label articles are filed under; names are unique."""
+
+    __tablename__ = "tags"
+
+    name: Mapped[str] = mapped_column(String(64), unique=True)

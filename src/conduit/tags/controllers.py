@@ -1,0 +1,18 @@
+from litestar import Controller, get
+
+from conduit.tags.schemas import TagsResponse
+from conduit.tags.services import TagService
+
+POPULAR_TAGS_LIMIT = 20
+
+
+class TagController(Controller):
+    """The tags in use."""
+
+    path = "/api/tags"
+    tags = ["Tags"]
+
+    @get(operation_id="GetTags")
+    async def list_tags(self, tags_service: TagService) -> TagsResponse:
+        """The most used tags, most popular first."""
+        return TagsResponse(tags=await tags_service.popular(POPULAR_TAGS_LIMIT))

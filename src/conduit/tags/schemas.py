@@ -1,0 +1,5 @@
+from msgspec import Struct
+
+
+class TagsResponse(Struct):
+    tags: list[str]

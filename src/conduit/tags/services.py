@@ -1,0 +1,39 @@
+from collections.abc import Sequence
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import func, select
+
+from conduit.db.models import Tag, article_tags
+from conduit.db.statements import insert_ignoring_duplicates
+
+
+class TagService(SQLAlchemyAsyncRepositoryService[Tag]):
+    """The vocabulary articles are filed under."""
+
+    class Repo(SQLAlchemyAsyncRepository[Tag]):
+        model_type = Tag
+
+        async def names_by_popularity(self, limit: int) -> list[str]:
+            """Tag names, the most used first, then alphabetically; unused tags are left out."""
+            statement = (
+                select(Tag.name)
+                .join(article_tags, article_tags.c.tag_id == Tag.id)
+                .group_by(Tag.id, Tag.name)
+                .order_by(func.count().desc(), Tag.name)
+                .limit(limit)
+            )
+            return list((await self.session.scalars(statement)).all())
+
+    repository_type = Repo
+
+    async def popular(self, limit: int) -> list[str]:
+        """The ``limit`` most used tag names."""
+        return await self.repository.names_by_popularity(limit)  # type: ignore[attr-defined,no-any-return]
+
+    async def ensure(self, names: Sequence[str]) -> list[Tag]:
+        """The tags called ``names``, created where missing, even when another request creates them concurrently."""
+        if not names:
+            return []
+        await insert_ignoring_duplicates(self.repository.session, Tag.__table__, [{"name": name} for name in names])  # type: ignore[arg-type]
+        return list(await self.list(Tag.name.in_(names)))

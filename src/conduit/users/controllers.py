@@ -1,0 +1,44 @@
+from litestar import Controller, get, post, put
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from conduit.db.models import User
+from conduit.lib.settings import get_settings
+from conduit.lib.tokens import issue_token
+from conduit.users.schemas import LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse
+from conduit.users.services import UserService
+
+
+def _user_response(user: User) -> UserResponse:
+    return UserResponse.build(user, issue_token(user.id, get_settings()))
+
+
+class UserController(Controller):
+    """Registration, sign-in and the signed-in user's own account."""
+
+    path = "/api"
+    tags = ["User and Authentication"]
+
+    @post("/users/login", status_code=HTTP_200_OK, operation_id="Login")
+    async def login(self, data: LoginUserRequest, users_service: UserService) -> UserResponse:
+        """Sign in with email and password; the answer carries a token."""
+        user = await users_service.authenticate(email=data.user.email, password=data.user.password)
+        return _user_response(user)
+
+    @post("/users", status_code=HTTP_201_CREATED, operation_id="CreateUser")
+    async def register(self, data: NewUserRequest, users_service: UserService) -> UserResponse:
+        """Create an account and sign in to it."""
+        new = data.user
+        user = await users_service.register(username=new.username, email=new.email, password=new.password)
+        return _user_response(user)
+
+    @get("/user", operation_id="GetCurrentUser", security=[{"Token": []}])
+    async def current(self, current_user: User) -> UserResponse:
+        """The signed-in user."""
+        return _user_response(current_user)
+
+    @put("/user", operation_id="UpdateCurrentUser", security=[{"Token": []}])
+    async def update(self, data: UpdateUserRequest, current_user: User, users_service: UserService) -> UserResponse:
+        """Change the signed-in user's email, username, password, bio or image."""
+        changes = {name: getattr(data.user, name) for name in data.user.__struct_fields__}
+        user = await users_service.update_account(current_user, changes)
+        return _user_response(user)

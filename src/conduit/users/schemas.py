@@ -1,0 +1,67 @@
+from typing import Annotated
+
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from conduit.db.models import User
+
+Username = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")]
+Email = Annotated[str, Meta(min_length=1, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Password = Annotated[str, Meta(min_length=8, max_length=256)]
+Bio = Annotated[str, Meta(max_length=10_000)]
+ImageUrl = Annotated[str, Meta(max_length=2048)]
+
+
+class NewUser(Struct):
+    username: Username
+    email: Email
+    password: Password
+
+
+class NewUserRequest(Struct):
+    user: NewUser
+
+
+class LoginUser(Struct):
+    email: Annotated[str, Meta(min_length=1, max_length=254)]
+    password: Annotated[str, Meta(min_length=1, max_length=256)]
+
+
+class LoginUserRequest(Struct):
+    user: LoginUser
+
+
+class UpdateUser(Struct):
+    """Fields left out stay as they are; ``bio`` and ``image`` may be cleared with null."""
+
+    email: Email | UnsetType = UNSET
+    username: Username | UnsetType = UNSET
+    password: Password | UnsetType = UNSET
+    bio: Bio | None | UnsetType = UNSET
+    image: ImageUrl | None | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if all(getattr(self, name) is UNSET for name in self.__struct_fields__):
+            msg = "user must contain at least one field to change"
+            raise ValueError(msg)
+
+
+class UpdateUserRequest(Struct):
+    user: UpdateUser
+
+
+class UserAccount(Struct):
+    email: str
+    token: str
+    username: str
+    bio: str | None
+    image: str | None
+
+
+class UserResponse(Struct):
+    user: UserAccount
+
+    @classmethod
+    def build(cls, user: User, token: str) -> "UserResponse":
+        return cls(
+            user=UserAccount(email=user.email, token=token, username=user.username, bio=user.bio, image=user.image)
+        )

@@ -1,0 +1,81 @@
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from msgspec import UNSET
+from sqlalchemy import Row, or_, select
+
+from conduit.db.models import User
+from conduit.lib.exceptions import AuthenticationError, InvalidInputError
+from conduit.lib.passwords import hash_password, verify_password
+
+class UserService(SQLAlchemyAsyncRepositoryService[User]):
+    """Accounts: registration, sign-in and changes to one's own details."""
+
+    class Repo(SQLAlchemyAsyncRepository[User]):
+        model_type = User
+
+        async def taken(self, *, username: str | None, email: str | None, except_id: UUID | None) -> list[Row[Any]]:
+            """(username, email) of the accounts other than ``except_id`` that use this username or email."""
+            conditions = [column == value for column, value in ((User.username, username), (User.email, email)) if value]
+            if not conditions:
+                return []
+            statement = select(User.username, User.email).where(or_(*conditions))
+            if except_id is not None:
+                statement = statement.where(User.id != except_id)
+            return list((await self.session.execute(statement)).all())
+
+    repository_type = Repo
+
+    async def register(self, *, username: str, email: str, password: str) -> User:
+        """Create an account.
+
+        Raises:
+            InvalidInputError: The username or the email is taken.
+        """
+        email = email.lower()
+        await self._ensure_available(username=username, email=email)
+        return await self.create(
+            User(username=username, email=email, password_hash=await hash_password(password)),
+        )
+
+    async def authenticate(self, *, email: str, password: str) -> User:
+        """Return the account these credentials belong to.
+
+        Raises:
+            AuthenticationError: No account has this email and password.
+        """
+        user = await self.get_one_or_none(email=email.lower())
+        if not await verify_password(user.password_hash if user else None, password) or user is None:
+            msg = "email or password is invalid"
+            raise AuthenticationError(msg)
+        return user
+
+    async def update_account(self, user: User, changes: dict[str, Any]) -> User:
+        """Apply ``changes`` (only the fields that were sent) to ``user``'s account.
+
+        Raises:
+            InvalidInputError: The new username or email belongs to someone else.
+        """
+        changes = {name: value for name, value in changes.items() if value is not UNSET}
+        if "email" in changes:
+            changes["email"] = changes["email"].lower()
+        if changes.get("image") == "":
+            changes["image"] = None
+        await self._ensure_available(username=changes.get("username"), email=changes.get("email"), except_id=user.id)
+        if "password" in changes:
+            changes["password_hash"] = await hash_password(changes.pop("password"))
+        for name, value in changes.items():
+            setattr(user, name, value)
+        return await self.update(user)
+
+    async def _ensure_available(self, *, username: str | None, email: str | None, except_id: UUID | None = None) -> None:
+        taken = await self.repository.taken(username=username, email=email, except_id=except_id)
+        messages = []
+        if username is not None and any(row.username == username for row in taken):
+            messages.append("username has already been taken")
+        if email is not None and any(row.email == email for row in taken):
+            messages.append("email has already been taken")
+        if messages:
+            raise InvalidInputError(*messages)
