@@ -1,6 +1,5 @@
 """The composition root: the one place a Conduit application is assembled."""
 
-
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide

@@ -1,7 +1,8 @@
 from typing import Annotated
 
 from litestar import Controller, delete, get, post, put
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from conduit.articles.schemas import (
@@ -15,8 +16,8 @@ from conduit.articles.schemas import (
 from conduit.articles.services import ArticleService
 from conduit.db.models import User
 
-Limit = Annotated[int, Parameter(ge=1, le=100, description="Page size")]
-Offset = Annotated[int, Parameter(ge=0, description="How many articles to skip")]
+Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size")]
+Offset = Annotated[int, QueryParameter(ge=0, description="How many articles to skip")]
 
 
 class ArticleController(Controller):
@@ -28,11 +29,11 @@ class ArticleController(Controller):
     @get(operation_id="GetArticles")
     async def list_articles(
         self,
-        optional_user: User | None,
-        articles_service: ArticleService,
-        tag: str | None = None,
-        author: str | None = None,
-        favorited: str | None = None,
+        optional_user: NamedDependency[User | None],
+        articles_service: NamedDependency[ArticleService],
+        tag: FromQuery[str | None] = None,
+        author: FromQuery[str | None] = None,
+        favorited: FromQuery[str | None] = None,
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> ArticlesResponse:
@@ -44,7 +45,11 @@ class ArticleController(Controller):
 
     @get("/feed", operation_id="GetArticlesFeed", security=[{"Token": []}])
     async def feed(
-        self, current_user: User, articles_service: ArticleService, limit: Limit = 20, offset: Offset = 0
+        self,
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> ArticlesResponse:
         """Articles by the authors you follow, newest first."""
         articles, total = await articles_service.feed_for(current_user, limit=limit, offset=offset)
@@ -52,7 +57,10 @@ class ArticleController(Controller):
 
     @post(status_code=HTTP_201_CREATED, operation_id="CreateArticle", security=[{"Token": []}])
     async def create_article(
-        self, data: NewArticleRequest, current_user: User, articles_service: ArticleService
+        self,
+        data: JSONBody[NewArticleRequest],
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
     ) -> ArticleResponse:
         """Publish an article."""
         new = data.article
@@ -63,14 +71,21 @@ class ArticleController(Controller):
 
     @get("/{slug:str}", operation_id="GetArticle")
     async def get_article(
-        self, slug: str, optional_user: User | None, articles_service: ArticleService
+        self,
+        slug: FromPath[str],
+        optional_user: NamedDependency[User | None],
+        articles_service: NamedDependency[ArticleService],
     ) -> ArticleResponse:
         """One article."""
         return ArticleResponse(article=ArticleDetail.of(await articles_service.get_by_slug(slug, optional_user)))
 
     @put("/{slug:str}", operation_id="UpdateArticle", security=[{"Token": []}])
     async def update_article(
-        self, slug: str, data: UpdateArticleRequest, current_user: User, articles_service: ArticleService
+        self,
+        slug: FromPath[str],
+        data: JSONBody[UpdateArticleRequest],
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
     ) -> ArticleResponse:
         """Change one of your articles; a new title gives it a new slug."""
         changes = {name: getattr(data.article, name) for name in data.article.__struct_fields__}
@@ -78,18 +93,35 @@ class ArticleController(Controller):
         return ArticleResponse(article=ArticleDetail.of(article))
 
     @delete("/{slug:str}", operation_id="DeleteArticle", security=[{"Token": []}])
-    async def delete_article(self, slug: str, current_user: User, articles_service: ArticleService) -> None:
+    async def delete_article(
+        self,
+        slug: FromPath[str],
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
+    ) -> None:
         """Delete one of your articles, with its comments."""
         await articles_service.remove(slug, current_user)
 
-    @post("/{slug:str}/favorite", status_code=HTTP_200_OK, operation_id="CreateArticleFavorite", security=[{"Token": []}])
-    async def favorite(self, slug: str, current_user: User, articles_service: ArticleService) -> ArticleResponse:
+    @post(
+        "/{slug:str}/favorite", status_code=HTTP_200_OK, operation_id="CreateArticleFavorite", security=[{"Token": []}]
+    )
+    async def favorite(
+        self,
+        slug: FromPath[str],
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
+    ) -> ArticleResponse:
         """Add the article to your favorites."""
         return ArticleResponse(article=ArticleDetail.of(await articles_service.favorite(slug, current_user)))
 
     @delete(
         "/{slug:str}/favorite", status_code=HTTP_200_OK, operation_id="DeleteArticleFavorite", security=[{"Token": []}]
     )
-    async def unfavorite(self, slug: str, current_user: User, articles_service: ArticleService) -> ArticleResponse:
+    async def unfavorite(
+        self,
+        slug: FromPath[str],
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
+    ) -> ArticleResponse:
         """Remove the article from your favorites."""
         return ArticleResponse(article=ArticleDetail.of(await articles_service.unfavorite(slug, current_user)))

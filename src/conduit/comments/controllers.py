@@ -1,4 +1,6 @@
 from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from conduit.comments.schemas import CommentResponse, CommentsResponse, CommentView, NewCommentRequest
@@ -14,7 +16,10 @@ class CommentController(Controller):
 
     @get(operation_id="GetArticleComments")
     async def list_comments(
-        self, slug: str, optional_user: User | None, comments_service: CommentService
+        self,
+        slug: FromPath[str],
+        optional_user: NamedDependency[User | None],
+        comments_service: NamedDependency[CommentService],
     ) -> CommentsResponse:
         """Every comment on the article, oldest first."""
         comments = await comments_service.on_article(slug, optional_user)
@@ -22,7 +27,11 @@ class CommentController(Controller):
 
     @post(status_code=HTTP_200_OK, operation_id="CreateArticleComment", security=[{"Token": []}])
     async def add_comment(
-        self, slug: str, data: NewCommentRequest, current_user: User, comments_service: CommentService
+        self,
+        slug: FromPath[str],
+        data: JSONBody[NewCommentRequest],
+        current_user: NamedDependency[User],
+        comments_service: NamedDependency[CommentService],
     ) -> CommentResponse:
         """Comment on the article."""
         comment = await comments_service.add(slug, current_user, data.comment.body)
@@ -31,10 +40,10 @@ class CommentController(Controller):
     @delete("/{id:int}", operation_id="DeleteArticleComment", security=[{"Token": []}])
     async def delete_comment(
         self,
-        slug: str,
-        id: int,  # noqa: A002  # the spec's name for the path parameter
-        current_user: User,
-        comments_service: CommentService,
+        slug: FromPath[str],
+        id: FromPath[int],  # noqa: A002  # the spec's name for the path parameter
+        current_user: NamedDependency[User],
+        comments_service: NamedDependency[CommentService],
     ) -> None:
         """Delete one of your comments."""
         await comments_service.remove(slug, id, current_user)

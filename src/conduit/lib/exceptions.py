@@ -96,6 +96,8 @@ def describe_validation_error(key: str, message: str) -> str:
         return f"{field} must be at least {match['bound']}"
     if match := _RANGE_MAX.fullmatch(message):
         return f"{field} must be at most {match['bound']}"
+    if message.startswith("Expected `str` matching regex"):
+        return f"{field} is invalid"
     if message.startswith("Expected "):
         return f"{field}: {message[0].lower()}{message[1:]}"
     if key == "data" and message == "'data'":

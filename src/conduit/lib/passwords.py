@@ -22,9 +22,7 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
     so response times do not reveal which emails are registered.
     """
     try:
-        return await asyncio.to_thread(_hasher.verify, password_hash or _decoy_hash(), password) and bool(
-            password_hash
-        )
+        return await asyncio.to_thread(_hasher.verify, password_hash or _decoy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -1,4 +1,6 @@
 from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
 from conduit.db.models import User
@@ -14,19 +16,30 @@ class ProfileController(Controller):
 
     @get(operation_id="GetProfileByUsername")
     async def get_profile(
-        self, username: str, optional_user: User | None, profiles_service: ProfileService
+        self,
+        username: FromPath[str],
+        optional_user: NamedDependency[User | None],
+        profiles_service: NamedDependency[ProfileService],
     ) -> ProfileResponse:
         """A user's public profile."""
         return ProfileResponse(profile=Profile.of(await profiles_service.get_profile(username, optional_user)))
 
     @post("/follow", status_code=HTTP_200_OK, operation_id="FollowUserByUsername", security=[{"Token": []}])
-    async def follow(self, username: str, current_user: User, profiles_service: ProfileService) -> ProfileResponse:
+    async def follow(
+        self,
+        username: FromPath[str],
+        current_user: NamedDependency[User],
+        profiles_service: NamedDependency[ProfileService],
+    ) -> ProfileResponse:
         """Follow a user."""
         return ProfileResponse(profile=Profile.of(await profiles_service.follow(current_user, username)))
 
-    @delete(
-        "/follow", status_code=HTTP_200_OK, operation_id="UnfollowUserByUsername", security=[{"Token": []}]
-    )
-    async def unfollow(self, username: str, current_user: User, profiles_service: ProfileService) -> ProfileResponse:
+    @delete("/follow", status_code=HTTP_200_OK, operation_id="UnfollowUserByUsername", security=[{"Token": []}])
+    async def unfollow(
+        self,
+        username: FromPath[str],
+        current_user: NamedDependency[User],
+        profiles_service: NamedDependency[ProfileService],
+    ) -> ProfileResponse:
         """Stop following a user."""
         return ProfileResponse(profile=Profile.of(await profiles_service.unfollow(current_user, username)))

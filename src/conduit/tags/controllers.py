@@ -1,4 +1,5 @@
 from litestar import Controller, get
+from litestar.di import NamedDependency
 
 from conduit.tags.schemas import TagsResponse
 from conduit.tags.services import TagService
@@ -13,6 +14,6 @@ class TagController(Controller):
     tags = ["Tags"]
 
     @get(operation_id="GetTags")
-    async def list_tags(self, tags_service: TagService) -> TagsResponse:
+    async def list_tags(self, tags_service: NamedDependency[TagService]) -> TagsResponse:
         """The most used tags, most popular first."""
         return TagsResponse(tags=await tags_service.popular(POPULAR_TAGS_LIMIT))

@@ -1,5 +1,6 @@
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Request
+from litestar.di import NamedDependency
 
 from conduit.config import alchemy_config
 from conduit.db.models import User
@@ -11,7 +12,7 @@ from conduit.users.services import UserService
 provide_users_service = create_service_provider(UserService, config=alchemy_config)
 
 
-async def provide_optional_user(request: Request, users_service: UserService) -> User | None:
+async def provide_optional_user(request: Request, users_service: NamedDependency[UserService]) -> User | None:
     """The caller named by the ``Authorization`` header, or None when there is no header.
 
     Raises:
@@ -32,7 +33,7 @@ async def provide_optional_user(request: Request, users_service: UserService) ->
     return user
 
 
-async def provide_current_user(optional_user: User | None) -> User:
+async def provide_current_user(optional_user: NamedDependency[User | None]) -> User:
     """The authenticated caller.
 
     Raises:

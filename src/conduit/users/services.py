@@ -10,6 +10,7 @@ from conduit.db.models import User
 from conduit.lib.exceptions import AuthenticationError, InvalidInputError
 from conduit.lib.passwords import hash_password, verify_password
 
+
 class UserService(SQLAlchemyAsyncRepositoryService[User]):
     """Accounts: registration, sign-in and changes to one's own details."""
 
@@ -18,7 +19,9 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
 
         async def taken(self, *, username: str | None, email: str | None, except_id: UUID | None) -> list[Row[Any]]:
             """(username, email) of the accounts other than ``except_id`` that use this username or email."""
-            conditions = [column == value for column, value in ((User.username, username), (User.email, email)) if value]
+            conditions = [
+                column == value for column, value in ((User.username, username), (User.email, email)) if value
+            ]
             if not conditions:
                 return []
             statement = select(User.username, User.email).where(or_(*conditions))
@@ -70,7 +73,9 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             setattr(user, name, value)
         return await self.update(user)
 
-    async def _ensure_available(self, *, username: str | None, email: str | None, except_id: UUID | None = None) -> None:
+    async def _ensure_available(
+        self, *, username: str | None, email: str | None, except_id: UUID | None = None
+    ) -> None:
         taken = await self.repository.taken(username=username, email=email, except_id=except_id)
         messages = []
         if username is not None and any(row.username == username for row in taken):

@@ -1,0 +1,39 @@
+# Conduit: `make run` serves the app, `make test` runs the whole suite.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TOOLS := .tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+
+.PHONY: install run test lint fmt typecheck bench conformance clean
+
+$(TOOLS)/bin/uv:
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv
+
+install: $(UV)
+	$(UV) sync --frozen
+
+run: install
+	mkdir -p var
+	$(UV) run conduit run --host $(HOST) --port $(PORT)
+
+test: install
+	UV=$(UV) scripts/test-all-backends
+
+lint: install
+	$(UV) run ruff check src tests
+	$(UV) run ruff format --check src tests
+	$(UV) run mypy
+
+fmt: install
+	$(UV) run ruff check --fix src tests
+	$(UV) run ruff format src tests
+
+bench: install
+	$(UV) run python scripts/bench_queries.py
+
+conformance:
+	../shared/tools/realworld-conformance http://$(HOST):$(PORT)/api
+
+clean:
+	rm -rf $(TOOLS) .venv var .pytest_cache .mypy_cache .ruff_cache

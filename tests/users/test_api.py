@@ -1,0 +1,216 @@
+from typing import Any
+
+import jwt
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conduit.db.models import User
+from conduit.lib.settings import get_settings
+from tests.conftest import RegisterUser
+
+Client = AsyncTestClient[Litestar]
+
+
+def user_payload(**fields: Any) -> dict[str, Any]:
+    return {"user": {"username": "jake", "email": "jake@example.org", "password": "jakejakejake", **fields}}
+
+
+async def test_register_returns_the_account_with_a_token(client: Client, db: AsyncSession) -> None:
+    response = await client.post("/api/users", json=user_payload())
+
+    assert response.status_code == 201
+    user = response.json()["user"]
+    assert user == {"email": "jake@example.org", "token": user["token"], "username": "jake", "bio": None, "image": None}
+    stored = await db.scalar(select(User).where(User.username == "jake"))
+    assert stored is not None
+    assert stored.password_hash.startswith("$argon2id$")
+    assert "jakejakejake" not in stored.password_hash
+    claims = jwt.decode(user["token"], get_settings().secret_key, algorithms=["HS256"])
+    assert claims["sub"] == str(stored.id)
+
+
+async def test_register_stores_email_in_lower_case_and_login_ignores_its_case(client: Client) -> None:
+    await client.post("/api/users", json=user_payload(email="Jake@Example.ORG"))
+
+    response = await client.post("/api/users/login", json={"user": {"email": "JAKE@example.org", "password": "jakejakejake"}})
+
+    assert response.status_code == 200
+    assert response.json()["user"]["email"] == "jake@example.org"
+
+
+async def test_register_refuses_a_taken_username_and_email(client: Client, db: AsyncSession) -> None:
+    await client.post("/api/users", json=user_payload())
+
+    response = await client.post("/api/users", json=user_payload(email="JAKE@example.org"))
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": ["username has already been taken", "email has already been taken"]}}
+    assert await db.scalar(select(func.count()).select_from(User)) == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"username": ""}, "username can't be blank"),
+        ({"email": "not-an-email"}, "email is invalid"),
+        ({"password": "short"}, "password must have at least 8 characters"),
+        ({"username": "has space"}, "username is invalid"),
+        ({"username": 7}, "username: expected `str`, got `int`"),
+    ],
+)
+async def test_register_names_the_invalid_field(
+    client: Client, db: AsyncSession, fields: dict[str, Any], message: str
+) -> None:
+    response = await client.post("/api/users", json=user_payload(**fields))
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": [message]}}
+    assert await db.scalar(select(func.count()).select_from(User)) == 0
+
+
+async def test_register_names_a_missing_field(client: Client) -> None:
+    response = await client.post("/api/users", json={"user": {"username": "jake", "password": "jakejakejake"}})
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": ["email is required"]}}
+
+
+async def test_login_returns_the_account(client: Client, register: RegisterUser) -> None:
+    account = await register()
+
+    response = await client.post("/api/users/login", json={"user": {"email": account.email, "password": account.password}})
+
+    assert response.status_code == 200
+    assert response.json()["user"]["username"] == account.username
+    assert response.json()["user"]["token"]
+
+
+@pytest.mark.parametrize("wrong", ["password", "email"])
+async def test_login_with_wrong_credentials_is_401(client: Client, register: RegisterUser, wrong: str) -> None:
+    account = await register()
+    credentials = {"email": account.email, "password": account.password, wrong: "wrong-wrong-wrong@example.org"}
+
+    response = await client.post("/api/users/login", json={"user": credentials})
+
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"body": ["email or password is invalid"]}}
+
+
+async def test_current_user_needs_a_token(client: Client) -> None:
+    response = await client.get("/api/user")
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Token"
+    assert response.json()["errors"]["body"]
+
+
+@pytest.mark.parametrize("scheme", ["Token", "Bearer", "token"])
+async def test_current_user_accepts_token_and_bearer_schemes(
+    client: Client, register: RegisterUser, scheme: str
+) -> None:
+    account = await register()
+
+    response = await client.get("/api/user", headers={"Authorization": f"{scheme} {account.token}"})
+
+    assert response.status_code == 200
+    assert response.json()["user"]["username"] == account.username
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Token", "Token not-a-jwt", "Basic abc", "Token " + jwt.encode({"sub": "x", "exp": 1}, "k" * 40, "HS256")],
+)
+async def test_invalid_tokens_are_401(client: Client, header: str) -> None:
+    response = await client.get("/api/user", headers={"Authorization": header})
+
+    assert response.status_code == 401
+
+
+async def test_expired_and_foreign_tokens_are_401(client: Client, register: RegisterUser, db: AsyncSession) -> None:
+    account = await register()
+    user_id = await db.scalar(select(User.id).where(User.username == account.username))
+    expired = jwt.encode({"sub": str(user_id), "exp": 1}, get_settings().secret_key, "HS256")
+    foreign = jwt.encode({"sub": str(user_id), "exp": 4_000_000_000}, "another-secret" * 4, "HS256")
+
+    for token in (expired, foreign):
+        response = await client.get("/api/user", headers={"Authorization": f"Token {token}"})
+        assert response.status_code == 401
+
+
+async def test_token_of_a_deleted_user_is_401(client: Client, register: RegisterUser, db: AsyncSession) -> None:
+    account = await register()
+    user = await db.scalar(select(User).where(User.username == account.username))
+    await db.delete(user)
+    await db.commit()
+
+    response = await client.get("/api/user", headers=account.headers)
+
+    assert response.status_code == 401
+
+
+async def test_update_changes_only_the_fields_sent(client: Client, register: RegisterUser) -> None:
+    account = await register()
+
+    response = await client.put("/api/user", headers=account.headers, json={"user": {"bio": "I work at statefarm"}})
+
+    assert response.status_code == 200
+    user = response.json()["user"]
+    assert (user["bio"], user["username"], user["email"], user["image"]) == (
+        "I work at statefarm",
+        account.username,
+        account.email,
+        None,
+    )
+
+
+async def test_update_null_clears_bio_and_image(client: Client, register: RegisterUser) -> None:
+    account = await register()
+    await client.put("/api/user", headers=account.headers, json={"user": {"bio": "x", "image": "https://i.io/a.png"}})
+
+    response = await client.put("/api/user", headers=account.headers, json={"user": {"bio": None, "image": None}})
+
+    assert response.json()["user"]["bio"] is None
+    assert response.json()["user"]["image"] is None
+
+
+async def test_update_password_then_login_with_it(client: Client, register: RegisterUser) -> None:
+    account = await register()
+
+    await client.put("/api/user", headers=account.headers, json={"user": {"password": "a-new-password"}})
+
+    old = await client.post("/api/users/login", json={"user": {"email": account.email, "password": account.password}})
+    new = await client.post("/api/users/login", json={"user": {"email": account.email, "password": "a-new-password"}})
+    assert (old.status_code, new.status_code) == (401, 200)
+
+
+async def test_update_to_a_taken_username_is_422_and_changes_nothing(client: Client, register: RegisterUser) -> None:
+    jake, jane = await register(), await register()
+
+    response = await client.put(
+        "/api/user", headers=jake.headers, json={"user": {"username": jane.username, "bio": "changed"}}
+    )
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": ["username has already been taken"]}}
+    current = await client.get("/api/user", headers=jake.headers)
+    assert current.json()["user"]["bio"] is None
+
+
+async def test_update_keeping_ones_own_email_is_allowed(client: Client, register: RegisterUser) -> None:
+    account = await register()
+
+    response = await client.put("/api/user", headers=account.headers, json={"user": {"email": account.email}})
+
+    assert response.status_code == 200
+
+
+async def test_update_with_no_fields_is_422(client: Client, register: RegisterUser) -> None:
+    account = await register()
+
+    response = await client.put("/api/user", headers=account.headers, json={"user": {}})
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": ["user must contain at least one field to change"]}}
