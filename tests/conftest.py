@@ -8,19 +8,23 @@ Each test starts with empty tables.
 import asyncio
 import os
 import tempfile
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+# Advanced Alchemy still decorates its mixins with a decorator SQLAlchemy 2.1 deprecates.
+warnings.filterwarnings("ignore", message="The declarative_mixin decorator", category=DeprecationWarning)
 _workdir = tempfile.mkdtemp(prefix="conduit-tests-")
 os.environ["CONDUIT_ENV"] = "test"
 os.environ["CONDUIT_VAR_DIR"] = _workdir
 os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{_workdir}/test.sqlite3"
 
+from httpx import ASGITransport, AsyncClient  # noqa: E402
 from litestar import Litestar  # noqa: E402
-from litestar.testing import AsyncTestClient  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
 
@@ -34,6 +38,11 @@ metadata = orm_registry.metadata
 
 def pytest_report_header() -> str:
     return f"database: {alchemy_config.connection_string}"
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,9 +63,21 @@ def app() -> Litestar:
     return create_app()
 
 
+@asynccontextmanager
+async def serve(app: Litestar) -> AsyncIterator[AsyncClient]:
+    """Start ``app`` (lifespan included) in the running event loop and talk to it over ASGI.
+
+    Litestar's own test client starts the lifespan in a thread with another event loop,
+    which leaves asyncpg connections bound to the wrong loop.
+    """
+    transport = ASGITransport(app=app)
+    async with app.lifespan(), AsyncClient(transport=transport, base_url="http://testserver.local") as client:
+        yield client
+
+
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as test_client:
+async def client(app: Litestar) -> AsyncIterator[AsyncClient]:
+    async with serve(app) as test_client:
         async with alchemy_config.get_engine().begin() as connection:
             for table in reversed(metadata.sorted_tables):
                 await connection.execute(table.delete())
@@ -64,14 +85,14 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 @pytest.fixture
-async def db(client: AsyncTestClient[Litestar]) -> AsyncIterator[AsyncSession]:
+async def db(client: AsyncClient) -> AsyncIterator[AsyncSession]:
     """A session of its own, to look at what the requests left in the database."""
     async with alchemy_config.get_session() as session:
         yield session
 
 
 @pytest.fixture
-def sql(client: AsyncTestClient[Litestar]) -> Iterator[list[str]]:
+def sql(client: AsyncClient) -> Iterator[list[str]]:
     """Every SQL statement the application runs from now on, in order."""
     statements: list[str] = []
     engine = alchemy_config.get_engine().sync_engine
@@ -101,7 +122,7 @@ WriteArticle = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
-def register(client: AsyncTestClient[Litestar]) -> RegisterUser:
+def register(client: AsyncClient) -> RegisterUser:
     """Register a user through the API; fields not given are made up."""
 
     async def register_user(**fields: Any) -> Account:
@@ -118,7 +139,7 @@ def register(client: AsyncTestClient[Litestar]) -> RegisterUser:
 
 
 @pytest.fixture
-def write_article(client: AsyncTestClient[Litestar]) -> WriteArticle:
+def write_article(client: AsyncClient) -> WriteArticle:
     """Publish an article through the API as ``author``; fields not given are made up."""
 
     async def write(author: Account, **fields: Any) -> dict[str, Any]:
@@ -140,5 +161,3 @@ def write_article(client: AsyncTestClient[Litestar]) -> WriteArticle:
         return article
 
     return write
-
-

@@ -25,4 +25,4 @@ class NewArticleFactory(MsgspecFactory[NewArticle]):
     title = Use(lambda: f"{NewArticleFactory.__faker__.sentence(nb_words=5).rstrip('.')} {next(_numbers)}")
     description = Use(lambda: NewArticleFactory.__faker__.sentence(nb_words=10))
     body = Use(lambda: NewArticleFactory.__faker__.paragraph(nb_sentences=5))
-    tag_list = Use(lambda: [])
+    tag_list = Use(list)

@@ -6,7 +6,7 @@ from litestar.__main__ import run_cli
 
 
 def main() -> None:
-    os.environ.setdefault("LITESTAR_APP", "conduit.app:create_app")
+    os.environ["LITESTAR_APP"] = "conduit.app:create_app"
     run_cli()
 
 

@@ -2,8 +2,7 @@ from typing import Any
 
 import jwt
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
+from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,14 +10,14 @@ from conduit.db.models import User
 from conduit.lib.settings import get_settings
 from tests.conftest import RegisterUser
 
-Client = AsyncTestClient[Litestar]
+pytestmark = pytest.mark.anyio
 
 
 def user_payload(**fields: Any) -> dict[str, Any]:
     return {"user": {"username": "jake", "email": "jake@example.org", "password": "jakejakejake", **fields}}
 
 
-async def test_register_returns_the_account_with_a_token(client: Client, db: AsyncSession) -> None:
+async def test_register_returns_the_account_with_a_token(client: AsyncClient, db: AsyncSession) -> None:
     response = await client.post("/api/users", json=user_payload())
 
     assert response.status_code == 201
@@ -32,16 +31,18 @@ async def test_register_returns_the_account_with_a_token(client: Client, db: Asy
     assert claims["sub"] == str(stored.id)
 
 
-async def test_register_stores_email_in_lower_case_and_login_ignores_its_case(client: Client) -> None:
+async def test_register_stores_email_in_lower_case_and_login_ignores_its_case(client: AsyncClient) -> None:
     await client.post("/api/users", json=user_payload(email="Jake@Example.ORG"))
 
-    response = await client.post("/api/users/login", json={"user": {"email": "JAKE@example.org", "password": "jakejakejake"}})
+    response = await client.post(
+        "/api/users/login", json={"user": {"email": "JAKE@example.org", "password": "jakejakejake"}}
+    )
 
     assert response.status_code == 200
     assert response.json()["user"]["email"] == "jake@example.org"
 
 
-async def test_register_refuses_a_taken_username_and_email(client: Client, db: AsyncSession) -> None:
+async def test_register_refuses_a_taken_username_and_email(client: AsyncClient, db: AsyncSession) -> None:
     await client.post("/api/users", json=user_payload())
 
     response = await client.post("/api/users", json=user_payload(email="JAKE@example.org"))
@@ -62,7 +63,7 @@ async def test_register_refuses_a_taken_username_and_email(client: Client, db: A
     ],
 )
 async def test_register_names_the_invalid_field(
-    client: Client, db: AsyncSession, fields: dict[str, Any], message: str
+    client: AsyncClient, db: AsyncSession, fields: dict[str, Any], message: str
 ) -> None:
     response = await client.post("/api/users", json=user_payload(**fields))
 
@@ -71,17 +72,19 @@ async def test_register_names_the_invalid_field(
     assert await db.scalar(select(func.count()).select_from(User)) == 0
 
 
-async def test_register_names_a_missing_field(client: Client) -> None:
+async def test_register_names_a_missing_field(client: AsyncClient) -> None:
     response = await client.post("/api/users", json={"user": {"username": "jake", "password": "jakejakejake"}})
 
     assert response.status_code == 422
     assert response.json() == {"errors": {"body": ["email is required"]}}
 
 
-async def test_login_returns_the_account(client: Client, register: RegisterUser) -> None:
+async def test_login_returns_the_account(client: AsyncClient, register: RegisterUser) -> None:
     account = await register()
 
-    response = await client.post("/api/users/login", json={"user": {"email": account.email, "password": account.password}})
+    response = await client.post(
+        "/api/users/login", json={"user": {"email": account.email, "password": account.password}}
+    )
 
     assert response.status_code == 200
     assert response.json()["user"]["username"] == account.username
@@ -89,7 +92,7 @@ async def test_login_returns_the_account(client: Client, register: RegisterUser)
 
 
 @pytest.mark.parametrize("wrong", ["password", "email"])
-async def test_login_with_wrong_credentials_is_401(client: Client, register: RegisterUser, wrong: str) -> None:
+async def test_login_with_wrong_credentials_is_401(client: AsyncClient, register: RegisterUser, wrong: str) -> None:
     account = await register()
     credentials = {"email": account.email, "password": account.password, wrong: "wrong-wrong-wrong@example.org"}
 
@@ -99,7 +102,7 @@ async def test_login_with_wrong_credentials_is_401(client: Client, register: Reg
     assert response.json() == {"errors": {"body": ["email or password is invalid"]}}
 
 
-async def test_current_user_needs_a_token(client: Client) -> None:
+async def test_current_user_needs_a_token(client: AsyncClient) -> None:
     response = await client.get("/api/user")
 
     assert response.status_code == 401
@@ -109,7 +112,7 @@ async def test_current_user_needs_a_token(client: Client) -> None:
 
 @pytest.mark.parametrize("scheme", ["Token", "Bearer", "token"])
 async def test_current_user_accepts_token_and_bearer_schemes(
-    client: Client, register: RegisterUser, scheme: str
+    client: AsyncClient, register: RegisterUser, scheme: str
 ) -> None:
     account = await register()
 
@@ -123,13 +126,15 @@ async def test_current_user_accepts_token_and_bearer_schemes(
     "header",
     ["Token", "Token not-a-jwt", "Basic abc", "Token " + jwt.encode({"sub": "x", "exp": 1}, "k" * 40, "HS256")],
 )
-async def test_invalid_tokens_are_401(client: Client, header: str) -> None:
+async def test_invalid_tokens_are_401(client: AsyncClient, header: str) -> None:
     response = await client.get("/api/user", headers={"Authorization": header})
 
     assert response.status_code == 401
 
 
-async def test_expired_and_foreign_tokens_are_401(client: Client, register: RegisterUser, db: AsyncSession) -> None:
+async def test_expired_and_foreign_tokens_are_401(
+    client: AsyncClient, register: RegisterUser, db: AsyncSession
+) -> None:
     account = await register()
     user_id = await db.scalar(select(User.id).where(User.username == account.username))
     expired = jwt.encode({"sub": str(user_id), "exp": 1}, get_settings().secret_key, "HS256")
@@ -140,7 +145,7 @@ async def test_expired_and_foreign_tokens_are_401(client: Client, register: Regi
         assert response.status_code == 401
 
 
-async def test_token_of_a_deleted_user_is_401(client: Client, register: RegisterUser, db: AsyncSession) -> None:
+async def test_token_of_a_deleted_user_is_401(client: AsyncClient, register: RegisterUser, db: AsyncSession) -> None:
     account = await register()
     user = await db.scalar(select(User).where(User.username == account.username))
     await db.delete(user)
@@ -151,7 +156,7 @@ async def test_token_of_a_deleted_user_is_401(client: Client, register: Register
     assert response.status_code == 401
 
 
-async def test_update_changes_only_the_fields_sent(client: Client, register: RegisterUser) -> None:
+async def test_update_changes_only_the_fields_sent(client: AsyncClient, register: RegisterUser) -> None:
     account = await register()
 
     response = await client.put("/api/user", headers=account.headers, json={"user": {"bio": "I work at statefarm"}})
@@ -166,7 +171,7 @@ async def test_update_changes_only_the_fields_sent(client: Client, register: Reg
     )
 
 
-async def test_update_null_clears_bio_and_image(client: Client, register: RegisterUser) -> None:
+async def test_update_null_clears_bio_and_image(client: AsyncClient, register: RegisterUser) -> None:
     account = await register()
     await client.put("/api/user", headers=account.headers, json={"user": {"bio": "x", "image": "https://i.io/a.png"}})
 
@@ -176,7 +181,7 @@ async def test_update_null_clears_bio_and_image(client: Client, register: Regist
     assert response.json()["user"]["image"] is None
 
 
-async def test_update_password_then_login_with_it(client: Client, register: RegisterUser) -> None:
+async def test_update_password_then_login_with_it(client: AsyncClient, register: RegisterUser) -> None:
     account = await register()
 
     await client.put("/api/user", headers=account.headers, json={"user": {"password": "a-new-password"}})
@@ -186,7 +191,9 @@ async def test_update_password_then_login_with_it(client: Client, register: Regi
     assert (old.status_code, new.status_code) == (401, 200)
 
 
-async def test_update_to_a_taken_username_is_422_and_changes_nothing(client: Client, register: RegisterUser) -> None:
+async def test_update_to_a_taken_username_is_422_and_changes_nothing(
+    client: AsyncClient, register: RegisterUser
+) -> None:
     jake, jane = await register(), await register()
 
     response = await client.put(
@@ -199,7 +206,7 @@ async def test_update_to_a_taken_username_is_422_and_changes_nothing(client: Cli
     assert current.json()["user"]["bio"] is None
 
 
-async def test_update_keeping_ones_own_email_is_allowed(client: Client, register: RegisterUser) -> None:
+async def test_update_keeping_ones_own_email_is_allowed(client: AsyncClient, register: RegisterUser) -> None:
     account = await register()
 
     response = await client.put("/api/user", headers=account.headers, json={"user": {"email": account.email}})
@@ -207,7 +214,7 @@ async def test_update_keeping_ones_own_email_is_allowed(client: Client, register
     assert response.status_code == 200
 
 
-async def test_update_with_no_fields_is_422(client: Client, register: RegisterUser) -> None:
+async def test_update_with_no_fields_is_422(client: AsyncClient, register: RegisterUser) -> None:
     account = await register()
 
     response = await client.put("/api/user", headers=account.headers, json={"user": {}})

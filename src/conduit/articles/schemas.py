@@ -9,7 +9,7 @@ from conduit.profiles.schemas import Profile
 Title = Annotated[str, Meta(min_length=1, max_length=255)]
 Description = Annotated[str, Meta(min_length=1, max_length=1_000)]
 Body = Annotated[str, Meta(min_length=1, max_length=100_000)]
-TagName = Annotated[str, Meta(min_length=1, max_length=64)]
+TagName = Annotated[str, Meta(max_length=64)]
 TagList = Annotated[list[TagName], Meta(max_length=20)]
 
 

@@ -44,7 +44,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             NotFoundError: No article has this slug.
         """
         article_id = await self.repository.article_id(slug)  # type: ignore[attr-defined]
-        return await self.list(
+        return await self.get_many(
             Comment.article_id == article_id,
             order_by=[(Comment.created_at, False), (Comment.id, False)],
             load=as_seen_by(viewer),

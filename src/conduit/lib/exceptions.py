@@ -69,7 +69,7 @@ def _conduit_error(_: Request[Any, Any, Any], exc: ConduitError) -> Response[Any
 
 
 _MISSING_FIELD = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
-_LENGTH = re.compile(r"Expected `(?:str|array)` of length (?P<op>[<>]=) (?P<bound>\d+)")
+_LENGTH = re.compile(r"Expected `(?P<kind>str|array)` of length (?P<op>[<>]=) (?P<bound>\d+)")
 _RANGE = re.compile(r"Expected `int` >= (?P<bound>-?\d+)")
 _RANGE_MAX = re.compile(r"Expected `int` <= (?P<bound>-?\d+)")
 
@@ -91,7 +91,8 @@ def describe_validation_error(key: str, message: str) -> str:
         if match["op"] == ">=" and match["bound"] == "1":
             return f"{field} can't be blank"
         limit = "at least" if match["op"] == ">=" else "at most"
-        return f"{field} must have {limit} {match['bound']} characters"
+        unit = "characters" if match["kind"] == "str" else "items"
+        return f"{field} must have {limit} {match['bound']} {unit}"
     if match := _RANGE.fullmatch(message):
         return f"{field} must be at least {match['bound']}"
     if match := _RANGE_MAX.fullmatch(message):

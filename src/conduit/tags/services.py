@@ -36,4 +36,4 @@ class TagService(SQLAlchemyAsyncRepositoryService[Tag]):
         if not names:
             return []
         await insert_ignoring_duplicates(self.repository.session, Tag.__table__, [{"name": name} for name in names])  # type: ignore[arg-type]
-        return list(await self.list(Tag.name.in_(names)))
+        return list(await self.get_many(Tag.name.in_(names)))

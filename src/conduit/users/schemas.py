@@ -6,7 +6,8 @@ from conduit.db.models import User
 
 Username = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")]
 Email = Annotated[str, Meta(min_length=1, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Password = Annotated[str, Meta(min_length=8, max_length=256)]
+PASSWORD_FORMAT = {"extra": {"format": "password"}}
+Password = Annotated[str, Meta(min_length=8, max_length=256, extra_json_schema=PASSWORD_FORMAT)]
 Bio = Annotated[str, Meta(max_length=10_000)]
 ImageUrl = Annotated[str, Meta(max_length=2048)]
 
@@ -23,7 +24,7 @@ class NewUserRequest(Struct):
 
 class LoginUser(Struct):
     email: Annotated[str, Meta(min_length=1, max_length=254)]
-    password: Annotated[str, Meta(min_length=1, max_length=256)]
+    password: Annotated[str, Meta(min_length=1, max_length=256, extra_json_schema=PASSWORD_FORMAT)]
 
 
 class LoginUserRequest(Struct):
@@ -36,8 +37,8 @@ class UpdateUser(Struct):
     email: Email | UnsetType = UNSET
     username: Username | UnsetType = UNSET
     password: Password | UnsetType = UNSET
-    bio: Bio | None | UnsetType = UNSET
-    image: ImageUrl | None | UnsetType = UNSET
+    bio: Bio | UnsetType | None = UNSET
+    image: ImageUrl | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
         if all(getattr(self, name) is UNSET for name in self.__struct_fields__):

@@ -1,0 +1,84 @@
+"""Listing articles runs a fixed number of SQL statements, whatever the page size: no N+1."""
+
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+
+from tests.conftest import Account, RegisterUser, WriteArticle
+
+pytestmark = pytest.mark.anyio
+
+AUTHORS = 5
+ARTICLES_PER_AUTHOR = 5
+# Token holder lookup, COUNT of the matches, the page with authors and viewer flags, the page's tags.
+STATEMENTS_PER_LIST = 4
+
+
+async def populate(client: AsyncClient, register: RegisterUser, write_article: WriteArticle) -> Account:
+    """25 articles by 5 authors, each with tags; the reader follows and favorites some of them."""
+    reader = await register()
+    for number in range(AUTHORS):
+        author = await register()
+        await client.post(f"/api/profiles/{author.username}/follow", headers=reader.headers)
+        for index in range(ARTICLES_PER_AUTHOR):
+            article = await write_article(author, tag_list=[f"topic{number}", f"series{index}", "common"])
+            if index % 2 == 0:
+                await client.post(f"/api/articles/{article['slug']}/favorite", headers=reader.headers)
+    return reader
+
+
+async def statements_for(client: AsyncClient, sql: list[str], reader: Account, path: str) -> tuple[int, dict[str, Any]]:
+    sql.clear()
+    response = await client.get(path, headers=reader.headers)
+    assert response.status_code == 200, response.text
+    return len(sql), response.json()
+
+
+async def test_article_list_query_count_does_not_grow_with_the_page(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, sql: list[str]
+) -> None:
+    reader = await populate(client, register, write_article)
+
+    small, small_page = await statements_for(client, sql, reader, "/api/articles?limit=1")
+    full, full_page = await statements_for(client, sql, reader, "/api/articles?limit=20")
+    filtered, filtered_page = await statements_for(client, sql, reader, "/api/articles?limit=20&tag=common")
+
+    assert len(small_page["articles"]) == 1
+    assert len(full_page["articles"]) == 20
+    articles = full_page["articles"]
+    assert all(article["tagList"] and article["author"]["following"] for article in articles)
+    assert any(article["favorited"] for article in articles)
+    assert small == full == filtered == STATEMENTS_PER_LIST
+    assert (len(filtered_page["articles"]), filtered_page["articlesCount"]) == (20, AUTHORS * ARTICLES_PER_AUTHOR)
+
+
+async def test_feed_query_count_does_not_grow_with_the_page(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, sql: list[str]
+) -> None:
+    reader = await populate(client, register, write_article)
+
+    small, _ = await statements_for(client, sql, reader, "/api/articles/feed?limit=1")
+    full, page = await statements_for(client, sql, reader, "/api/articles/feed?limit=20")
+
+    assert len(page["articles"]) == 20
+    assert page["articlesCount"] == AUTHORS * ARTICLES_PER_AUTHOR
+    assert small == full == STATEMENTS_PER_LIST
+
+
+async def test_comment_list_query_count_does_not_grow_with_the_comments(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, sql: list[str]
+) -> None:
+    reader = await register()
+    slug = (await write_article(reader))["slug"]
+    await client.post(f"/api/articles/{slug}/comments", headers=reader.headers, json={"comment": {"body": "first"}})
+    one, _ = await statements_for(client, sql, reader, f"/api/articles/{slug}/comments")
+    for number in range(10):
+        commenter = await register()
+        body = {"comment": {"body": f"comment {number}"}}
+        await client.post(f"/api/articles/{slug}/comments", headers=commenter.headers, json=body)
+
+    many, page = await statements_for(client, sql, reader, f"/api/articles/{slug}/comments")
+
+    assert len(page["comments"]) == 11
+    assert one == many

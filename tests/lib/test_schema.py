@@ -1,0 +1,18 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from conduit.lib.schema import format_timestamp
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-01-02T03:04:05.000Z"),
+        (datetime(2026, 1, 2, 3, 4, 5, 637_999, tzinfo=UTC), "2026-01-02T03:04:05.637Z"),
+        (datetime(2026, 1, 2, 5, 4, 5, tzinfo=timezone(timedelta(hours=2))), "2026-01-02T03:04:05.000Z"),
+        (datetime(2026, 1, 2, 3, 4, 5), "2026-01-02T03:04:05.000Z"),
+    ],
+)
+def test_timestamps_always_carry_milliseconds_and_utc(moment: datetime, text: str) -> None:
+    assert format_timestamp(moment) == text

@@ -1,0 +1,72 @@
+from pathlib import Path
+
+import pytest
+
+from conduit.lib.settings import ImproperlyConfiguredError, Settings
+
+
+def test_defaults_use_sqlite_under_the_var_directory(tmp_path: Path) -> None:
+    settings = Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path)})
+
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'conduit.sqlite3'}"
+    assert settings.is_sqlite
+    assert settings.environment == "development"
+    assert settings.cors_allowed_origins == ("*",)
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path)})
+    second = Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path)})
+
+    assert len(first.secret_key) >= 32
+    assert first.secret_key == second.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfiguredError, match="SECRET_KEY must be set when CONDUIT_ENV=production"):
+        Settings.from_env({"CONDUIT_ENV": "production", "CONDUIT_VAR_DIR": str(tmp_path)})
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_uses_the_configured_secret(tmp_path: Path) -> None:
+    secret = "s" * 40
+
+    settings = Settings.from_env({"CONDUIT_ENV": "production", "SECRET_KEY": secret, "CONDUIT_VAR_DIR": str(tmp_path)})
+
+    assert settings.secret_key == secret
+
+
+def test_postgres_url_and_origins_are_read(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "CONDUIT_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/conduit",
+            "CORS_ALLOWED_ORIGINS": "https://a.example, https://b.example",
+        }
+    )
+
+    assert not settings.is_sqlite
+    assert settings.cors_allowed_origins == ("https://a.example", "https://b.example")
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"DATABASE_URL": "mysql://root@localhost/conduit"}, "DATABASE_URL must start with one of"),
+        ({"DATABASE_URL": "postgresql://postgres@localhost/conduit"}, "DATABASE_URL must start with one of"),
+        ({"CONDUIT_ENV": "staging"}, "CONDUIT_ENV must be development, production or test"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters long"),
+        ({"TOKEN_TTL_SECONDS": "forever"}, "TOKEN_TTL_SECONDS must be an integer"),
+        ({"TOKEN_TTL_SECONDS": "5"}, "TOKEN_TTL_SECONDS must be at least 60"),
+        ({"DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE must be at least 1"),
+        ({"MAX_REQUEST_BODY_BYTES": "1"}, "MAX_REQUEST_BODY_BYTES must be at least 1024"),
+        ({"DATABASE_ECHO": "maybe"}, "DATABASE_ECHO must be true or false"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    ],
+)
+def test_invalid_settings_are_refused_with_a_clear_message(
+    tmp_path: Path, variables: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ImproperlyConfiguredError, match=message):
+        Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path), **variables})

@@ -1,0 +1,88 @@
+"""Bad requests get a clear RealWorld error, never a 500 or a dropped connection."""
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conduit.db.models import User
+from conduit.lib.settings import get_settings
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize("body", [b"{bad", b'{"user": {"email": "a@b.io",', b"\xff\xfe", b"[]", b"null"])
+async def test_malformed_or_mistyped_json_is_a_4xx_in_realworld_shape(
+    client: AsyncClient, db: AsyncSession, body: bytes
+) -> None:
+    response = await client.post("/api/users", content=body, headers={"Content-Type": "application/json"})
+
+    assert response.status_code in (400, 422)
+    errors = response.json()["errors"]["body"]
+    assert errors
+    assert all(isinstance(message, str) and message for message in errors)
+    assert await db.scalar(select(func.count()).select_from(User)) == 0
+
+
+async def test_missing_body_is_422(client: AsyncClient) -> None:
+    response = await client.post("/api/users")
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": ["request body is required"]}}
+
+
+async def test_oversized_body_is_413(client: AsyncClient, db: AsyncSession) -> None:
+    limit = get_settings().max_request_body_bytes
+    password = "x" * (limit + 1)
+
+    response = await client.post(
+        "/api/users", json={"user": {"username": "big", "email": "big@example.org", "password": password}}
+    )
+
+    assert response.status_code == 413
+    assert response.json()["errors"]["body"]
+    assert await db.scalar(select(func.count()).select_from(User)) == 0
+
+
+async def test_unknown_route_is_404_in_realworld_shape(client: AsyncClient) -> None:
+    response = await client.get("/api/nothing-here")
+
+    assert response.status_code == 404
+    assert response.json()["errors"]["body"]
+
+
+async def test_wrong_method_is_405_in_realworld_shape(client: AsyncClient) -> None:
+    response = await client.patch("/api/tags")
+
+    assert response.status_code == 405
+    assert response.json()["errors"]["body"]
+
+
+async def test_responses_are_utf8_json(client: AsyncClient) -> None:
+    response = await client.get("/api/tags")
+
+    assert response.headers["content-type"].startswith("application/json")
+
+
+async def test_cors_preflight_allows_token_auth_from_other_origins(client: AsyncClient) -> None:
+    response = await client.options(
+        "/api/articles",
+        headers={
+            "Origin": "http://localhost:4200",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] in ("*", "http://localhost:4200")
+    assert "POST" in response.headers["access-control-allow-methods"]
+    allowed = response.headers["access-control-allow-headers"].lower()
+    assert "authorization" in allowed
+    assert "content-type" in allowed
+
+
+async def test_cors_headers_on_simple_requests(client: AsyncClient) -> None:
+    response = await client.get("/api/tags", headers={"Origin": "http://localhost:4200"})
+
+    assert response.headers["access-control-allow-origin"] in ("*", "http://localhost:4200")

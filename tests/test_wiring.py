@@ -1,0 +1,162 @@
+"""The database wiring the project promises: the validation checklist of its workflow.
+
+- the plugin injects the session (and engine) under the configured keys, into handlers and providers;
+- commit and rollback follow ``before_send_handler="autocommit"``;
+- the ``litestar database`` commands are registered on the app's command line;
+- providers hand handlers the service types they declare (the OpenAPI contract test covers schemas).
+"""
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from litestar import Litestar, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
+from litestar.response import Redirect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from conduit.articles.services import ArticleService
+from conduit.comments.services import CommentService
+from conduit.config import alchemy_config, alchemy_plugin
+from conduit.db.models import User
+from conduit.lib.exceptions import InvalidInputError
+from conduit.profiles.services import ProfileService
+from conduit.tags.services import TagService
+from conduit.users.services import UserService
+from tests.conftest import serve
+
+pytestmark = pytest.mark.anyio
+
+
+def test_config_spells_out_the_keys_and_the_handler() -> None:
+    assert alchemy_config.session_dependency_key == "db_session"
+    assert alchemy_config.engine_dependency_key == "db_engine"
+    assert alchemy_config.session_config.expire_on_commit is False
+    assert callable(alchemy_config.before_send_handler)
+
+
+def test_the_app_has_one_plugin_with_one_config(app: Litestar) -> None:
+    assert app.plugins.get(type(alchemy_plugin)) is alchemy_plugin
+    assert [config.session_dependency_key for config in alchemy_plugin.config] == ["db_session"]
+    assert {"db_session", "db_engine"} <= set(app.dependencies)
+
+
+@get("/test/injection", sync_to_thread=False)
+def injection_probe(
+    db_session: NamedDependency[AsyncSession],
+    db_engine: NamedDependency[AsyncEngine],
+    users_service: NamedDependency[UserService],
+    profiles_service: NamedDependency[ProfileService],
+    articles_service: NamedDependency[ArticleService],
+    comments_service: NamedDependency[CommentService],
+    tags_service: NamedDependency[TagService],
+) -> dict[str, Any]:
+    services = [users_service, profiles_service, articles_service, comments_service, tags_service]
+    return {
+        "session": type(db_session).__name__,
+        "engine_is_the_configured_one": db_engine is alchemy_config.get_engine(),
+        "services": [type(service).__name__ for service in services],
+        "services_share_the_request_session": [service.repository.session is db_session for service in services],
+    }
+
+
+async def test_session_and_engine_are_injected_into_handlers_and_providers(app: Litestar) -> None:
+    app.register(injection_probe)
+    async with serve(app) as client:
+        response = await client.get("/test/injection")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "session": "AsyncSession",
+        "engine_is_the_configured_one": True,
+        "services": ["UserService", "ProfileService", "ArticleService", "CommentService", "TagService"],
+        "services_share_the_request_session": [True] * 5,
+    }
+
+
+async def _write_user(users_service: UserService, username: str) -> None:
+    await users_service.create(User(username=username, email=f"{username}@example.org", password_hash="x"))
+
+
+@post("/test/write/ok")
+async def write_then_succeed(users_service: NamedDependency[UserService]) -> None:
+    await _write_user(users_service, "committed")
+
+
+@post("/test/write/invalid")
+async def write_then_refuse(users_service: NamedDependency[UserService]) -> None:
+    await _write_user(users_service, "refused")
+    raise InvalidInputError("refused after writing")
+
+
+@post("/test/write/forbidden")
+async def write_then_forbid(users_service: NamedDependency[UserService]) -> None:
+    await _write_user(users_service, "forbidden")
+    raise PermissionDeniedException
+
+
+@post("/test/write/crash")
+async def write_then_crash(users_service: NamedDependency[UserService]) -> None:
+    await _write_user(users_service, "crashed")
+    raise RuntimeError("boom")
+
+
+@post("/test/write/redirect")
+async def write_then_redirect(users_service: NamedDependency[UserService]) -> Redirect:
+    await _write_user(users_service, "redirected")
+    return Redirect("/api/tags")
+
+
+@pytest.mark.parametrize(
+    ("path", "username", "status", "kept"),
+    [
+        ("/test/write/ok", "committed", 201, True),
+        ("/test/write/invalid", "refused", 422, False),
+        ("/test/write/forbidden", "forbidden", 403, False),
+        ("/test/write/crash", "crashed", 500, False),
+        ("/test/write/redirect", "redirected", 302, False),
+    ],
+)
+async def test_commit_only_on_2xx_as_before_send_handler_says(
+    app: Litestar, client: AsyncClient, db: AsyncSession, path: str, username: str, status: int, kept: bool
+) -> None:
+    for handler in (write_then_succeed, write_then_refuse, write_then_forbid, write_then_crash, write_then_redirect):
+        app.register(handler)
+
+    response = await client.post(path, follow_redirects=False)
+
+    assert response.status_code == status
+    if status >= 400:
+        assert response.json()["errors"]["body"]
+    assert (await db.scalar(select(User).where(User.username == username)) is not None) is kept
+
+
+def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "conduit", *arguments],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LITESTAR_APP": "elsewhere:app"},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_database_commands_are_on_the_conduit_command_line() -> None:
+    result = run_cli("database", "--help")
+
+    assert result.returncode == 0, result.stderr
+    for command in ("upgrade", "downgrade", "make-migrations", "show-current-revision", "drop-all", "dump-data"):
+        assert command in result.stdout
+
+
+def test_conduit_command_line_knows_the_routes() -> None:
+    result = run_cli("routes")
+
+    assert result.returncode == 0, result.stderr
+    assert "/api/articles/feed" in result.stdout
