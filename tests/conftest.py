@@ -70,7 +70,7 @@ async def serve(app: Litestar) -> AsyncIterator[AsyncClient]:
     Litestar's own test client starts the lifespan in a thread with another event loop,
     which leaves asyncpg connections bound to the wrong loop.
     """
-    transport = ASGITransport(app=app)
+    transport = ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar narrows the ASGI types
     async with app.lifespan(), AsyncClient(transport=transport, base_url="http://testserver.local") as client:
         yield client
 

@@ -11,6 +11,10 @@ from conduit.users.schemas import NewUser
 _numbers = itertools.count(1)
 
 
+def _no_tags() -> list[str]:
+    return []
+
+
 class NewUserFactory(MsgspecFactory[NewUser]):
     __check_model__ = False
 
@@ -25,4 +29,4 @@ class NewArticleFactory(MsgspecFactory[NewArticle]):
     title = Use(lambda: f"{NewArticleFactory.__faker__.sentence(nb_words=5).rstrip('.')} {next(_numbers)}")
     description = Use(lambda: NewArticleFactory.__faker__.sentence(nb_words=10))
     body = Use(lambda: NewArticleFactory.__faker__.paragraph(nb_sentences=5))
-    tag_list = Use(list)
+    tag_list = Use(_no_tags)

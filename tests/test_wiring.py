@@ -56,7 +56,7 @@ def injection_probe(
     comments_service: NamedDependency[CommentService],
     tags_service: NamedDependency[TagService],
 ) -> dict[str, Any]:
-    services = [users_service, profiles_service, articles_service, comments_service, tags_service]
+    services: list[Any] = [users_service, profiles_service, articles_service, comments_service, tags_service]
     return {
         "session": type(db_session).__name__,
         "engine_is_the_configured_one": db_engine is alchemy_config.get_engine(),

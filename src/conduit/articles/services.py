@@ -4,6 +4,7 @@ from typing import Any
 
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.repository.typing import OrderingPair
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from msgspec import UNSET
 from slugify import slugify
@@ -18,7 +19,7 @@ from conduit.profiles.services import is_followed_by
 from conduit.tags.services import TagService
 
 SLUG_MAX_LENGTH = 80
-NEWEST_FIRST = [(Article.created_at, True), (Article.id, True)]
+NEWEST_FIRST: list[OrderingPair] = [(Article.created_at, True), (Article.id, True)]
 
 
 def is_favorited_by(viewer: User | None) -> ColumnElement[bool]:
@@ -194,7 +195,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         """A URL-safe slug for ``title`` that no article uses yet; any script is transliterated."""
         base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
         slug = base
-        while await self.repository.slug_taken(slug):  # type: ignore[attr-defined]
+        while await self.repository.slug_taken(slug):
             slug = f"{base}-{secrets.token_hex(3)}"
         return slug
 

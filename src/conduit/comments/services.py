@@ -43,7 +43,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         Raises:
             NotFoundError: No article has this slug.
         """
-        article_id = await self.repository.article_id(slug)  # type: ignore[attr-defined]
+        article_id = await self.repository.article_id(slug)
         return await self.get_many(
             Comment.article_id == article_id,
             order_by=[(Comment.created_at, False), (Comment.id, False)],
@@ -57,7 +57,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         Raises:
             NotFoundError: No article has this slug.
         """
-        article_id = await self.repository.article_id(slug)  # type: ignore[attr-defined]
+        article_id = await self.repository.article_id(slug)
         comment = await self.create(Comment(article_id=article_id, author_id=author.id, body=body))
         return await self.get_one(
             Comment.id == comment.id, load=as_seen_by(author), execution_options={"populate_existing": True}
@@ -70,7 +70,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             NotFoundError: No article has this slug, or the comment is not on it.
             PermissionDeniedError: ``user`` did not write the comment.
         """
-        article_id = await self.repository.article_id(slug)  # type: ignore[attr-defined]
+        article_id = await self.repository.article_id(slug)
         comment = await self.get_one_or_none(Comment.id == comment_id, Comment.article_id == article_id)
         if comment is None:
             msg = f"comment {comment_id} not found on article {slug!r}"

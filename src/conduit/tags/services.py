@@ -29,7 +29,8 @@ class TagService(SQLAlchemyAsyncRepositoryService[Tag]):
 
     async def popular(self, limit: int) -> list[str]:
         """The ``limit`` most used tag names."""
-        return await self.repository.names_by_popularity(limit)  # type: ignore[attr-defined,no-any-return]
+        names: list[str] = await self.repository.names_by_popularity(limit)
+        return names
 
     async def ensure(self, names: Sequence[str]) -> list[Tag]:
         """The tags called ``names``, created where missing, even when another request creates them concurrently."""

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +18,9 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
     class Repo(SQLAlchemyAsyncRepository[User]):
         model_type = User
 
-        async def taken(self, *, username: str | None, email: str | None, except_id: UUID | None) -> list[Row[Any]]:
+        async def taken(
+            self, *, username: str | None, email: str | None, except_id: UUID | None
+        ) -> Sequence[Row[str, str]]:
             """(username, email) of the accounts other than ``except_id`` that use this username or email."""
             conditions = [
                 column == value for column, value in ((User.username, username), (User.email, email)) if value
@@ -27,7 +30,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             statement = select(User.username, User.email).where(or_(*conditions))
             if except_id is not None:
                 statement = statement.where(User.id != except_id)
-            return list((await self.session.execute(statement)).all())
+            return (await self.session.execute(statement)).all()
 
     repository_type = Repo
 

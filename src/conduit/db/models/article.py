@@ -51,7 +51,7 @@ class Article(UUIDv7AuditBase):
         favorites_count: Mapped[int]
 
 
-Article.favorites_count = column_property(  # type: ignore[misc]
+Article.favorites_count = column_property(
     select(func.count())
     .select_from(favorites)
     .where(favorites.c.article_id == Article.id)
