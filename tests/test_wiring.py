@@ -136,12 +136,13 @@ async def test_commit_only_on_2xx_as_before_send_handler_says(
     assert (await db.scalar(select(User).where(User.username == username)) is not None) is kept
 
 
-def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``conduit`` command line; a stray ``LITESTAR_APP`` must not matter."""
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "conduit", *arguments],
         capture_output=True,
         text=True,
-        env={**os.environ, "LITESTAR_APP": "elsewhere:app"},
+        env={**os.environ, "LITESTAR_APP": "elsewhere:app", **environment},
         timeout=60,
         check=False,
     )
@@ -160,3 +161,10 @@ def test_conduit_command_line_knows_the_routes() -> None:
 
     assert result.returncode == 0, result.stderr
     assert "/api/articles/feed" in result.stdout
+
+
+def test_bad_settings_stop_the_command_line_with_one_clear_line() -> None:
+    result = run_cli("routes", CONDUIT_ENV="production", SECRET_KEY="")
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == "conduit: configuration error: SECRET_KEY must be set when CONDUIT_ENV=production"
