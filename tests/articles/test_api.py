@@ -374,6 +374,7 @@ async def test_list_defaults_to_twenty(
         ("limit=0", "limit must be at least 1"),
         ("limit=101", "limit must be at most 100"),
         ("offset=-1", "offset must be at least 0"),
+        ("offset=99999999999999999999", "offset must be at most 2147483647"),
         ("limit=ten", "limit: expected `int`, got `str`"),
     ],
 )

@@ -17,7 +17,7 @@ from conduit.articles.services import ArticleService
 from conduit.db.models import User
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size")]
-Offset = Annotated[int, QueryParameter(ge=0, description="How many articles to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="How many articles to skip")]
 
 
 class ArticleController(Controller):
