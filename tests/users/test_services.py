@@ -1,0 +1,49 @@
+"""The account rules, exercised on the service directly."""
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conduit.lib.exceptions import AuthenticationError, InvalidInputError
+from conduit.users.services import UserService
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_register_then_authenticate(db: AsyncSession) -> None:
+    service = UserService(session=db)
+
+    registered = await service.register(username="ann", email="Ann@Example.org", password="long enough")
+    authenticated = await service.authenticate(email="ann@example.ORG", password="long enough")
+
+    assert authenticated.id == registered.id
+    assert registered.email == "ann@example.org"
+
+
+@pytest.mark.parametrize(("email", "password"), [("ann@example.org", "wrong password"), ("bob@example.org", "x")])
+async def test_authenticate_refuses_wrong_credentials(db: AsyncSession, email: str, password: str) -> None:
+    service = UserService(session=db)
+    await service.register(username="ann", email="ann@example.org", password="long enough")
+
+    with pytest.raises(AuthenticationError):
+        await service.authenticate(email=email, password=password)
+
+
+async def test_update_account_refuses_a_taken_email_and_keeps_the_old_one(db: AsyncSession) -> None:
+    service = UserService(session=db)
+    ann = await service.register(username="ann", email="ann@example.org", password="long enough")
+    await service.register(username="bob", email="bob@example.org", password="long enough")
+
+    with pytest.raises(InvalidInputError, match="email has already been taken"):
+        await service.update_account(ann, {"email": "BOB@example.org"})
+
+    assert ann.email == "ann@example.org"
+
+
+async def test_update_account_hashes_a_new_password(db: AsyncSession) -> None:
+    service = UserService(session=db)
+    ann = await service.register(username="ann", email="ann@example.org", password="long enough")
+
+    await service.update_account(ann, {"password": "another secret"})
+
+    assert "another secret" not in ann.password_hash
+    assert (await service.authenticate(email="ann@example.org", password="another secret")).id == ann.id
