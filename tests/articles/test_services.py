@@ -23,9 +23,7 @@ async def test_slugs_stay_unique_for_any_number_of_equal_titles(db: AsyncSession
     service = ArticleService(session=db)
     author = await make_user(db, "writer")
 
-    articles = [
-        await service.write(author, title="Same title", description="d", body="b", tags=[]) for _ in range(5)
-    ]
+    articles = [await service.write(author, title="Same title", description="d", body="b", tags=[]) for _ in range(5)]
 
     slugs = [article.slug for article in articles]
     assert slugs[0] == "same-title"
