@@ -14,7 +14,7 @@ install: $(UV)
 	$(UV) sync --frozen
 
 run: install
-	mkdir -p var
+	$(UV) run conduit database upgrade --no-prompt
 	$(UV) run conduit run --host $(HOST) --port $(PORT)
 
 test: install

@@ -10,6 +10,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Server
 
 from conduit.articles.controllers import ArticleController
 from conduit.articles.deps import provide_articles_service
+from conduit.cli import ConduitCLIPlugin
 from conduit.comments.controllers import CommentController
 from conduit.comments.deps import provide_comments_service
 from conduit.config import alchemy_plugin, settings
@@ -26,7 +27,7 @@ def create_app() -> Litestar:
     """Build the Conduit application."""
     return Litestar(
         route_handlers=[UserController, ProfileController, ArticleController, CommentController, TagController],
-        plugins=[alchemy_plugin],
+        plugins=[alchemy_plugin, ConduitCLIPlugin()],
         dependencies={
             "users_service": Provide(provide_users_service),
             "profiles_service": Provide(provide_profiles_service),

@@ -1,5 +1,6 @@
 """The one canonical database configuration and the plugin that registers it."""
 
+from pathlib import Path
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
@@ -16,12 +17,15 @@ from conduit.db.models import orm_registry
 from conduit.lib.settings import get_settings
 
 settings = get_settings()
+MIGRATIONS_DIR = Path(__file__).parent / "db" / "migrations"
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     """Create the engine; on SQLite, enforce foreign keys and let readers work beside a writer."""
     engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
+        if engine.url.database and engine.url.database != ":memory:":
+            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
 
@@ -49,8 +53,15 @@ alchemy_config = SQLAlchemyAsyncConfig(
     session_dependency_key="db_session",
     engine_dependency_key="db_engine",
     session_config=AsyncSessionConfig(expire_on_commit=False),
-    create_all=True,
-    alembic_config=AlembicAsyncConfig(version_table_name="alembic_versions"),
+    create_all=settings.environment == "test",
+    alembic_config=AlembicAsyncConfig(
+        script_location=str(MIGRATIONS_DIR),
+        script_config="",
+        version_table_name="alembic_versions",
+        compare_type=True,
+        render_as_batch=True,
+        user_module_prefix=None,
+    ),
 )
 """Request-scoped sessions come from here: committed on 2xx responses, rolled back otherwise."""
 

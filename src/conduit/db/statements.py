@@ -2,9 +2,11 @@
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from conduit.db.models import orm_registry
 
 
 async def insert_ignoring_duplicates(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -17,3 +19,18 @@ async def insert_ignoring_duplicates(session: AsyncSession, table: Table, rows: 
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(insert(table).values(rows).on_conflict_do_nothing())
+
+
+async def reset_identity_sequences(connection: AsyncConnection) -> None:
+    """After rows were inserted with explicit ids, let PostgreSQL continue numbering above the highest one."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in orm_registry.metadata.sorted_tables:
+        for column in table.columns:
+            if column.identity is not None:
+                await connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "  # noqa: S608
+                        f"COALESCE(MAX({column.name}), 1), MAX({column.name}) IS NOT NULL) FROM {table.name}"
+                    )
+                )

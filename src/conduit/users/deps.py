@@ -27,7 +27,7 @@ async def provide_optional_user(request: Request, users_service: NamedDependency
         msg = "token is invalid or expired"
         raise AuthenticationError(msg) from None
     user = await users_service.get_one_or_none(id=user_id)
-    if user is None:
+    if user is None or not user.is_active:
         msg = "token is invalid or expired"
         raise AuthenticationError(msg)
     return user

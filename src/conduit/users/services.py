@@ -8,7 +8,7 @@ from msgspec import UNSET
 from sqlalchemy import Row, or_, select
 
 from conduit.db.models import User
-from conduit.lib.exceptions import AuthenticationError, InvalidInputError
+from conduit.lib.exceptions import AuthenticationError, InvalidInputError, NotFoundError
 from conduit.lib.passwords import hash_password, verify_password
 
 
@@ -53,7 +53,11 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             AuthenticationError: No account has this email and password.
         """
         user = await self.get_one_or_none(email=email.lower())
-        if not await verify_password(user.password_hash if user else None, password) or user is None:
+        if (
+            not await verify_password(user.password_hash if user else None, password)
+            or user is None
+            or not user.is_active
+        ):
             msg = "email or password is invalid"
             raise AuthenticationError(msg)
         return user
@@ -75,6 +79,36 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         for name, value in changes.items():
             setattr(user, name, value)
         return await self.update(user)
+
+    async def get_by_username(self, username: str) -> User:
+        """The account called ``username``.
+
+        Raises:
+            NotFoundError: No account has that username.
+        """
+        user = await self.get_one_or_none(username=username)
+        if user is None:
+            msg = f"user {username!r} not found"
+            raise NotFoundError(msg)
+        return user
+
+    async def set_active(self, username: str, *, active: bool) -> User:
+        """Enable or disable an account; a disabled account can neither sign in nor use its tokens.
+
+        Raises:
+            NotFoundError: No account has that username.
+        """
+        user = await self.get_by_username(username)
+        user.is_active = active
+        return await self.update(user)
+
+    async def remove(self, username: str) -> None:
+        """Delete an account with its articles, comments, follows and favorites.
+
+        Raises:
+            NotFoundError: No account has that username.
+        """
+        await self.delete((await self.get_by_username(username)).id)
 
     async def _ensure_available(
         self, *, username: str | None, email: str | None, except_id: UUID | None = None

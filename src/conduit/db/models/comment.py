@@ -1,13 +1,13 @@
 from uuid import UUID
 
-from advanced_alchemy.base import BigIntAuditBase
+from advanced_alchemy.base import IdentityAuditBase
 from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conduit.db.models.user import User
 
 
-class Comment(BigIntAuditBase):
+class Comment(IdentityAuditBase):
     """A reader's comment on an article; its integer id is part of the public API."""
 
     __tablename__ = "comments"

@@ -1,9 +1,9 @@
-from advanced_alchemy.base import BigIntBase
+from advanced_alchemy.base import IdentityBase
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 
-class Tag(BigIntBase):
+class Tag(IdentityBase):
     """A label articles are filed under; names are unique."""
 
     __tablename__ = "tags"

@@ -1,5 +1,5 @@
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, query_expression
 
 follows = Table(
@@ -22,6 +22,8 @@ class User(UUIDv7AuditBase):
     password_hash: Mapped[str] = mapped_column(String(255))
     bio: Mapped[str | None] = mapped_column(Text, default=None)
     image: Mapped[str | None] = mapped_column(String(2048), default=None)
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """A disabled account can neither sign in nor use its tokens."""
 
     following: Mapped[bool] = query_expression(default_expr=false())
     """Whether the viewer of a query follows this user; filled in per query."""
