@@ -4,7 +4,7 @@ PORT ?= 8000
 TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 
-.PHONY: install run test lint fmt typecheck bench conformance clean
+.PHONY: install run test lint fmt bench conformance clean
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -21,16 +21,16 @@ test: install
 	UV=$(UV) scripts/test-all-backends
 
 lint: install
-	$(UV) run ruff check src tests
-	$(UV) run ruff format --check src tests
+	$(UV) run ruff check src tests scripts
+	$(UV) run ruff format --check src tests scripts
 	$(UV) run mypy
 
 fmt: install
-	$(UV) run ruff check --fix src tests
-	$(UV) run ruff format src tests
+	$(UV) run ruff check --fix src tests scripts
+	$(UV) run ruff format src tests scripts
 
 bench: install
-	$(UV) run python scripts/bench_queries.py
+	$(UV) run python scripts/bench.py
 
 conformance:
 	../shared/tools/realworld-conformance http://$(HOST):$(PORT)/api

@@ -19,7 +19,7 @@ from conduit.config import alchemy_config
 from conduit.db.demo import DEMO_PASSWORD, DemoPlan, insert_demo_data
 from conduit.db.transfer import TransferError, count_rows, export_rows, import_rows
 from conduit.lib.exceptions import ConduitError, describe_validation_error
-from conduit.users.schemas import NewUser, Password
+from conduit.users.schemas import NewUser, UpdateUser
 from conduit.users.services import UserService
 
 T = TypeVar("T")
@@ -72,9 +72,15 @@ class ConduitCLIPlugin(CLIPluginProtocol):
 @click.command("demo-data")
 @click.option("--users", "user_count", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--articles", "article_count", type=click.IntRange(min=0), default=200, show_default=True)
-@click.option("--seed", type=int, default=None, help="Same seed, same data. Random when left out.")
+@click.option("--seed", type=int, default=None, help="Same seed and --until, same data. Random when left out.")
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date the demo's year of activity ends on (UTC). Today when left out.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def demo_data(user_count: int, article_count: int, seed: int | None, quiet: bool) -> None:
+def demo_data(user_count: int, article_count: int, seed: int | None, until: datetime | None, quiet: bool) -> None:
     """Fill an empty database with demo users, articles, tags, comments, follows and favorites.
 
     Every demo account's password is 'conduit-demo'.
@@ -83,7 +89,7 @@ def demo_data(user_count: int, article_count: int, seed: int | None, quiet: bool
         users=user_count,
         articles=article_count,
         seed=seed if seed is not None else secrets.randbits(32),
-        now=datetime.now(UTC),
+        now=(until or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=UTC),
     )
 
     async def work() -> dict[str, int]:
@@ -145,7 +151,7 @@ def create_user(username: str, email: str, password: str) -> None:
 @click.password_option("--password", help="Prompted for when left out.")
 def reset_password(username: str, password: str) -> None:
     """Give an account a new password."""
-    checked = validated(dict[str, Password], password=password)["password"]
+    checked = validated(UpdateUser, password=password).password
 
     async def action(service: UserService) -> None:
         await service.update_account(await service.get_by_username(username), {"password": checked})

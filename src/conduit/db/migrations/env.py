@@ -1,49 +1,24 @@
 """Alembic's environment: migrations run on the engine of Conduit's one database configuration."""
 
 import asyncio
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from advanced_alchemy.alembic.commands import AlembicCommandConfig
-from advanced_alchemy.types import GUID
 from alembic import context
-from alembic.autogenerate.api import AutogenContext
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.types import TypeEngine
 
+from conduit.db.migration_rules import compare_type, render_item
 from conduit.db.models import orm_registry
 
 config: AlembicCommandConfig = context.config  # type: ignore[assignment]
 
 
-def _compare_type(
-    migration: MigrationContext,
-    _inspected_column: Column[Any],
-    _metadata_column: Column[Any],
-    _inspected_type: TypeEngine[Any],
-    metadata_type: TypeEngine[Any],
-) -> bool | None:
-    """Alembic's type comparison, except that SQLite reflects GUID's BINARY(16) as NUMERIC: no change there."""
-    if isinstance(metadata_type, GUID) and migration.dialect.name == "sqlite":
-        return False
-    return None
-
-
-def _render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Write Advanced Alchemy's column types as ``advanced_alchemy.types.X(...)``, imported in the revision."""
-    if kind == "type" and type(item).__module__.startswith("advanced_alchemy."):
-        autogen_context.imports.add("import advanced_alchemy.types")
-        return f"advanced_alchemy.types.{item!r}"
-    return False
-
-
 def _configure(**options: Any) -> None:
     context.configure(
         target_metadata=orm_registry.metadata,
-        compare_type=_compare_type if config.compare_type else False,
-        render_item=_render_item,
+        compare_type=compare_type if config.compare_type else False,
+        render_item=render_item,
         render_as_batch=config.render_as_batch,
         user_module_prefix=config.user_module_prefix,
         version_table=config.version_table_name,
