@@ -10,8 +10,18 @@ $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv
 
-install: $(UV)
+HTMX := src/conduit/web/static/vendor/htmx.min.js
+
+install: $(UV) $(HTMX)
 	$(UV) sync --frozen
+
+# htmx is pinned in package-lock.json; without npm the pages still work, without in-place updates.
+$(HTMX): package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && mkdir -p $(@D) && cp node_modules/htmx.org/dist/htmx.min.js $@; \
+	else \
+		echo "npm not found: the web app will work without htmx (full page loads instead of in-place updates)"; \
+	fi
 
 run: install
 	$(UV) run conduit database upgrade --no-prompt
@@ -36,4 +46,4 @@ conformance:
 	../shared/tools/realworld-conformance http://$(HOST):$(PORT)/api
 
 clean:
-	rm -rf $(TOOLS) .venv var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(TOOLS) .venv var .pytest_cache .mypy_cache .ruff_cache node_modules $(HTMX)

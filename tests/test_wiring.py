@@ -1,7 +1,7 @@
 """The database wiring the project promises: the validation checklist of its workflow.
 
 - the plugin injects the session (and engine) under the configured keys, into handlers and providers;
-- commit and rollback follow ``before_send_handler="autocommit"``;
+- commit and rollback follow ``before_send_handler="autocommit_include_redirects"``;
 - the ``litestar database`` commands are registered on the app's command line;
 - providers hand handlers the service types they declare (the OpenAPI contract test covers schemas).
 """
@@ -46,7 +46,7 @@ def test_the_app_has_one_plugin_with_one_config(app: Litestar) -> None:
     assert {"db_session", "db_engine"} <= set(app.dependencies)
 
 
-@get("/test/injection", sync_to_thread=False)
+@get("/api/test/injection", sync_to_thread=False)
 def injection_probe(
     db_session: NamedDependency[AsyncSession],
     db_engine: NamedDependency[AsyncEngine],
@@ -68,7 +68,7 @@ def injection_probe(
 async def test_session_and_engine_are_injected_into_handlers_and_providers(app: Litestar) -> None:
     app.register(injection_probe)
     async with serve(app) as client:
-        response = await client.get("/test/injection")
+        response = await client.get("/api/test/injection")
 
     assert response.status_code == 200
     assert response.json() == {
@@ -83,30 +83,30 @@ async def _write_user(users_service: UserService, username: str) -> None:
     await users_service.create(User(username=username, email=f"{username}@example.org", password_hash="x"))
 
 
-@post("/test/write/ok")
+@post("/api/test/write/ok")
 async def write_then_succeed(users_service: NamedDependency[UserService]) -> None:
     await _write_user(users_service, "committed")
 
 
-@post("/test/write/invalid")
+@post("/api/test/write/invalid")
 async def write_then_refuse(users_service: NamedDependency[UserService]) -> None:
     await _write_user(users_service, "refused")
     raise InvalidInputError("refused after writing")
 
 
-@post("/test/write/forbidden")
+@post("/api/test/write/forbidden")
 async def write_then_forbid(users_service: NamedDependency[UserService]) -> None:
     await _write_user(users_service, "forbidden")
     raise PermissionDeniedException
 
 
-@post("/test/write/crash")
+@post("/api/test/write/crash")
 async def write_then_crash(users_service: NamedDependency[UserService]) -> None:
     await _write_user(users_service, "crashed")
     raise RuntimeError("boom")
 
 
-@post("/test/write/redirect")
+@post("/api/test/write/redirect")
 async def write_then_redirect(users_service: NamedDependency[UserService]) -> Redirect:
     await _write_user(users_service, "redirected")
     return Redirect("/api/tags")
@@ -115,14 +115,14 @@ async def write_then_redirect(users_service: NamedDependency[UserService]) -> Re
 @pytest.mark.parametrize(
     ("path", "username", "status", "kept"),
     [
-        ("/test/write/ok", "committed", 201, True),
-        ("/test/write/invalid", "refused", 422, False),
-        ("/test/write/forbidden", "forbidden", 403, False),
-        ("/test/write/crash", "crashed", 500, False),
-        ("/test/write/redirect", "redirected", 302, False),
+        ("/api/test/write/ok", "committed", 201, True),
+        ("/api/test/write/invalid", "refused", 422, False),
+        ("/api/test/write/forbidden", "forbidden", 403, False),
+        ("/api/test/write/crash", "crashed", 500, False),
+        ("/api/test/write/redirect", "redirected", 302, True),
     ],
 )
-async def test_commit_only_on_2xx_as_before_send_handler_says(
+async def test_commit_only_on_2xx_and_3xx_as_before_send_handler_says(
     app: Litestar, client: AsyncClient, db: AsyncSession, path: str, username: str, status: int, kept: bool
 ) -> None:
     for handler in (write_then_succeed, write_then_refuse, write_then_forbid, write_then_crash, write_then_redirect):

@@ -49,7 +49,7 @@ alchemy_config = SQLAlchemyAsyncConfig(
         pool_pre_ping=True,
     ),
     metadata=orm_registry.metadata,
-    before_send_handler="autocommit",
+    before_send_handler="autocommit_include_redirects",
     session_dependency_key="db_session",
     engine_dependency_key="db_engine",
     session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -63,6 +63,7 @@ alchemy_config = SQLAlchemyAsyncConfig(
         user_module_prefix=None,
     ),
 )
-"""Request-scoped sessions come from here: committed on 2xx responses, rolled back otherwise."""
+"""Request-scoped sessions come from here: committed on 2xx and 3xx responses (a form post answers with a
+redirect), rolled back on anything else."""
 
 alchemy_plugin = SQLAlchemyPlugin(config=alchemy_config)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,8 +34,9 @@ def schema_differences(database_url: str) -> list[object]:
 
 
 def head_revision() -> str:
-    (revision,) = [path.name.split("_")[0] for path in (MIGRATIONS_DIR / "versions").glob("*.py")]
-    return revision
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head is not None
+    return head
 
 
 def test_upgrade_downgrade_and_upgrade_again(conduit: Conduit, scratch_database: ScratchDatabase) -> None:
@@ -98,7 +100,8 @@ def test_history_and_heads_show_the_revisions(scratch_database: ScratchDatabase,
     )
 
     assert (history.returncode, heads.returncode) == (0, 0)
-    assert f"-> {head_revision()} (head), Initial schema" in history.stdout
+    assert f"-> {head_revision()} (head), Browser sessions" in history.stdout
+    assert "<base> -> 656fa7ce9850, Initial schema" in history.stdout
     assert f"{head_revision()} (head)" in heads.stdout
 
 

@@ -33,6 +33,9 @@ class Settings:
     cors_allowed_origins: tuple[str, ...]
     max_request_body_bytes: int
     log_level: str
+    session_max_age_seconds: int
+    session_cookie_secure: bool
+    """Mark the sign-in cookie Secure even on plain HTTP requests (behind a TLS-terminating proxy)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -74,6 +77,8 @@ class Settings:
             ),
             max_request_body_bytes=_int(env, "MAX_REQUEST_BODY_BYTES", default=1024 * 1024, minimum=1024),
             log_level=_log_level(env),
+            session_max_age_seconds=_int(env, "SESSION_MAX_AGE_SECONDS", default=14 * 24 * 3600, minimum=60),
+            session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", default=environment == "production"),
         )
 
 

@@ -4,7 +4,18 @@ from advanced_alchemy.base import orm_registry
 
 from conduit.db.models.article import Article, article_tags, favorites
 from conduit.db.models.comment import Comment
+from conduit.db.models.session import SessionRecord
 from conduit.db.models.tag import Tag
 from conduit.db.models.user import User, follows
 
-__all__ = ("Article", "Comment", "Tag", "User", "article_tags", "favorites", "follows", "orm_registry")
+__all__ = (
+    "Article",
+    "Comment",
+    "SessionRecord",
+    "Tag",
+    "User",
+    "article_tags",
+    "favorites",
+    "follows",
+    "orm_registry",
+)

@@ -1,0 +1,7 @@
+from advanced_alchemy.extensions.litestar.store import StoreModelMixin
+
+
+class SessionRecord(StoreModelMixin):
+    """A signed-in browser session, kept by Litestar's server-side session middleware."""
+
+    __tablename__ = "sessions"

@@ -1,0 +1,124 @@
+"""Browser sign-ins, kept server-side in the application database.
+
+Litestar's ``ServerSideSessionConfig`` with Advanced Alchemy's ``SQLAlchemyStore``, with three
+changes to the backend: nothing is stored for a visitor whose session is empty (anonymous
+visitors leave no row), a session id the client made up is never adopted (a new one is
+generated, so a planted cookie cannot fix the id), and the cookie is ``Secure`` whenever
+the request came over HTTPS.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
+from litestar import Litestar
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.types import Empty, Message, ScopeSession
+from sqlalchemy import delete
+
+from conduit.config import alchemy_config, settings
+from conduit.db.models import SessionRecord
+
+logger = logging.getLogger("conduit")
+
+SESSION_STORE = "sessions"
+SESSION_COOKIE = "conduit_session"
+PURGE_INTERVAL_SECONDS = 3600
+_FOUND = "conduit_session_found"
+
+
+class BrowserSessionBackend(ServerSideSessionBackend):
+    async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.state[_FOUND] = bool(data)
+        return data
+
+    def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        if connection.state.get(_FOUND):
+            return super().get_session_id(connection)
+        return connection.get_session_id() or self.generate_session_id()
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> None:
+        store = self.config.get_store_from_app(connection.scope["app"])
+        headers = MutableScopeHeaders.from_message(message)
+        secure = self.config.secure or connection.scope.get("scheme") == "https"
+        if scope_session is Empty or not scope_session:
+            if stale := connection.cookies.get(self.config.key):
+                await self.delete(stale, store=store)
+                headers.add("Set-Cookie", self._cookie("null", secure=secure, max_age=0).to_header(header=""))
+            return
+        session_id = self.get_session_id(connection)
+        await self.set(session_id=session_id, data=self.serialize_data(scope_session, connection.scope), store=store)
+        headers.add(
+            "Set-Cookie", self._cookie(session_id, secure=secure, max_age=self.config.max_age).to_header(header="")
+        )
+
+    def _cookie(self, value: str, *, secure: bool, max_age: int) -> Cookie:
+        return Cookie(
+            key=self.config.key,
+            value=value,
+            path=self.config.path,
+            max_age=max_age,
+            domain=self.config.domain,
+            secure=secure,
+            httponly=self.config.httponly,
+            samesite=self.config.samesite,
+        )
+
+
+class BrowserSessionConfig(ServerSideSessionConfig):
+    _backend_class = BrowserSessionBackend
+
+
+session_store = SQLAlchemyStore(config=alchemy_config, model=SessionRecord, namespace="conduit")
+
+session_config = BrowserSessionConfig(
+    store=SESSION_STORE,
+    key=SESSION_COOKIE,
+    max_age=settings.session_max_age_seconds,
+    httponly=True,
+    samesite="lax",
+    secure=settings.session_cookie_secure,
+    exclude=["^/api/", "^/static/"],
+)
+
+
+async def purge_expired_sessions() -> int:
+    """Delete the sessions whose time ran out.
+
+    Returns:
+        How many were deleted.
+    """
+    async with alchemy_config.get_session() as session, session.begin():
+        result = await session.execute(delete(SessionRecord).where(SessionRecord.expires_at < datetime.now(UTC)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@contextlib.asynccontextmanager
+async def purging_expired_sessions(_: Litestar) -> AsyncIterator[None]:
+    """While the app runs, purge expired sessions at start-up and then every hour."""
+
+    async def purge_forever() -> None:
+        while True:
+            try:
+                if purged := await purge_expired_sessions():
+                    logger.info("purged %d expired sessions", purged)
+            except Exception:
+                logger.exception("purging expired sessions failed")
+            await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+
+    task = asyncio.create_task(purge_forever())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
