@@ -32,7 +32,7 @@ from conduit.web.markdown import render_markdown
 PAGE_SIZE = 10
 POPULAR_TAGS = 20
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Page = Annotated[int, QueryParameter(ge=1, le=100_000)]
+PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=100_000)]
 
 
 def page(template: str, status_code: int = 200, **context: Any) -> Template:
@@ -63,7 +63,7 @@ class HomeController(Controller):
         tags_service: NamedDependency[TagService],
         feed: FromQuery[str | None] = None,
         tag: FromQuery[str | None] = None,
-        page_number: Annotated[Page, QueryParameter(name="page")] = 1,
+        page_number: PageNumber = 1,
     ) -> Template:
         offset = (page_number - 1) * PAGE_SIZE
         if feed == "you" and viewer is not None:
@@ -351,7 +351,7 @@ class ArticlePageController(Controller):
     ) -> Redirect | Response[str]:
         await comments_service.remove(slug, comment_id, member)
         if request.htmx:
-            return Response("", media_type="text/html")
+            return Response("", status_code=200, media_type="text/html")
         return see_other(f"/article/{slug}#comments")
 
 
@@ -368,7 +368,7 @@ class ProfilePageController(Controller):
         viewer: NamedDependency[User | None],
         profiles_service: NamedDependency[ProfileService],
         articles_service: NamedDependency[ArticleService],
-        page_number: Annotated[Page, QueryParameter(name="page")] = 1,
+        page_number: PageNumber = 1,
     ) -> Template:
         return await self._page(
             request, username, viewer, profiles_service, articles_service, page_number, favorites=False
@@ -382,7 +382,7 @@ class ProfilePageController(Controller):
         viewer: NamedDependency[User | None],
         profiles_service: NamedDependency[ProfileService],
         articles_service: NamedDependency[ArticleService],
-        page_number: Annotated[Page, QueryParameter(name="page")] = 1,
+        page_number: PageNumber = 1,
     ) -> Template:
         return await self._page(
             request, username, viewer, profiles_service, articles_service, page_number, favorites=True

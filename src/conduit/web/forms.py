@@ -26,8 +26,10 @@ def checked(schema: type[T], fields: dict[str, Any]) -> T:
     try:
         return msgspec.convert(fields, schema)
     except msgspec.ValidationError as exc:
-        message, _, where = str(exc).partition(" - at `$.")
-        field = where.rstrip("`").split(".")[0].split("[")[0]
+        message, _, where = str(exc).partition(" - at `$")
+        field = where.strip("`.").split(".")[0].split("[")[0]
+        if not field:
+            field = next((name for name in fields if message.startswith(f"{name} ")), "")
         raise FormError({field: [describe_validation_error(field, message)]}) from None
 
 

@@ -4,13 +4,14 @@ Litestar's ``ServerSideSessionConfig`` with Advanced Alchemy's ``SQLAlchemyStore
 changes to the backend: nothing is stored for a visitor whose session is empty (anonymous
 visitors leave no row), a session id the client made up is never adopted (a new one is
 generated, so a planted cookie cannot fix the id), and the cookie is ``Secure`` whenever
-the request came over HTTPS.
+the request came over HTTPS. The row is written after the response body, once the
+request's own transaction is committed.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,8 @@ from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.session.base import SessionMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, ScopeSession
 from sqlalchemy import delete
@@ -31,6 +34,7 @@ SESSION_STORE = "sessions"
 SESSION_COOKIE = "conduit_session"
 PURGE_INTERVAL_SECONDS = 3600
 _FOUND = "conduit_session_found"
+_PENDING = "conduit_session_pending"
 
 
 class BrowserSessionBackend(ServerSideSessionBackend):
@@ -47,19 +51,30 @@ class BrowserSessionBackend(ServerSideSessionBackend):
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> None:
-        store = self.config.get_store_from_app(connection.scope["app"])
+        """Set the cookie on the response, and note what to write once the request's transaction is over."""
         headers = MutableScopeHeaders.from_message(message)
         secure = self.config.secure or connection.scope.get("scheme") == "https"
         if scope_session is Empty or not scope_session:
             if stale := connection.cookies.get(self.config.key):
-                await self.delete(stale, store=store)
+                connection.state[_PENDING] = (stale, None)
                 headers.add("Set-Cookie", self._cookie("null", secure=secure, max_age=0).to_header(header=""))
             return
         session_id = self.get_session_id(connection)
-        await self.set(session_id=session_id, data=self.serialize_data(scope_session, connection.scope), store=store)
-        headers.add(
-            "Set-Cookie", self._cookie(session_id, secure=secure, max_age=self.config.max_age).to_header(header="")
-        )
+        connection.state[_PENDING] = (session_id, self.serialize_data(scope_session, connection.scope))
+        cookie = self._cookie(session_id, secure=secure, max_age=self.config.max_age)
+        headers.add("Set-Cookie", cookie.to_header(header=""))
+
+    async def write_pending(self, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+        """Store or delete the session noted by ``store_in_message``."""
+        pending = connection.state.pop(_PENDING, None)
+        if pending is None:
+            return
+        session_id, data = pending
+        store = self.config.get_store_from_app(connection.scope["app"])
+        if data is None:
+            await self.delete(session_id, store=store)
+        else:
+            await self.set(session_id=session_id, data=data, store=store)
 
     def _cookie(self, value: str, *, secure: bool, max_age: int) -> Cookie:
         return Cookie(
@@ -74,8 +89,32 @@ class BrowserSessionBackend(ServerSideSessionBackend):
         )
 
 
+class BrowserSessionMiddleware(SessionMiddleware[BrowserSessionBackend]):
+    """Writes the session row after the response body, when the request's own transaction has been committed.
+
+    Writing it as the response starts, as Litestar does, would wait on that transaction's
+    write lock under SQLite.
+    """
+
+    def create_send_wrapper(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> Callable[[Message], Awaitable[None]]:
+        async def wrapped_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await self.backend.store_in_message(connection.scope.get("session"), message, connection)
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                await self.backend.write_pending(connection)
+            await connection.send(message)
+
+        return wrapped_send
+
+
 class BrowserSessionConfig(ServerSideSessionConfig):
     _backend_class = BrowserSessionBackend
+
+    @property
+    def middleware(self) -> DefineMiddleware:
+        return DefineMiddleware(BrowserSessionMiddleware, backend=self._backend_class(config=self))
 
 
 session_store = SQLAlchemyStore(config=alchemy_config, model=SessionRecord, namespace="conduit")
@@ -104,16 +143,16 @@ async def purge_expired_sessions() -> int:
 
 @contextlib.asynccontextmanager
 async def purging_expired_sessions(_: Litestar) -> AsyncIterator[None]:
-    """While the app runs, purge expired sessions at start-up and then every hour."""
+    """While the app runs, purge expired sessions every hour (``conduit sessions clear`` removes them all)."""
 
     async def purge_forever() -> None:
         while True:
+            await asyncio.sleep(PURGE_INTERVAL_SECONDS)
             try:
                 if purged := await purge_expired_sessions():
                     logger.info("purged %d expired sessions", purged)
             except Exception:
                 logger.exception("purging expired sessions failed")
-            await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 
     task = asyncio.create_task(purge_forever())
     try:
