@@ -452,17 +452,14 @@ async def test_a_disabled_member_is_signed_out(browser: Browser, member: Account
     assert await session_rows(db) == 0
 
 
-async def test_the_cookie_is_secure_over_https(app: object, register: RegisterUser) -> None:
-    from tests.conftest import serve
-
+async def test_the_cookie_is_secure_over_https(browser: Browser, register: RegisterUser) -> None:
     account = await register()
-    async with serve(app) as client:  # type: ignore[arg-type]
-        client.base_url = "https://testserver.local"  # type: ignore[assignment]
-        page = await client.get("/login")
-        token = page.text.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
-        response = await client.post(
-            "/login", data={"email": account.email, "password": account.password, "_csrf_token": token}
-        )
+    https = "https://testserver.local"
 
+    response = await browser.submit(
+        f"{https}/login", f"{https}/login", {"email": account.email, "password": account.password}
+    )
+
+    assert response.status_code == 303
     cookie = next(value for value in response.headers.get_list("set-cookie") if value.startswith(SESSION_COOKIE))
     assert "Secure" in cookie
