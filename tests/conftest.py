@@ -8,10 +8,12 @@ Each test starts with empty tables.
 import asyncio
 import os
 import tempfile
+import uuid
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,9 +25,11 @@ os.environ["CONDUIT_ENV"] = "test"
 os.environ["CONDUIT_VAR_DIR"] = _workdir
 os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{_workdir}/test.sqlite3"
 
+import asyncpg  # noqa: E402
 from httpx import ASGITransport, AsyncClient  # noqa: E402
 from litestar import Litestar  # noqa: E402
 from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
 
 from conduit.app import create_app  # noqa: E402
@@ -34,6 +38,9 @@ from conduit.db.models import orm_registry  # noqa: E402
 from tests.factories import NewArticleFactory, NewUserFactory  # noqa: E402
 
 metadata = orm_registry.metadata
+SUITE_URL = make_url(str(alchemy_config.connection_string))
+ON_POSTGRES = SUITE_URL.get_backend_name() == "postgresql"
+ScratchDatabase = Callable[..., str]
 
 
 def pytest_report_header() -> str:
@@ -161,3 +168,38 @@ def write_article(client: AsyncClient) -> WriteArticle:
         return article
 
     return write
+
+
+def _on_postgres(statement: str) -> None:
+    async def execute() -> None:
+        connection = await asyncpg.connect(
+            host=SUITE_URL.host,
+            port=SUITE_URL.port,
+            user=SUITE_URL.username,
+            password=SUITE_URL.password,
+            database="postgres",
+        )
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute())
+
+
+@pytest.fixture
+def scratch_database(tmp_path: Path) -> Iterator[ScratchDatabase]:
+    """Make empty databases on the suite's backend (or the one asked for), dropped afterwards."""
+    created: list[str] = []
+
+    def make(*, backend: str | None = None) -> str:
+        if (backend or SUITE_URL.get_backend_name()) == "sqlite":
+            return f"sqlite+aiosqlite:///{tmp_path / f'scratch-{uuid.uuid4().hex}.sqlite3'}"
+        name = f"conduit_scratch_{uuid.uuid4().hex[:12]}"
+        _on_postgres(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return SUITE_URL.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for name in created:
+        _on_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -9,25 +9,19 @@ import asyncio
 import contextlib
 import io
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from litestar.cli.main import litestar_group
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from conduit.__main__ import main
 from conduit.config import alchemy_config
 from conduit.db.models import orm_registry
 
-SUITE_URL = make_url(str(alchemy_config.connection_string))
-ON_POSTGRES = SUITE_URL.get_backend_name() == "postgresql"
 TABLES = orm_registry.metadata.sorted_tables
 
 
@@ -39,42 +33,6 @@ class Result:
 
 
 Conduit = Callable[..., Result]
-ScratchDatabase = Callable[..., str]
-
-
-def _on_postgres(statement: str) -> None:
-    async def execute() -> None:
-        connection = await asyncpg.connect(
-            host=SUITE_URL.host,
-            port=SUITE_URL.port,
-            user=SUITE_URL.username,
-            password=SUITE_URL.password,
-            database="postgres",
-        )
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(execute())
-
-
-@pytest.fixture
-def scratch_database(tmp_path: Path) -> Iterator[ScratchDatabase]:
-    """Make empty databases on the suite's backend (or the one asked for), dropped afterwards."""
-    created: list[str] = []
-
-    def make(*, backend: str | None = None) -> str:
-        if (backend or SUITE_URL.get_backend_name()) == "sqlite":
-            return f"sqlite+aiosqlite:///{tmp_path / f'scratch-{uuid.uuid4().hex}.sqlite3'}"
-        name = f"conduit_scratch_{uuid.uuid4().hex[:12]}"
-        _on_postgres(f'CREATE DATABASE "{name}"')
-        created.append(name)
-        return SUITE_URL.set(database=name).render_as_string(hide_password=False)
-
-    yield make
-    for name in created:
-        _on_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager

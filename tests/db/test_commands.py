@@ -2,13 +2,19 @@
 
 import asyncio
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from conduit.db.models import SessionRecord
 from conduit.lib.passwords import verify_password
-from tests.db.conftest import ON_POSTGRES, Conduit, ScratchDatabase, all_rows, row_counts
+from tests.conftest import ON_POSTGRES, ScratchDatabase
+from tests.db.conftest import Conduit, all_rows, read_database, row_counts
 
 
 def migrated(conduit: Conduit, scratch_database: ScratchDatabase, *, backend: str | None = None) -> str:
@@ -226,3 +232,35 @@ def test_a_bad_dump_gives_a_clear_error_and_writes_nothing(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert set((row_counts(target)).values()) == {0}
+
+
+def test_litestar_sessions_commands_delete_the_stored_sessions(
+    conduit: Conduit, scratch_database: ScratchDatabase
+) -> None:
+    url = migrated(conduit, scratch_database)
+    expires = datetime.now(UTC) + timedelta(days=1)
+
+    async def add_sessions(connection: AsyncConnection) -> None:
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "key": key,
+                "namespace": "conduit",
+                "value": b'{"user_id": "x"}',
+                "expires_at": expires,
+            }
+            for key in ("first-session", "second-session", "third-session")
+        ]
+        await connection.execute(insert(SessionRecord), rows)
+        await connection.commit()
+
+    read_database(url, add_sessions)
+
+    deleted = conduit("sessions", "delete", "first-session", database_url=url, stdin="y\n")
+    after_delete = row_counts(url)["sessions"]
+    cleared = conduit("sessions", "clear", database_url=url, stdin="y\n")
+
+    assert deleted.returncode == 0, deleted.stderr
+    assert after_delete == 2
+    assert cleared.returncode == 0, cleared.stderr
+    assert row_counts(url)["sessions"] == 0

@@ -1,0 +1,265 @@
+"""The web app in a real browser: Debian's Chromium, driven by Playwright, against the real server.
+
+A person signs up, writes an article with tags, another person comments, favorites and
+follows, the author edits and deletes, and both sign out; each step checks the screen.
+When a step fails, screenshots of the page at hand and of the main pages are saved in
+``tests/artifacts/``. With ``CONDUIT_UPDATE_SCREENSHOTS=1`` the run also refreshes the
+README's screenshots in ``docs/screenshots/``.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Error, Locator, Page, expect, sync_playwright
+
+from tests.conftest import ScratchDatabase
+
+CHROMIUM = Path(os.environ.get("CONDUIT_CHROMIUM", "/usr/bin/chromium"))
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"browser suite skipped: no Chromium at {CHROMIUM} (apt-get install chromium)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(scratch_database: ScratchDatabase, tmp_path: Path) -> Iterator[str]:
+    """The real server on a freshly migrated database with a little demo data; yields its address."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": scratch_database(),
+        "CONDUIT_ENV": "development",
+        "CONDUIT_VAR_DIR": str(tmp_path),
+    }
+    conduit = [sys.executable, "-m", "conduit"]
+    for command in (
+        ["database", "upgrade", "--no-prompt"],
+        ["demo-data", "--users", "8", "--articles", "24", "--seed", "11", "--until", "2026-11-20", "--quiet"],
+    ):
+        subprocess.run([*conduit, *command], env=environment, check=True, capture_output=True, timeout=120)  # noqa: S603
+    port = _free_port()
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(  # noqa: S603
+        [*conduit, "run", "--host", "127.0.0.1", "--port", str(port)], env=environment, stdout=log, stderr=log
+    )
+    address = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{address}/api/tags", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"the server did not start: {(tmp_path / 'server.log').read_text()}")
+        yield address
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield chromium
+        chromium.close()
+
+
+class Journey:
+    """A person in a browser tab; ``step`` names what is being checked, for the failure report."""
+
+    def __init__(self, page: Page, address: str) -> None:
+        self.page = page
+        self.address = address
+        self.current = "start"
+
+    @property
+    def nav(self) -> Locator:
+        return self.page.get_by_role("navigation", name="Main")
+
+    def step(self, name: str) -> None:
+        self.current = name
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.address + path)
+
+    def sign_up(self, username: str) -> None:
+        self.open("/register")
+        self.page.get_by_label("Username").fill(username)
+        self.page.get_by_label("Email").fill(f"{username}@example.org")
+        self.page.get_by_label("Password").fill("browser password")
+        self.page.get_by_role("button", name="Sign up").click()
+        expect(self.nav.get_by_role("link", name=username)).to_be_visible()
+
+    def sign_in(self, username: str) -> None:
+        self.open("/login")
+        self.page.get_by_label("Email").fill(f"{username}@example.org")
+        self.page.get_by_label("Password").fill("browser password")
+        self.page.get_by_role("button", name="Sign in").click()
+        expect(self.nav.get_by_role("link", name=username)).to_be_visible()
+
+    def sign_out(self) -> None:
+        self.open("/settings")
+        self.page.get_by_role("button", name="Or click here to sign out.").click()
+        expect(self.nav.get_by_role("link", name="Sign in")).to_be_visible()
+
+    def save_evidence(self, folder: Path, pages: dict[str, str]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(
+            path=str(folder / f"failed-at-{re.sub(r'[^a-z0-9]+', '-', self.current.lower())}.png"), full_page=True
+        )
+        for name, path in pages.items():
+            try:
+                self.open(path)
+                self.page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+            except Error:
+                continue
+
+
+def test_a_day_on_conduit(server: str, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    journey = Journey(page, server)
+    shots: dict[str, Path] = {}
+    try:
+        journey.step("home for visitors")
+        journey.open("/")
+        expect(page.get_by_text("A place to share your knowledge.").first).to_be_visible()
+        expect(page.locator("article.preview")).to_have_count(10)
+        expect(page.get_by_role("heading", name="Popular tags")).to_be_visible()
+
+        journey.step("pagination in place")
+        before = page.url
+        page.get_by_role("navigation", name="Pages").get_by_role("link", name="2").click()
+        expect(page.get_by_role("navigation", name="Pages").locator('[aria-current="page"]')).to_have_text("2")
+        assert page.url.endswith("?page=2")
+        assert page.url != before
+        shots["home"] = ARTIFACTS / "home.png"
+        journey.open("/")
+        page.screenshot(path=str(shots["home"]))
+
+        journey.step("sign up")
+        journey.sign_up("ada")
+
+        journey.step("write an article")
+        page.get_by_role("link", name="New article").click()
+        page.get_by_label("Title").fill("Notes from the browser")
+        page.get_by_label("What's this article about?").fill("An article written in Chromium")
+        page.get_by_label("Write your article").fill("Written **in a real browser**.\n\n- one\n- two")
+        page.get_by_label("Tags").fill("testing browsers")
+        shots["editor"] = ARTIFACTS / "editor.png"
+        page.screenshot(path=str(shots["editor"]))
+        page.get_by_role("button", name="Publish article").click()
+        expect(page).to_have_url(re.compile(r"/article/notes-from-the-browser$"))
+        expect(page.get_by_role("heading", name="Notes from the browser")).to_be_visible()
+        expect(page.locator(".article-body strong")).to_have_text("in a real browser")
+        expect(page.locator(".article-body li")).to_have_count(2)
+        expect(page.locator(".tag-list").get_by_role("link", name="browsers")).to_be_visible()
+        journey.sign_out()
+
+        journey.step("another reader comments in place")
+        journey.sign_up("grace")
+        journey.open("/article/notes-from-the-browser")
+        article_url = page.url
+        page.get_by_label("Write a comment").fill("Lovely notes, thank you!")
+        page.get_by_role("button", name="Post comment").click()
+        expect(page.locator("#comments .comment")).to_have_count(1)
+        expect(page.locator("#comments")).to_contain_text("Lovely notes, thank you!")
+        expect(page.get_by_label("Write a comment")).to_have_value("")
+        assert page.url == article_url
+
+        journey.step("favorite and follow in place")
+        page.locator(".article-banner").get_by_role("button", name=re.compile("^Favorite ")).click()
+        expect(page.locator(".article-banner").get_by_role("button", name=re.compile("^Unfavorite "))).to_contain_text(
+            "(1)"
+        )
+        page.locator(".article-banner").get_by_role("button", name="Follow ada").click()
+        expect(page.locator(".article-banner").get_by_role("button", name="Unfollow ada")).to_be_visible()
+        shots["article"] = ARTIFACTS / "article.png"
+        page.screenshot(path=str(shots["article"]), full_page=True)
+        journey.open("/?feed=you")
+        expect(page.locator("article.preview").first).to_contain_text("Notes from the browser")
+        journey.open("/profile/grace/favorites")
+        expect(page.locator("article.preview")).to_contain_text("Notes from the browser")
+
+        journey.step("delete one's own comment in place")
+        journey.open("/article/notes-from-the-browser")
+        page.get_by_role("button", name="Delete comment").click()
+        expect(page.locator("#comments .comment")).to_have_count(0)
+        journey.sign_out()
+
+        journey.step("the author edits and deletes")
+        journey.sign_in("ada")
+        journey.open("/article/notes-from-the-browser")
+        page.locator(".article-banner").get_by_role("link", name="Edit article").click()
+        expect(page.get_by_label("Title")).to_have_value("Notes from the browser")
+        page.get_by_label("Title").fill("Revised notes")
+        page.get_by_role("button", name="Publish article").click()
+        expect(page).to_have_url(re.compile(r"/article/revised-notes$"))
+        expect(page.get_by_role("heading", name="Revised notes")).to_be_visible()
+        page.locator(".article-banner").get_by_role("button", name="Delete article").click()
+        expect(page).to_have_url(server + "/")
+        journey.open("/article/revised-notes")
+        expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+
+        journey.step("sign out")
+        journey.sign_out()
+        journey.open("/settings")
+        expect(page).to_have_url(re.compile(r"/login\?next=/settings$"))
+    except Exception:
+        journey.save_evidence(
+            ARTIFACTS / "failure", {"home": "/", "article": "/article/notes-from-the-browser", "editor": "/editor"}
+        )
+        raise
+    finally:
+        context.close()
+
+    if os.environ.get("CONDUIT_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for name, shot in shots.items():
+            shutil.copyfile(shot, SCREENSHOTS / f"{name}.png")
+
+
+def test_actions_work_with_javascript_off(server: str, browser: Browser) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    journey = Journey(page, server)
+    try:
+        journey.sign_up("linus")
+        journey.open("/")
+        first = page.locator("article.preview").first
+        title = first.locator("h2").inner_text()
+        first.get_by_role("button", name=re.compile(r"^Favorite ")).click()
+        expect(
+            page.locator("article.preview", has_text=title).get_by_role("button", name=re.compile(r"^Unfavorite "))
+        ).to_be_visible()
+        page.get_by_role("navigation", name="Pages").get_by_role("link", name="2").click()
+        expect(page).to_have_url(re.compile(r"\?page=2$"))
+    except Exception:
+        journey.save_evidence(ARTIFACTS / "failure-no-javascript", {"home": "/"})
+        raise
+    finally:
+        context.close()
