@@ -47,7 +47,8 @@ def paging(total: int, current: int) -> dict[str, Any]:
     return {"page": current, "pages": max(math.ceil(total / PAGE_SIZE), 1), "total": total}
 
 
-def back(request: Request[Any, Any, Any], form: dict[str, str], default: str) -> Redirect:
+def back(form: dict[str, str], default: str) -> Redirect:
+    """Back to the page the form was posted from (its ``next`` field), or to ``default``."""
     return see_other(local_path(form.get("next"), default))
 
 
@@ -299,7 +300,7 @@ class ArticlePageController(Controller):
             return page(
                 "partials/favorite_button.html", article=article, viewer=member, compact=compact, next=data.get("next")
             )
-        return back(request, data, f"/article/{article.slug}")
+        return back(data, f"/article/{article.slug}")
 
     @post("/delete")
     async def delete_article(
@@ -421,10 +422,7 @@ class ProfilePageController(Controller):
         member: NamedDependency[User],
         profiles_service: NamedDependency[ProfileService],
     ) -> Template | Redirect:
-        profile = await profiles_service.follow(member, username)
-        if request.htmx:
-            return page("partials/follow_button.html", profile=profile, viewer=member, next=data.get("next"))
-        return back(request, data, f"/profile/{username}")
+        return self._follow_button(request, data, await profiles_service.follow(member, username), member)
 
     @post("/unfollow")
     async def unfollow(
@@ -435,7 +433,11 @@ class ProfilePageController(Controller):
         member: NamedDependency[User],
         profiles_service: NamedDependency[ProfileService],
     ) -> Template | Redirect:
-        profile = await profiles_service.unfollow(member, username)
+        return self._follow_button(request, data, await profiles_service.unfollow(member, username), member)
+
+    @staticmethod
+    def _follow_button(request: HTMXRequest, data: dict[str, str], profile: User, member: User) -> Template | Redirect:
+        """The new button for htmx, otherwise back to the page the form was on."""
         if request.htmx:
             return page("partials/follow_button.html", profile=profile, viewer=member, next=data.get("next"))
-        return back(request, data, f"/profile/{username}")
+        return back(data, f"/profile/{profile.username}")
