@@ -463,3 +463,10 @@ async def test_the_cookie_is_secure_over_https(browser: Browser, register: Regis
     assert response.status_code == 303
     cookie = next(value for value in response.headers.get_list("set-cookie") if value.startswith(SESSION_COOKIE))
     assert "Secure" in cookie
+
+
+async def test_pages_stay_out_of_the_api_schema(client: AsyncClient) -> None:
+    schema = (await client.get("/api/docs/openapi.json")).json()
+
+    assert schema["paths"]
+    assert all(path.startswith("/api/") for path in schema["paths"])

@@ -55,6 +55,8 @@ def back(form: dict[str, str], default: str) -> Redirect:
 class HomeController(Controller):
     """The home page: global feed, your feed, tag filter, popular tags."""
 
+    include_in_schema = False
+
     @get("/", name="home")
     async def home(
         self,
@@ -80,6 +82,8 @@ class HomeController(Controller):
 
 class AccountController(Controller):
     """Signing up, in and out, and one's own settings."""
+
+    include_in_schema = False
 
     @get("/login")
     async def sign_in_page(self, next_path: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
@@ -162,6 +166,8 @@ class AccountController(Controller):
 class EditorController(Controller):
     """Writing and editing articles."""
 
+    include_in_schema = False
+
     @get("/editor")
     async def new_article_page(self, member: NamedDependency[User]) -> Template:
         return page("editor.html", form={}, errors={}, viewer=member, slug=None)
@@ -232,6 +238,8 @@ async def _own_article(articles_service: ArticleService, slug: str, member: User
 
 class ArticlePageController(Controller):
     """Reading an article, favoriting it, following its author, and its comments."""
+
+    include_in_schema = False
 
     path = "/article/{slug:str}"
 
@@ -358,6 +366,8 @@ class ArticlePageController(Controller):
 
 class ProfilePageController(Controller):
     """A person's page: their articles, their favorites, and following them."""
+
+    include_in_schema = False
 
     path = "/profile/{username:str}"
 
