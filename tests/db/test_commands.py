@@ -264,3 +264,24 @@ def test_litestar_sessions_commands_delete_the_stored_sessions(
     assert after_delete == 2
     assert cleared.returncode == 0, cleared.stderr
     assert row_counts(url)["sessions"] == 0
+
+
+def test_export_leaves_browser_sessions_out(
+    conduit: Conduit, scratch_database: ScratchDatabase, tmp_path: Path
+) -> None:
+    url = migrated(conduit, scratch_database)
+    conduit("demo-data", "--users", "2", "--articles", "1", "--seed", "1", database_url=url)
+
+    async def add_session(connection: AsyncConnection) -> None:
+        expires = datetime.now(UTC) + timedelta(days=1)
+        row = {"id": uuid.uuid4(), "key": "secret-id", "namespace": "conduit", "value": b"{}", "expires_at": expires}
+        await connection.execute(insert(SessionRecord), [row])
+        await connection.commit()
+
+    read_database(url, add_session)
+    dump = tmp_path / "dump.jsonl"
+
+    conduit("export", str(dump), database_url=url)
+
+    assert "secret-id" not in dump.read_text()
+    assert '"sessions"' not in dump.read_text()

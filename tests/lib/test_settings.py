@@ -9,7 +9,6 @@ def test_defaults_use_sqlite_under_the_var_directory(tmp_path: Path) -> None:
     settings = Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path)})
 
     assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'conduit.sqlite3'}"
-    assert settings.is_sqlite
     assert settings.environment == "development"
     assert settings.cors_allowed_origins == ("*",)
 
@@ -46,7 +45,7 @@ def test_postgres_url_and_origins_are_read(tmp_path: Path) -> None:
         }
     )
 
-    assert not settings.is_sqlite
+    assert settings.database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/conduit"
     assert settings.cors_allowed_origins == ("https://a.example", "https://b.example")
 
 

@@ -9,7 +9,8 @@ A dump is one JSON object per line::
 
 Tables come parents first. UUIDs are strings, timestamps ISO 8601 with microseconds and
 an offset. The closing ``end`` line lists the row counts, so a truncated file is detected.
-An import runs in one transaction: any problem and nothing is written.
+An import runs in one transaction: any problem and nothing is written. Browser sessions
+are neither exported nor imported.
 """
 
 import json
@@ -22,13 +23,16 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Column, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conduit.db.models import orm_registry
+from conduit.db.models import SessionRecord, orm_registry
 from conduit.db.statements import reset_identity_sequences
 
 FORMAT = "conduit-export"
 VERSION = 1
 BATCH_SIZE = 1_000
-TABLES: list[Table] = list(orm_registry.metadata.sorted_tables)
+TABLES: list[Table] = [
+    table for table in orm_registry.metadata.sorted_tables if table.name != SessionRecord.__tablename__
+]
+"""Conduit's data, parents first. Browser sessions are not data (and their ids are secrets): they stay out."""
 
 
 class TransferError(Exception):

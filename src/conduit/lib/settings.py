@@ -37,10 +37,6 @@ class Settings:
     session_cookie_secure: bool
     """Mark the sign-in cookie Secure even on plain HTTP requests (behind a TLS-terminating proxy)."""
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
     @classmethod
     def from_env(cls, environ: "os._Environ[str] | dict[str, str] | None" = None) -> "Settings":
         """Read and validate settings.
