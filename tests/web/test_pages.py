@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.models import Article, Comment, SessionRecord, User
+from conduit.web import sessions
 from conduit.web.sessions import SESSION_COOKIE, purge_expired_sessions
 from tests.conftest import Account, RegisterUser, WriteArticle
 from tests.web.conftest import Browser, session_rows
@@ -470,3 +471,22 @@ async def test_pages_stay_out_of_the_api_schema(client: AsyncClient) -> None:
 
     assert schema["paths"]
     assert all(path.startswith("/api/") for path in schema["paths"])
+
+
+async def test_an_unchanged_session_is_renewed_only_every_few_minutes(
+    browser: Browser, member: Account, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def expiry_after_a_visit() -> datetime | None:
+        await browser.get("/settings")
+        db.expire_all()
+        return await db.scalar(select(SessionRecord.expires_at))
+
+    first = await expiry_after_a_visit()
+    second = await expiry_after_a_visit()
+    monkeypatch.setattr(sessions, "RENEW_AFTER_SECONDS", 0)
+    third = await expiry_after_a_visit()
+
+    assert first is not None
+    assert second == first
+    assert third is not None
+    assert third > first

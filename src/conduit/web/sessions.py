@@ -5,15 +5,17 @@ changes to the backend: nothing is stored for a visitor whose session is empty (
 visitors leave no row), a session id the client made up is never adopted (a new one is
 generated, so a planted cookie cannot fix the id), and the cookie is ``Secure`` whenever
 the request came over HTTPS. The row is written after the response body, once the
-request's own transaction is committed.
+request's own transaction is committed, and an unchanged session is renewed at most every
+few minutes rather than on every request.
 """
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 from litestar import Litestar
@@ -33,18 +35,21 @@ logger = logging.getLogger("conduit")
 SESSION_STORE = "sessions"
 SESSION_COOKIE = "conduit_session"
 PURGE_INTERVAL_SECONDS = 3600
-_FOUND = "conduit_session_found"
+RENEW_AFTER_SECONDS = 300
+"""An unchanged session is written again (pushing its expiry forward) at most this often."""
+_RENEWED_AT = "renewed_at"
+_LOADED = "conduit_session_loaded"
 _PENDING = "conduit_session_pending"
 
 
 class BrowserSessionBackend(ServerSideSessionBackend):
     async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
         data = await super().load_from_connection(connection)
-        connection.state[_FOUND] = bool(data)
+        connection.state[_LOADED] = dict(data)
         return data
 
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-        if connection.state.get(_FOUND):
+        if connection.state.get(_LOADED):
             return super().get_session_id(connection)
         return connection.get_session_id() or self.generate_session_id()
 
@@ -59,10 +64,22 @@ class BrowserSessionBackend(ServerSideSessionBackend):
                 connection.state[_PENDING] = (stale, None)
                 headers.add("Set-Cookie", self._cookie("null", secure=secure, max_age=0).to_header(header=""))
             return
+        session = cast("dict[str, Any]", scope_session)  # Conduit keeps plain dicts in its sessions
+        if self._fresh_and_unchanged(session, connection.state.get(_LOADED) or {}):
+            return
+        session = {**session, _RENEWED_AT: int(time.time())}
         session_id = self.get_session_id(connection)
-        connection.state[_PENDING] = (session_id, self.serialize_data(scope_session, connection.scope))
+        connection.state[_PENDING] = (session_id, self.serialize_data(session, connection.scope))
         cookie = self._cookie(session_id, secure=secure, max_age=self.config.max_age)
         headers.add("Set-Cookie", cookie.to_header(header=""))
+
+    @staticmethod
+    def _fresh_and_unchanged(session: dict[str, Any], loaded: dict[str, Any]) -> bool:
+        """Whether the request left the session as it was, and it was renewed only moments ago."""
+        renewed_at = loaded.get(_RENEWED_AT)
+        if not isinstance(renewed_at, int) or time.time() - renewed_at >= RENEW_AFTER_SECONDS:
+            return False
+        return {**session, _RENEWED_AT: None} == {**loaded, _RENEWED_AT: None}
 
     async def write_pending(self, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
         """Store or delete the session noted by ``store_in_message``."""
