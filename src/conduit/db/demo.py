@@ -98,6 +98,8 @@ class DemoData:
         self.user_created: list[datetime] = []
         self.article_ids: list[uuid.UUID] = []
         self.article_created: list[datetime] = []
+        self.tag_ids: list[int] = []
+        self.article_tag_rows: list[dict[str, Any]] = []
 
     def _moment(self, after: datetime) -> datetime:
         span = (self.plan.now - after).total_seconds()
@@ -146,7 +148,6 @@ class DemoData:
 
     def articles(self) -> Iterator[dict[str, Any]]:
         slugs: set[str] = set()
-        self.article_tag_rows: list[dict[str, Any]] = []
         for _ in range(self.plan.articles):
             author = self.rng.randrange(len(self.user_ids))
             created = self._moment(self.user_created[author])
