@@ -1,12 +1,17 @@
 """Bad requests get a clear RealWorld error, never a 500 or a dropped connection."""
 
+import sqlite3
+
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.db.models import User
+from conduit.config import alchemy_config
+from conduit.db.models import User, favorites
 from conduit.lib.settings import get_settings
+from tests.conftest import ON_POSTGRES, RegisterUser, WriteArticle
 
 pytestmark = pytest.mark.anyio
 
@@ -86,3 +91,25 @@ async def test_cors_headers_on_simple_requests(client: AsyncClient) -> None:
     response = await client.get("/api/tags", headers={"Origin": "http://localhost:4200"})
 
     assert response.headers["access-control-allow-origin"] in ("*", "http://localhost:4200")
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's single-writer lock is what this provokes")
+async def test_a_database_locked_past_its_timeout_gives_503_and_writes_nothing(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, db: AsyncSession
+) -> None:
+    reader = await register()
+    slug = (await write_article(await register()))["slug"]
+    path = make_url(str(alchemy_config.connection_string)).database
+    assert path is not None
+    blocker = sqlite3.connect(path, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        response = await client.post(f"/api/articles/{slug}/favorite", headers=reader.headers)
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json() == {"errors": {"body": ["the database is busy; please retry"]}}
+    assert await db.scalar(select(func.count()).select_from(favorites)) == 0

@@ -18,8 +18,10 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 
 logger = logging.getLogger("conduit")
 
@@ -132,6 +134,12 @@ def _integrity_error(_: Request[Any, Any, Any], exc: RepositoryIntegrityError) -
     return error_response(HTTP_422_UNPROCESSABLE_ENTITY, ["conflicts with existing data; please retry"])
 
 
+def _database_unavailable(_: Request[Any, Any, Any], exc: DatabaseOperationalError) -> Response[Any]:
+    """The database is unreachable, or busy past its timeout (SQLite's single writer): worth a retry."""
+    logger.warning("database unavailable: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+    return error_response(HTTP_503_SERVICE_UNAVAILABLE, ["the database is busy; please retry"], {"Retry-After": "1"})
+
+
 def _unexpected_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("unhandled error", exc_info=exc)
     return error_response(HTTP_500_INTERNAL_SERVER_ERROR, ["internal server error"])
@@ -143,5 +151,6 @@ exception_handlers: ExceptionHandlersMap = {
     HTTPException: _http_error,
     RepositoryNotFoundError: _not_found,
     RepositoryIntegrityError: _integrity_error,
+    DatabaseOperationalError: _database_unavailable,
     Exception: _unexpected_error,
 }

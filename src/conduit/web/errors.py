@@ -18,6 +18,7 @@ TITLES = {
     413: "Too large",
     422: "Something is not right",
     500: "Something went wrong",
+    503: "Busy, please try again",
 }
 
 
