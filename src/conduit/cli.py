@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import msgspec
 from litestar.plugins import CLIPluginProtocol
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from conduit.config import alchemy_config
 from conduit.db.demo import DEMO_PASSWORD, DemoPlan, insert_demo_data
 from conduit.db.transfer import TransferError, count_rows, export_rows, import_rows
-from conduit.lib.exceptions import ConduitError, describe_validation_error
+from conduit.lib.exceptions import ConduitError
+from conduit.lib.schema import checked
 from conduit.users.schemas import NewUser, UpdateUser
 from conduit.users.services import UserService
 
@@ -37,6 +37,11 @@ def run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return asyncio.run(main())
 
 
+def refusal(error: ConduitError) -> click.ClickException:
+    """The domain's refusal as the command's one-line error."""
+    return click.ClickException("; ".join(error.messages))
+
+
 def validated(schema: type[T], **fields: Any) -> T:
     """``fields`` checked by the same schema the API uses.
 
@@ -44,10 +49,9 @@ def validated(schema: type[T], **fields: Any) -> T:
         click.ClickException: A field is invalid; the message names it.
     """
     try:
-        return msgspec.convert(fields, schema)
-    except msgspec.ValidationError as exc:
-        message, _, where = str(exc).partition(" - at `$.")
-        raise click.ClickException(describe_validation_error(where.rstrip("`"), message)) from None
+        return checked(schema, fields)
+    except ConduitError as exc:
+        raise refusal(exc) from None
 
 
 async def with_users(action: Callable[[UserService], Awaitable[T]]) -> T:
@@ -56,7 +60,7 @@ async def with_users(action: Callable[[UserService], Awaitable[T]]) -> T:
         try:
             return await action(UserService(session=session))
         except ConduitError as exc:
-            raise click.ClickException("; ".join(exc.messages)) from None
+            raise refusal(exc) from None
 
 
 class ConduitCLIPlugin(CLIPluginProtocol):
@@ -151,10 +155,10 @@ def create_user(username: str, email: str, password: str) -> None:
 @click.password_option("--password", help="Prompted for when left out.")
 def reset_password(username: str, password: str) -> None:
     """Give an account a new password."""
-    checked = validated(UpdateUser, password=password).password
+    new_password = validated(UpdateUser, password=password).password
 
     async def action(service: UserService) -> None:
-        await service.update_account(await service.get_by_username(username), {"password": checked})
+        await service.update_account(await service.get_by_username(username), {"password": new_password})
 
     run(lambda: with_users(action))
     click.echo(f"password of {username!r} changed")

@@ -42,6 +42,14 @@ class InvalidInputError(ConduitError):
     status_code = HTTP_422_UNPROCESSABLE_ENTITY
 
 
+class InvalidFieldError(InvalidInputError):
+    """One field, named by ``field`` (``""`` for the input as a whole), is missing or invalid."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class AuthenticationError(ConduitError):
     """No valid credentials were presented."""
 

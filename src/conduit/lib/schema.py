@@ -1,9 +1,14 @@
 """Building blocks shared by the domains' msgspec schemas."""
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
+import msgspec
 from msgspec import Meta
+
+from conduit.lib.exceptions import InvalidFieldError, describe_validation_error
+
+T = TypeVar("T")
 
 Timestamp = Annotated[str, Meta(extra_json_schema={"extra": {"format": "date-time"}})]
 """An ISO 8601 instant with milliseconds and a ``Z``, as RealWorld clients parse it."""
@@ -15,3 +20,19 @@ def format_timestamp(moment: datetime) -> str:
         moment = moment.replace(tzinfo=UTC)
     moment = moment.astimezone(UTC)
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def checked(schema: type[T], fields: dict[str, Any]) -> T:
+    """``fields`` converted by ``schema``, for input that does not arrive as a JSON request body.
+
+    Raises:
+        InvalidFieldError: A field is missing or invalid; the message names it.
+    """
+    try:
+        return msgspec.convert(fields, schema)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(" - at `$")
+        field = where.strip("`.").split(".")[0].split("[")[0]
+        if not field:
+            field = next((name for name in fields if message.startswith(f"{name} ")), "")
+        raise InvalidFieldError(field, describe_validation_error(field, message)) from None

@@ -21,12 +21,13 @@ from conduit.comments.schemas import NewComment
 from conduit.comments.services import CommentService
 from conduit.db.models import Article, User
 from conduit.lib.exceptions import AuthenticationError, InvalidInputError, PermissionDeniedError
+from conduit.lib.schema import checked
 from conduit.profiles.services import ProfileService
 from conduit.tags.services import TagService
 from conduit.users.schemas import LoginUser, NewUser, UpdateUser
 from conduit.users.services import UserService
 from conduit.web.deps import sign_in
-from conduit.web.forms import FormError, checked, errors_by_field, local_path
+from conduit.web.forms import errors_by_field, local_path
 from conduit.web.markdown import render_markdown
 
 PAGE_SIZE = 10
@@ -96,8 +97,8 @@ class AccountController(Controller):
         try:
             credentials = checked(LoginUser, {"email": data.get("email", ""), "password": data.get("password", "")})
             user = await users_service.authenticate(email=credentials.email, password=credentials.password)
-        except FormError as exc:
-            return self._refused("sign_in.html", data, exc.errors)
+        except InvalidInputError as exc:
+            return self._refused("sign_in.html", data, errors_by_field(exc, ["email", "password"]))
         except AuthenticationError as exc:
             return self._refused("sign_in.html", data, {"": exc.messages})
         sign_in(request, user)
@@ -115,8 +116,6 @@ class AccountController(Controller):
         try:
             new = checked(NewUser, fields)
             user = await users_service.register(username=new.username, email=new.email, password=new.password)
-        except FormError as exc:
-            return self._refused("sign_up.html", data, exc.errors)
         except InvalidInputError as exc:
             return self._refused("sign_up.html", data, errors_by_field(exc, list(fields)))
         sign_in(request, user)
@@ -150,8 +149,6 @@ class AccountController(Controller):
             user = await users_service.update_account(
                 member, {name: getattr(changes, name) for name in changes.__struct_fields__}
             )
-        except FormError as exc:
-            return self._refused("settings.html", data, exc.errors, viewer=member)
         except InvalidInputError as exc:
             return self._refused("settings.html", data, errors_by_field(exc, list(fields)), viewer=member)
         sign_in(request, user)
@@ -178,9 +175,10 @@ class EditorController(Controller):
     ) -> Template | Redirect:
         try:
             new = checked(NewArticle, {**_article_fields(data), "tagList": _tags(data.get("tags", ""))})
-        except FormError as exc:
+        except InvalidInputError as exc:
+            errors = errors_by_field(exc, list(data))
             return page(
-                "editor.html", HTTP_422_UNPROCESSABLE_ENTITY, form=data, errors=exc.errors, viewer=member, slug=None
+                "editor.html", HTTP_422_UNPROCESSABLE_ENTITY, form=data, errors=errors, viewer=member, slug=None
             )
         article = await articles_service.write(
             member, title=new.title, description=new.description, body=new.body, tags=new.tag_list
@@ -210,9 +208,10 @@ class EditorController(Controller):
     ) -> Template | Redirect:
         try:
             changes = checked(UpdateArticle, {**_article_fields(data), "tagList": _tags(data.get("tags", ""))})
-        except FormError as exc:
+        except InvalidInputError as exc:
+            errors = errors_by_field(exc, list(data))
             return page(
-                "editor.html", HTTP_422_UNPROCESSABLE_ENTITY, form=data, errors=exc.errors, viewer=member, slug=slug
+                "editor.html", HTTP_422_UNPROCESSABLE_ENTITY, form=data, errors=errors, viewer=member, slug=slug
             )
         article = await articles_service.revise(
             slug, member, {name: getattr(changes, name) for name in changes.__struct_fields__}
@@ -329,18 +328,19 @@ class ArticlePageController(Controller):
     ) -> Template | Redirect | Response[str]:
         try:
             new = checked(NewComment, {"body": data.get("body", "")})
-        except FormError as exc:
+        except InvalidInputError as exc:
+            errors = errors_by_field(exc, ["body"])
             if request.htmx:
                 return page(
                     "partials/comment_form.html",
                     HTTP_422_UNPROCESSABLE_ENTITY,
                     slug=slug,
-                    errors=exc.errors,
+                    errors=errors,
                     comment_text="",
                     viewer=member,
                 )
             return await self._page(
-                slug, member, articles_service, comments_service, HTTP_422_UNPROCESSABLE_ENTITY, exc.errors
+                slug, member, articles_service, comments_service, HTTP_422_UNPROCESSABLE_ENTITY, errors
             )
         comment = await comments_service.add(slug, member, new.body)
         if request.htmx:

@@ -1,40 +1,12 @@
-"""Form handling: the API's schemas check the fields, and errors are shown next to the field they concern."""
+"""Form handling: errors are shown next to the field they concern, and redirects stay on the site."""
 
-from typing import Any, TypeVar
-
-import msgspec
-
-from conduit.lib.exceptions import ConduitError, describe_validation_error
-
-T = TypeVar("T")
-
-
-class FormError(Exception):
-    """A form is refused; ``errors`` maps field names (or ``""`` for the whole form) to messages."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-def checked(schema: type[T], fields: dict[str, Any]) -> T:
-    """``fields`` converted by ``schema``.
-
-    Raises:
-        FormError: A field is missing or invalid.
-    """
-    try:
-        return msgspec.convert(fields, schema)
-    except msgspec.ValidationError as exc:
-        message, _, where = str(exc).partition(" - at `$")
-        field = where.strip("`.").split(".")[0].split("[")[0]
-        if not field:
-            field = next((name for name in fields if message.startswith(f"{name} ")), "")
-        raise FormError({field: [describe_validation_error(field, message)]}) from None
+from conduit.lib.exceptions import ConduitError, InvalidFieldError
 
 
 def errors_by_field(error: ConduitError, fields: list[str]) -> dict[str, list[str]]:
-    """Attach each of the domain's messages to the field it starts with, or to the form."""
+    """Attach each of the domain's messages to its field (the one it names or starts with), or to the form."""
+    if isinstance(error, InvalidFieldError):
+        return {error.field: error.messages}
     grouped: dict[str, list[str]] = {}
     for message in error.messages:
         field = next((name for name in fields if message.startswith(f"{name} ")), "")
