@@ -4,6 +4,7 @@ from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from msgspec import structs
 
 from conduit.articles.schemas import (
     ArticleDetail,
@@ -88,8 +89,7 @@ class ArticleController(Controller):
         articles_service: NamedDependency[ArticleService],
     ) -> ArticleResponse:
         """Change one of your articles; a new title gives it a new slug."""
-        changes = {name: getattr(data.article, name) for name in data.article.__struct_fields__}
-        article = await articles_service.revise(slug, current_user, changes)
+        article = await articles_service.revise(slug, current_user, structs.asdict(data.article))
         return ArticleResponse(article=ArticleDetail.of(article))
 
     @delete("/{slug:str}", operation_id="DeleteArticle", security=[{"Token": []}])

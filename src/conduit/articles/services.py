@@ -139,7 +139,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             NotFoundError: No article has this slug.
             PermissionDeniedError: ``editor`` is not the author.
         """
-        article = await self._owned_by(slug, editor, "edit")
+        article = await self.owned_by(slug, editor, "edit")
         changes = {name: value for name, value in changes.items() if value is not UNSET}
         if "tag_list" in changes:
             article.tags = await self._tag_service().ensure(changes.pop("tag_list"))
@@ -157,7 +157,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             NotFoundError: No article has this slug.
             PermissionDeniedError: ``user`` is not the author.
         """
-        article = await self._owned_by(slug, user, "delete")
+        article = await self.owned_by(slug, user, "delete")
         await self.delete(article.id)
 
     async def favorite(self, slug: str, user: User) -> Article:
@@ -184,7 +184,13 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         )
         return await self.get_by_slug(slug, user)
 
-    async def _owned_by(self, slug: str, user: User, action: str) -> Article:
+    async def owned_by(self, slug: str, user: User, action: str) -> Article:
+        """The article at ``slug``, provided ``user`` wrote it.
+
+        Raises:
+            NotFoundError: No article has this slug.
+            PermissionDeniedError: ``user`` is not the author; the message says they may not ``action`` it.
+        """
         article = await self.get_by_slug(slug, user)
         if article.author_id != user.id:
             msg = f"only the author may {action} this article"

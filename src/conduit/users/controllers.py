@@ -2,6 +2,7 @@ from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from msgspec import structs
 
 from conduit.db.models import User
 from conduit.lib.settings import get_settings
@@ -50,6 +51,5 @@ class UserController(Controller):
         users_service: NamedDependency[UserService],
     ) -> UserResponse:
         """Change the signed-in user's email, username, password, bio or image."""
-        changes = {name: getattr(data.user, name) for name in data.user.__struct_fields__}
-        user = await users_service.update_account(current_user, changes)
+        user = await users_service.update_account(current_user, structs.asdict(data.user))
         return _user_response(user)

@@ -14,13 +14,14 @@ from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 from litestar_htmx import HTMXRequest
+from msgspec import structs
 
 from conduit.articles.schemas import NewArticle, UpdateArticle
 from conduit.articles.services import ArticleService
 from conduit.comments.schemas import NewComment
 from conduit.comments.services import CommentService
 from conduit.db.models import Article, User
-from conduit.lib.exceptions import AuthenticationError, InvalidInputError, PermissionDeniedError
+from conduit.lib.exceptions import AuthenticationError, InvalidInputError
 from conduit.lib.schema import checked
 from conduit.profiles.services import ProfileService
 from conduit.tags.services import TagService
@@ -146,9 +147,7 @@ class AccountController(Controller):
         fields["image"] = fields["image"] or None
         try:
             changes = checked(UpdateUser, fields)
-            user = await users_service.update_account(
-                member, {name: getattr(changes, name) for name in changes.__struct_fields__}
-            )
+            user = await users_service.update_account(member, structs.asdict(changes))
         except InvalidInputError as exc:
             return self._refused("settings.html", data, errors_by_field(exc, list(fields)), viewer=member)
         sign_in(request, user)
@@ -189,7 +188,7 @@ class EditorController(Controller):
     async def edit_article_page(
         self, slug: FromPath[str], member: NamedDependency[User], articles_service: NamedDependency[ArticleService]
     ) -> Template:
-        article = await _own_article(articles_service, slug, member)
+        article = await articles_service.owned_by(slug, member, "edit")
         form = {
             "title": article.title,
             "description": article.description,
@@ -213,9 +212,7 @@ class EditorController(Controller):
             return page(
                 "editor.html", HTTP_422_UNPROCESSABLE_ENTITY, form=data, errors=errors, viewer=member, slug=slug
             )
-        article = await articles_service.revise(
-            slug, member, {name: getattr(changes, name) for name in changes.__struct_fields__}
-        )
+        article = await articles_service.revise(slug, member, structs.asdict(changes))
         return see_other(f"/article/{article.slug}")
 
 
@@ -225,14 +222,6 @@ def _article_fields(data: dict[str, str]) -> dict[str, str]:
 
 def _tags(text: str) -> list[str]:
     return [tag for tag in text.replace(",", " ").split() if tag]
-
-
-async def _own_article(articles_service: ArticleService, slug: str, member: User) -> Article:
-    article = await articles_service.get_by_slug(slug, member)
-    if article.author_id != member.id:
-        msg = "only the author may edit this article"
-        raise PermissionDeniedError(msg)
-    return article
 
 
 class ArticlePageController(Controller):
