@@ -26,8 +26,8 @@ async def provide_optional_user(request: Request, users_service: NamedDependency
     except InvalidTokenError:
         msg = "token is invalid or expired"
         raise AuthenticationError(msg) from None
-    user = await users_service.get_one_or_none(id=user_id)
-    if user is None or not user.is_active:
+    user = await users_service.active_account(user_id)
+    if user is None:
         msg = "token is invalid or expired"
         raise AuthenticationError(msg)
     return user

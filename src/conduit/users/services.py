@@ -80,6 +80,11 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             setattr(user, name, value)
         return await self.update(user)
 
+    async def active_account(self, user_id: UUID) -> User | None:
+        """The account ``user_id`` names, unless it was deleted or disabled."""
+        user = await self.get_one_or_none(id=user_id)
+        return user if user is not None and user.is_active else None
+
     async def get_by_username(self, username: str) -> User:
         """The account called ``username``.
 

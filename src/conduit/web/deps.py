@@ -13,8 +13,8 @@ async def provide_viewer(request: Request, users_service: NamedDependency[UserSe
     user_id = request.session.get("user_id")
     if not user_id:
         return None
-    user = await users_service.get_one_or_none(id=UUID(user_id))
-    if user is None or not user.is_active:
+    user = await users_service.active_account(UUID(user_id))
+    if user is None:
         request.clear_session()
         return None
     return user
