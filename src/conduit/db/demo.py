@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2.low_level import Type, hash_secret
 from faker import Faker
 from slugify import slugify
 from sqlalchemy import Table, insert
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conduit.db.models import Article, Comment, Tag, User, article_tags, favorites, follows
 from conduit.db.statements import reset_identity_sequences
+from conduit.lib.passwords import hash_password_with_salt
 
 DEMO_PASSWORD = "conduit-demo"  # noqa: S105  # every demo account's password, documented in the README
 BATCH_SIZE = 2_000
@@ -62,19 +62,6 @@ def _uuid7(moment: datetime, rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
-def _demo_password_hash(rng: random.Random) -> str:
-    """An argon2id hash of ``DEMO_PASSWORD`` with a salt from ``rng``, checkable by ``verify_password``."""
-    return hash_secret(
-        DEMO_PASSWORD.encode(),
-        rng.randbytes(16),
-        time_cost=2,
-        memory_cost=19 * 1024,
-        parallelism=1,
-        hash_len=32,
-        type=Type.ID,
-    ).decode()
-
-
 def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     for row in rows:
@@ -106,7 +93,7 @@ class DemoData:
         return after + timedelta(seconds=self.rng.uniform(0, max(span, 0)))
 
     def users(self) -> Iterator[dict[str, Any]]:
-        password_hash = _demo_password_hash(self.rng)
+        password_hash = hash_password_with_salt(DEMO_PASSWORD, self.rng.randbytes(16))
         start = self.plan.now - TIME_SPAN
         for number in range(self.plan.users):
             created = self._moment(start)
