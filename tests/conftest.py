@@ -1,15 +1,13 @@
 """Fixtures shared by the whole suite.
 
-Every test talks to a real database: a fresh SQLite file by default, or the database
-named by ``TEST_DATABASE_URL`` (``scripts/test-all-backends`` runs the suite once per backend).
-Each test starts with empty tables.
+Every test talks to a real database: a fresh SQLite file by default, or the database named by
+``TEST_DATABASE_URL`` (``scripts/test-all-backends`` runs the suite once per backend). Apps are
+built with ``create_app(settings)`` from explicit settings; each test starts with empty tables.
 """
 
 import asyncio
 import os
-import tempfile
 import uuid
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,34 +15,51 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from httpx import ASGITransport, AsyncClient
+from litestar import Litestar
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-# Advanced Alchemy still decorates its mixins with a decorator SQLAlchemy 2.1 deprecates.
-warnings.filterwarnings("ignore", message="The declarative_mixin decorator", category=DeprecationWarning)
-_workdir = tempfile.mkdtemp(prefix="conduit-tests-")
-os.environ["CONDUIT_ENV"] = "test"
-os.environ["CONDUIT_VAR_DIR"] = _workdir
-os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{_workdir}/test.sqlite3"
-
-import asyncpg  # noqa: E402
-from httpx import ASGITransport, AsyncClient  # noqa: E402
-from litestar import Litestar  # noqa: E402
-from sqlalchemy import event  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
-
-from conduit.app import create_app  # noqa: E402
-from conduit.config import alchemy_config  # noqa: E402
-from conduit.db.models import orm_registry  # noqa: E402
-from tests.factories import NewArticleFactory, NewUserFactory  # noqa: E402
+from conduit.app import create_app
+from conduit.config import alchemy_config_of
+from conduit.db.models import orm_registry
+from conduit.lib.settings import Settings
+from tests.factories import NewArticleFactory, NewUserFactory
+from tests.support.databases import execute_on_server
 
 metadata = orm_registry.metadata
-SUITE_URL = make_url(str(alchemy_config.connection_string))
-ON_POSTGRES = SUITE_URL.get_backend_name() == "postgresql"
+TEST_SECRET = "test-secret-" * 4
+SUITE_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = make_url(SUITE_URL).get_backend_name() == "postgresql" if SUITE_URL else False
 ScratchDatabase = Callable[..., str]
 
 
+def settings_for(var_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    """Settings for an app under test: the ``test`` environment, a fixed secret, ``var_dir`` for files."""
+    return Settings(
+        environment="test", var_dir=str(var_dir), database_url=database_url, secret_key=TEST_SECRET, **overrides
+    ).completed()
+
+
+@pytest.fixture(scope="session")
+def suite_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database every app of this run uses; emptied of Conduit's tables once, at the start."""
+    url = SUITE_URL or f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+    async def drop() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.drop_all)
+        await engine.dispose()
+
+    asyncio.run(drop())
+    return url
+
+
 def pytest_report_header() -> str:
-    return f"database: {alchemy_config.connection_string}"
+    return f"database: {SUITE_URL or 'a fresh SQLite file'}"
 
 
 @pytest.fixture(scope="session")
@@ -52,22 +67,20 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def fresh_schema() -> None:
-    """Drop whatever an earlier run left behind; each app start creates the tables again."""
-
-    async def drop() -> None:
-        engine = create_async_engine(str(alchemy_config.connection_string))
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.drop_all)
-        await engine.dispose()
-
-    asyncio.run(drop())
+@pytest.fixture
+def settings(suite_database_url: str, tmp_path: Path) -> Settings:
+    return settings_for(tmp_path, suite_database_url)
 
 
 @pytest.fixture
-def app() -> Litestar:
-    return create_app()
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+def alchemy(app: Litestar) -> SQLAlchemyAsyncConfig:
+    """The app's one database configuration."""
+    return alchemy_config_of(app)
 
 
 @asynccontextmanager
@@ -83,26 +96,26 @@ async def serve(app: Litestar) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncClient]:
+async def client(app: Litestar, alchemy: SQLAlchemyAsyncConfig) -> AsyncIterator[AsyncClient]:
     async with serve(app) as test_client:
-        async with alchemy_config.get_engine().begin() as connection:
+        async with alchemy.get_engine().begin() as connection:
             for table in reversed(metadata.sorted_tables):
                 await connection.execute(table.delete())
         yield test_client
 
 
 @pytest.fixture
-async def db(client: AsyncClient) -> AsyncIterator[AsyncSession]:
+async def db(client: AsyncClient, alchemy: SQLAlchemyAsyncConfig) -> AsyncIterator[AsyncSession]:
     """A session of its own, to look at what the requests left in the database."""
-    async with alchemy_config.get_session() as session:
+    async with alchemy.get_session() as session:
         yield session
 
 
 @pytest.fixture
-def sql(client: AsyncClient) -> Iterator[list[str]]:
+def sql(client: AsyncClient, alchemy: SQLAlchemyAsyncConfig) -> Iterator[list[str]]:
     """Every SQL statement the application runs from now on, in order."""
     statements: list[str] = []
-    engine = alchemy_config.get_engine().sync_engine
+    engine = alchemy.get_engine().sync_engine
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
@@ -170,36 +183,20 @@ def write_article(client: AsyncClient) -> WriteArticle:
     return write
 
 
-def _on_postgres(statement: str) -> None:
-    async def execute() -> None:
-        connection = await asyncpg.connect(
-            host=SUITE_URL.host,
-            port=SUITE_URL.port,
-            user=SUITE_URL.username,
-            password=SUITE_URL.password,
-            database="postgres",
-        )
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(execute())
-
-
 @pytest.fixture
-def scratch_database(tmp_path: Path) -> Iterator[ScratchDatabase]:
+def scratch_database(tmp_path: Path, suite_database_url: str) -> Iterator[ScratchDatabase]:
     """Make empty databases on the suite's backend (or the one asked for), dropped afterwards."""
     created: list[str] = []
+    suite = make_url(suite_database_url)
 
     def make(*, backend: str | None = None) -> str:
-        if (backend or SUITE_URL.get_backend_name()) == "sqlite":
+        if (backend or suite.get_backend_name()) == "sqlite":
             return f"sqlite+aiosqlite:///{tmp_path / f'scratch-{uuid.uuid4().hex}.sqlite3'}"
         name = f"conduit_scratch_{uuid.uuid4().hex[:12]}"
-        _on_postgres(f'CREATE DATABASE "{name}"')
+        execute_on_server(suite_database_url, f'CREATE DATABASE "{name}"')
         created.append(name)
-        return SUITE_URL.set(database=name).render_as_string(hide_password=False)
+        return suite.set(database=name).render_as_string(hide_password=False)
 
     yield make
     for name in created:
-        _on_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        execute_on_server(suite_database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

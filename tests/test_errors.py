@@ -3,14 +3,14 @@
 import sqlite3
 
 import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.config import alchemy_config
 from conduit.db.models import User, favorites
-from conduit.lib.settings import get_settings
+from conduit.lib.settings import Settings
 from tests.conftest import ON_POSTGRES, RegisterUser, WriteArticle
 
 pytestmark = pytest.mark.anyio
@@ -36,8 +36,8 @@ async def test_missing_body_is_422(client: AsyncClient) -> None:
     assert response.json() == {"errors": {"body": ["request body is required"]}}
 
 
-async def test_oversized_body_is_413(client: AsyncClient, db: AsyncSession) -> None:
-    limit = get_settings().max_request_body_bytes
+async def test_oversized_body_is_413(client: AsyncClient, db: AsyncSession, settings: Settings) -> None:
+    limit = settings.max_request_body_bytes
     password = "x" * (limit + 1)
 
     response = await client.post(
@@ -95,11 +95,15 @@ async def test_cors_headers_on_simple_requests(client: AsyncClient) -> None:
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's single-writer lock is what this provokes")
 async def test_a_database_locked_past_its_timeout_gives_503_and_writes_nothing(
-    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, db: AsyncSession
+    client: AsyncClient,
+    register: RegisterUser,
+    write_article: WriteArticle,
+    db: AsyncSession,
+    alchemy: SQLAlchemyAsyncConfig,
 ) -> None:
     reader = await register()
     slug = (await write_article(await register()))["slug"]
-    path = make_url(str(alchemy_config.connection_string)).database
+    path = make_url(str(alchemy.connection_string)).database
     assert path is not None
     blocker = sqlite3.connect(path, timeout=0)
     blocker.execute("BEGIN IMMEDIATE")

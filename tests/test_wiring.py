@@ -12,8 +12,9 @@ import sys
 from typing import Any
 
 import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from httpx import AsyncClient
-from litestar import Litestar, get, post
+from litestar import Litestar, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from conduit.articles.services import ArticleService
 from conduit.comments.services import CommentService
-from conduit.config import alchemy_config, alchemy_plugin
+from conduit.config import alchemy_config_of
 from conduit.db.models import User
 from conduit.lib.exceptions import InvalidInputError
 from conduit.profiles.services import ProfileService
@@ -33,21 +34,23 @@ from tests.conftest import serve
 pytestmark = pytest.mark.anyio
 
 
-def test_config_spells_out_the_keys_and_the_handler() -> None:
-    assert alchemy_config.session_dependency_key == "db_session"
-    assert alchemy_config.engine_dependency_key == "db_engine"
-    assert alchemy_config.session_config.expire_on_commit is False
-    assert callable(alchemy_config.before_send_handler)
+def test_config_spells_out_the_keys_and_the_handler(alchemy: SQLAlchemyAsyncConfig) -> None:
+    assert alchemy.session_dependency_key == "db_session"
+    assert alchemy.engine_dependency_key == "db_engine"
+    assert alchemy.session_config.expire_on_commit is False
+    assert callable(alchemy.before_send_handler)
 
 
-def test_the_app_has_one_plugin_with_one_config(app: Litestar) -> None:
-    assert app.plugins.get(type(alchemy_plugin)) is alchemy_plugin
-    assert [config.session_dependency_key for config in alchemy_plugin.config] == ["db_session"]
+def test_the_app_has_one_plugin_with_one_config(app: Litestar, alchemy: SQLAlchemyAsyncConfig) -> None:
+    plugin = app.plugins.get(SQLAlchemyPlugin)
+    assert [config.session_dependency_key for config in plugin.config] == ["db_session"]
+    assert plugin.config[0] is alchemy
     assert {"db_session", "db_engine"} <= set(app.dependencies)
 
 
 @get("/api/test/injection", sync_to_thread=False)
 def injection_probe(
+    request: Request,
     db_session: NamedDependency[AsyncSession],
     db_engine: NamedDependency[AsyncEngine],
     users_service: NamedDependency[UserService],
@@ -59,7 +62,7 @@ def injection_probe(
     services: list[Any] = [users_service, profiles_service, articles_service, comments_service, tags_service]
     return {
         "session": type(db_session).__name__,
-        "engine_is_the_configured_one": db_engine is alchemy_config.get_engine(),
+        "engine_is_the_configured_one": db_engine is alchemy_config_of(request.app).get_engine(),
         "services": [type(service).__name__ for service in services],
         "services_share_the_request_session": [service.repository.session is db_session for service in services],
     }

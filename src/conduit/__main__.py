@@ -9,7 +9,7 @@ import sys
 import click
 from litestar.cli.main import litestar_group
 
-from conduit.lib.settings import ImproperlyConfiguredError, get_settings
+from conduit.lib.settings import ImproperlyConfiguredError, Settings
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -21,7 +21,7 @@ def describe_failure(exc: BaseException) -> str:
 
 def main() -> None:
     try:
-        get_settings()
+        Settings.from_env()
     except ImproperlyConfiguredError as exc:
         sys.exit(f"conduit: configuration error: {exc}")
     os.environ["LITESTAR_APP"] = "conduit.app:create_app"

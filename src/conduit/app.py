@@ -1,111 +1,90 @@
-"""The composition root: the one place a Conduit application is assembled."""
+"""The composition root: ``create_app`` is the one place a Conduit application is assembled."""
 
-import hashlib
-
-from litestar import Litestar
-from litestar.config.cors import CORSConfig
-from litestar.config.csrf import CSRFConfig
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar, Router
 from litestar.di import Provide
-from litestar.logging import LoggingConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Server
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.static_files import create_static_files_router
 from litestar_htmx import HTMXPlugin
 
+from conduit import config
 from conduit.articles.controllers import ArticleController
-from conduit.articles.deps import provide_articles_service
+from conduit.articles.deps import articles_service_provider
 from conduit.cli import ConduitCLIPlugin
 from conduit.comments.controllers import CommentController
-from conduit.comments.deps import provide_comments_service
-from conduit.config import alchemy_plugin, settings
-from conduit.lib.exceptions import exception_handlers
+from conduit.comments.deps import comments_service_provider
+from conduit.lib.auth import SessionUserMiddleware, Tokens, provide_current_user, provide_viewer
+from conduit.lib.settings import Settings
+from conduit.lib.transactions import commit_before_response, remember_request_scope
 from conduit.profiles.controllers import ProfileController
-from conduit.profiles.deps import provide_profiles_service
+from conduit.profiles.deps import profiles_service_provider
 from conduit.tags.controllers import TagController
-from conduit.tags.deps import provide_tags_service
+from conduit.tags.deps import tags_service_provider
 from conduit.users.controllers import UserController
-from conduit.users.deps import provide_current_user, provide_optional_user, provide_users_service
-from conduit.web.controllers import (
-    AccountController,
-    ArticlePageController,
-    EditorController,
-    HomeController,
-    ProfilePageController,
-)
-from conduit.web.deps import provide_member, provide_viewer
-from conduit.web.errors import for_browsers
-from conduit.web.rendering import STATIC_DIR, template_config
-from conduit.web.sessions import SESSION_STORE, purging_expired_sessions, session_config, session_store
+from conduit.users.deps import session_holder, token_holder, users_service_provider
+from conduit.web.articles import ArticlePageController, EditorController, HomeController
+from conduit.web.comments import CommentPageController
+from conduit.web.errors import render_error
+from conduit.web.profiles import ProfilePageController
+from conduit.web.rendering import STATIC_DIR
+from conduit.web.sessions import SESSION_STORE, purging_expired_sessions
+from conduit.web.users import AccountController
 
 
-def create_app() -> Litestar:
-    """Build the Conduit application."""
-    return Litestar(
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the Conduit application from ``settings`` (read from the environment when omitted)."""
+    settings = (settings or Settings.from_env()).completed()
+    alchemy = config.alchemy_config(settings)
+    tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_holder(alchemy))
+    sessions = config.session_config(settings)
+    api = Router(
+        path="/api",
+        route_handlers=[UserController, ProfileController, ArticleController, CommentController, TagController],
+        middleware=[tokens.middleware],
+    )
+    pages = Router(
+        path="/",
         route_handlers=[
-            UserController,
-            ProfileController,
-            ArticleController,
-            CommentController,
-            TagController,
             HomeController,
             AccountController,
             EditorController,
             ArticlePageController,
+            CommentPageController,
             ProfilePageController,
+        ],
+        middleware=[
+            DefineMiddleware(SessionUserMiddleware, retrieve_user=session_holder(alchemy)),
+            DefineMiddleware(CSRFMiddleware, config=config.csrf_config(settings)),
+        ],
+    )
+    return Litestar(
+        route_handlers=[
+            api,
+            pages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
-        plugins=[alchemy_plugin, ConduitCLIPlugin(), HTMXPlugin()],
+        plugins=[SQLAlchemyPlugin(config=alchemy), ConduitCLIPlugin(), HTMXPlugin()],
         dependencies={
-            "users_service": Provide(provide_users_service),
-            "profiles_service": Provide(provide_profiles_service),
-            "articles_service": Provide(provide_articles_service),
-            "comments_service": Provide(provide_comments_service),
-            "tags_service": Provide(provide_tags_service),
-            "optional_user": Provide(provide_optional_user),
-            "current_user": Provide(provide_current_user),
-            "viewer": Provide(provide_viewer),
-            "member": Provide(provide_member),
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "tokens": Provide(lambda: tokens, use_cache=True, sync_to_thread=False),
+            "viewer": Provide(provide_viewer, sync_to_thread=False),
+            "current_user": Provide(provide_current_user, sync_to_thread=False),
+            "users_service": Provide(users_service_provider(alchemy)),
+            "profiles_service": Provide(profiles_service_provider(alchemy)),
+            "articles_service": Provide(articles_service_provider(alchemy)),
+            "comments_service": Provide(comments_service_provider(alchemy)),
+            "tags_service": Provide(tags_service_provider(alchemy)),
         },
-        exception_handlers=for_browsers(exception_handlers),
-        middleware=[session_config.middleware],
-        stores={SESSION_STORE: session_store},
-        csrf_config=CSRFConfig(
-            secret=hashlib.sha256(f"csrf:{settings.secret_key}".encode()).hexdigest(),
-            cookie_secure=settings.session_cookie_secure,
-            cookie_httponly=True,
-            exclude=["^/api/"],
-        ),
-        template_config=template_config,
-        lifespan=[purging_expired_sessions],
-        cors_config=CORSConfig(
-            allow_origins=list(settings.cors_allowed_origins),
-            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-Requested-With"],
-            max_age=600,
-        ),
-        openapi_config=OpenAPIConfig(
-            title="Conduit API",
-            version="1.1.0",
-            description="The RealWorld Conduit API.",
-            path="/api/docs",
-            servers=[Server(url="/")],
-            components=Components(
-                security_schemes={
-                    "Token": SecurityScheme(
-                        type="apiKey",
-                        name="Authorization",
-                        security_scheme_in="header",
-                        description="'Token <jwt>', the token from login or registration.",
-                    )
-                }
-            ),
-            render_plugins=[SwaggerRenderPlugin()],
-        ),
+        middleware=[remember_request_scope, sessions.middleware],
+        after_request=commit_before_response(alchemy),
+        exception_handlers={Exception: render_error},
+        stores={SESSION_STORE: config.session_store(alchemy)},
+        template_config=config.template_config(),
+        lifespan=[purging_expired_sessions(alchemy)],
+        cors_config=config.cors_config(settings),
+        openapi_config=config.openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,
-        logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            log_exceptions="never",
-        ),
+        logging_config=config.logging_config(settings),
         debug=False,
     )

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from litestar.cli._utils import LitestarEnv
 from litestar.plugins import CLIPluginProtocol
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import IntegrityError
 
-from conduit.config import alchemy_config
+from conduit.config import alchemy_config_of
 from conduit.db.demo import DEMO_PASSWORD, DemoPlan, insert_demo_data
 from conduit.db.transfer import TransferError, count_rows, export_rows, import_rows
 from conduit.lib.exceptions import ConduitError
@@ -25,14 +27,20 @@ from conduit.users.services import UserService
 T = TypeVar("T")
 
 
-def run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run ``work`` in a fresh event loop and close the engine's connections before the loop ends."""
+def database() -> SQLAlchemyAsyncConfig:
+    """The database configuration of the application the command line loaded."""
+    return alchemy_config_of(click.get_current_context().find_object(LitestarEnv).app)  # type: ignore[union-attr]
+
+
+def run(work: Callable[[SQLAlchemyAsyncConfig], Coroutine[Any, Any, T]]) -> T:
+    """Run ``work`` on the application's database in a fresh event loop; close the connections before it ends."""
+    alchemy = database()
 
     async def main() -> T:
         try:
-            return await work()
+            return await work(alchemy)
         finally:
-            await alchemy_config.get_engine().dispose()
+            await alchemy.get_engine().dispose()
 
     return asyncio.run(main())
 
@@ -54,13 +62,17 @@ def validated(schema: type[T], **fields: Any) -> T:
         raise refusal(exc) from None
 
 
-async def with_users(action: Callable[[UserService], Awaitable[T]]) -> T:
+def with_users(action: Callable[[UserService], Awaitable[T]]) -> T:
     """Run ``action`` with a user service in one transaction, committed when it succeeds."""
-    async with alchemy_config.get_session() as session, session.begin():
-        try:
-            return await action(UserService(session=session))
-        except ConduitError as exc:
-            raise refusal(exc) from None
+
+    async def work(alchemy: SQLAlchemyAsyncConfig) -> T:
+        async with alchemy.get_session() as session, session.begin():
+            try:
+                return await action(UserService(session=session))
+            except ConduitError as exc:
+                raise refusal(exc) from None
+
+    return run(work)
 
 
 class ConduitCLIPlugin(CLIPluginProtocol):
@@ -96,8 +108,8 @@ def demo_data(user_count: int, article_count: int, seed: int | None, until: date
         now=(until or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=UTC),
     )
 
-    async def work() -> dict[str, int]:
-        async with alchemy_config.get_engine().begin() as connection:
+    async def work(alchemy: SQLAlchemyAsyncConfig) -> dict[str, int]:
+        async with alchemy.get_engine().begin() as connection:
             existing = await count_rows(connection)
             if any(existing.values()):
                 msg = "the database already holds data; demo data goes into an empty database only"
@@ -142,11 +154,7 @@ def users() -> None:
 def create_user(username: str, email: str, password: str) -> None:
     """Create an account."""
     new = validated(NewUser, username=username, email=email, password=password)
-    run(
-        lambda: with_users(
-            lambda service: service.register(username=new.username, email=new.email, password=new.password)
-        )
-    )
+    with_users(lambda service: service.register(username=new.username, email=new.email, password=new.password))
     click.echo(f"created user {new.username!r}")
 
 
@@ -160,7 +168,7 @@ def reset_password(username: str, password: str) -> None:
     async def action(service: UserService) -> None:
         await service.update_account(await service.get_by_username(username), {"password": new_password})
 
-    run(lambda: with_users(action))
+    with_users(action)
     click.echo(f"password of {username!r} changed")
 
 
@@ -168,7 +176,7 @@ def reset_password(username: str, password: str) -> None:
 @click.argument("username")
 def disable_user(username: str) -> None:
     """Stop an account from signing in; its existing tokens stop working too."""
-    run(lambda: with_users(lambda service: service.set_active(username, active=False)))
+    with_users(lambda service: service.set_active(username, active=False))
     click.echo(f"disabled {username!r}")
 
 
@@ -176,7 +184,7 @@ def disable_user(username: str) -> None:
 @click.argument("username")
 def enable_user(username: str) -> None:
     """Let a disabled account sign in again."""
-    run(lambda: with_users(lambda service: service.set_active(username, active=True)))
+    with_users(lambda service: service.set_active(username, active=True))
     click.echo(f"enabled {username!r}")
 
 
@@ -185,7 +193,7 @@ def enable_user(username: str) -> None:
 @click.confirmation_option(prompt="Delete the account with all its articles, comments, follows and favorites?")
 def delete_user(username: str) -> None:
     """Delete an account with all its articles, comments, follows and favorites."""
-    run(lambda: with_users(lambda service: service.remove(username)))
+    with_users(lambda service: service.remove(username))
     click.echo(f"deleted {username!r}")
 
 
@@ -194,8 +202,8 @@ def delete_user(username: str) -> None:
 def export_data(path: Path) -> None:
     """Write every row to PATH as JSON Lines ('-' for standard output)."""
 
-    async def work() -> dict[str, int]:
-        async with alchemy_config.get_engine().connect() as connection:
+    async def work(alchemy: SQLAlchemyAsyncConfig) -> dict[str, int]:
+        async with alchemy.get_engine().connect() as connection:
             if str(path) == "-":
                 return await export_rows(connection, sys.stdout)
             partial = path.with_name(path.name + ".partial")
@@ -214,8 +222,8 @@ def export_data(path: Path) -> None:
 def import_data(path: Path, replace: bool) -> None:
     """Load a dump made by 'export' into an empty database; nothing is written if anything is wrong."""
 
-    async def work() -> dict[str, int]:
-        async with alchemy_config.get_engine().begin() as connection:
+    async def work(alchemy: SQLAlchemyAsyncConfig) -> dict[str, int]:
+        async with alchemy.get_engine().begin() as connection:
             with sys.stdin if str(path) == "-" else path.open(encoding="utf-8") as lines:
                 try:
                     return await import_rows(connection, lines, replace=replace)

@@ -1,7 +1,10 @@
-"""The one canonical database configuration and the plugin that registers it."""
+"""Every framework configuration, built from ``Settings``: the database, browser sessions, CSRF, CORS,
+OpenAPI, templates and logging. Nothing here reads the environment or runs at import time;
+``conduit.app.create_app`` calls these functions.
+"""
 
+import hashlib
 from pathlib import Path
-from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -10,60 +13,137 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
     SQLAlchemyPlugin,
 )
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Server
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 
-from conduit.db.models import orm_registry
-from conduit.lib.settings import get_settings
+from conduit.db.engine import create_engine
+from conduit.db.models import SessionRecord, orm_registry
+from conduit.lib.settings import Settings
+from conduit.web.rendering import TEMPLATES_DIR, register_helpers
+from conduit.web.sessions import SESSION_COOKIE, SESSION_STORE, BrowserSessionConfig
 
-settings = get_settings()
 MIGRATIONS_DIR = Path(__file__).parent / "db" / "migrations"
+API_VERSION = "1.1.0"
 
 
-def create_engine(url: str, **options: Any) -> AsyncEngine:
-    """Create the engine; on SQLite, enforce foreign keys and let readers work beside a writer."""
-    engine = create_async_engine(url, **options)
-    if engine.dialect.name == "sqlite":
-        if engine.url.database and engine.url.database != ":memory:":
-            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
-    return engine
+def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    """The one database configuration: request-scoped sessions for handlers and providers, and Alembic.
+
+    ``before_send_handler`` is Advanced Alchemy's "commit on 2xx and 3xx (a form post answers with a
+    redirect), roll back otherwise"; ``conduit.lib.transactions`` applies that policy before the response
+    starts, so that a failed COMMIT is answered as an error instead of being logged after a 2xx.
+    """
+    return SQLAlchemyAsyncConfig(
+        connection_string=settings.database_url,
+        create_engine_callable=create_engine,
+        engine_config=EngineConfig(
+            echo=settings.database_echo,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            pool_pre_ping=True,
+        ),
+        metadata=orm_registry.metadata,
+        before_send_handler="autocommit_include_redirects",
+        session_dependency_key="db_session",
+        engine_dependency_key="db_engine",
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        create_all=settings.environment == "test",
+        alembic_config=AlembicAsyncConfig(
+            script_location=str(MIGRATIONS_DIR),
+            script_config="",
+            version_table_name="alembic_versions",
+            compare_type=True,
+            render_as_batch=True,
+            user_module_prefix=None,
+        ),
+    )
 
 
-def _configure_sqlite_connection(dbapi_connection: Any, _: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def alchemy_config_of(app: Litestar) -> SQLAlchemyAsyncConfig:
+    """The database configuration ``app`` was built with (for commands that reach it through the CLI)."""
+    config = app.plugins.get(SQLAlchemyPlugin).config
+    return config[0] if isinstance(config, list | tuple) else config  # type: ignore[return-value]
 
 
-alchemy_config = SQLAlchemyAsyncConfig(
-    connection_string=settings.database_url,
-    create_engine_callable=create_engine,
-    engine_config=EngineConfig(
-        echo=settings.database_echo,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-        pool_pre_ping=True,
-    ),
-    metadata=orm_registry.metadata,
-    before_send_handler="autocommit_include_redirects",
-    session_dependency_key="db_session",
-    engine_dependency_key="db_engine",
-    session_config=AsyncSessionConfig(expire_on_commit=False),
-    create_all=settings.environment == "test",
-    alembic_config=AlembicAsyncConfig(
-        script_location=str(MIGRATIONS_DIR),
-        script_config="",
-        version_table_name="alembic_versions",
-        compare_type=True,
-        render_as_batch=True,
-        user_module_prefix=None,
-    ),
-)
-"""Request-scoped sessions come from here: committed on 2xx and 3xx responses (a form post answers with a
-redirect), rolled back on anything else."""
+def session_config(settings: Settings) -> BrowserSessionConfig:
+    """Browser sign-ins: an HttpOnly, SameSite=Lax cookie naming a row of the ``sessions`` table.
 
-alchemy_plugin = SQLAlchemyPlugin(config=alchemy_config)
+    The middleware is installed on the whole app (where ``litestar sessions`` looks for it) but skips
+    the API and static files, which never use it.
+    """
+    return BrowserSessionConfig(
+        store=SESSION_STORE,
+        key=SESSION_COOKIE,
+        max_age=settings.session_max_age_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookies_secure,
+        exclude=["^/api/", "^/static/"],
+    )
+
+
+def session_store(alchemy: SQLAlchemyAsyncConfig) -> SQLAlchemyStore:
+    """Where browser sessions are kept: the ``sessions`` table, through the same database configuration."""
+    return SQLAlchemyStore(config=alchemy, model=SessionRecord, namespace="conduit")
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    """CSRF tokens for every state-changing form and htmx request (the JSON API uses tokens, not cookies)."""
+    return CSRFConfig(
+        secret=hashlib.sha256(f"csrf:{settings.secret_key}".encode()).hexdigest(),
+        cookie_secure=settings.cookies_secure,
+        cookie_httponly=True,
+    )
+
+
+def cors_config(settings: Settings) -> CORSConfig:
+    """Which browser origins may call the API."""
+    return CORSConfig(
+        allow_origins=list(settings.cors_allowed_origins),
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Requested-With"],
+        max_age=600,
+    )
+
+
+def openapi_config() -> OpenAPIConfig:
+    """The API's OpenAPI schema, served under ``/api/docs``."""
+    return OpenAPIConfig(
+        title="Conduit API",
+        version=API_VERSION,
+        description="The RealWorld Conduit API.",
+        path="/api/docs",
+        servers=[Server(url="/")],
+        components=Components(
+            security_schemes={
+                "Token": SecurityScheme(
+                    type="apiKey",
+                    name="Authorization",
+                    security_scheme_in="header",
+                    description="'Token <jwt>', the token from login or registration.",
+                )
+            }
+        ),
+        render_plugins=[SwaggerRenderPlugin()],
+    )
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    """The pages' Jinja templates and the helpers they use."""
+    return TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=register_helpers)
+
+
+def logging_config(settings: Settings) -> LoggingConfig:
+    """Log at ``LOG_LEVEL``; exceptions are logged once, by the error mapping, not again by Litestar."""
+    return LoggingConfig(
+        root={"level": settings.log_level, "handlers": ["queue_listener"]},
+        log_exceptions="never",
+    )

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conduit.articles.schemas import UpdateArticle
 from conduit.articles.services import ArticleService
 from conduit.db.models import Tag, User
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError
@@ -37,7 +38,7 @@ async def test_revise_by_someone_else_is_refused_and_changes_nothing(db: AsyncSe
     article = await service.write(author, title="Mine", description="d", body="b", tags=["a"])
 
     with pytest.raises(PermissionDeniedError):
-        await service.revise(article.slug, intruder, {"title": "Yours"})
+        await service.revise(article.slug, intruder, UpdateArticle(title="Yours"))
 
     assert (await service.get_by_slug("mine", author)).title == "Mine"
 

@@ -1,26 +1,28 @@
 """Scratch databases, and the ``conduit`` command line run against them.
 
-Commands run in this process through ``conduit.__main__.main``, exactly as the console
-script runs them, with the one database configuration pointed at a scratch database for
-the duration of the command (starting a Python process per command would cost seconds).
+Commands run in this process through ``conduit.__main__.main``, exactly as the console script
+runs them, with ``DATABASE_URL`` pointing at a scratch database (starting a Python process per
+command would cost seconds).
 """
 
 import asyncio
 import contextlib
 import io
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.cli.main import litestar_group
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from conduit.__main__ import main
-from conduit.config import alchemy_config
 from conduit.db.models import orm_registry
+from conduit.db.transfer import count_rows
+from tests.conftest import TEST_SECRET
 
 TABLES = orm_registry.metadata.sorted_tables
 
@@ -35,29 +37,26 @@ class Result:
 Conduit = Callable[..., Result]
 
 
-@contextlib.contextmanager
-def _database(url: str) -> Iterator[None]:
-    saved = (alchemy_config.connection_string, alchemy_config.engine_instance, alchemy_config.session_maker)
-    alchemy_config.connection_string, alchemy_config.engine_instance, alchemy_config.session_maker = url, None, None
-    try:
-        yield
-    finally:
-        alchemy_config.connection_string, alchemy_config.engine_instance, alchemy_config.session_maker = saved
-
-
 @pytest.fixture
-def conduit(monkeypatch: pytest.MonkeyPatch) -> Conduit:
+def conduit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Conduit:
     """Run ``conduit ARGS`` against ``database_url``, as an operator would, and collect what it says."""
 
     def run(*arguments: str, database_url: str, stdin: str = "") -> Result:
         stdout, stderr = io.StringIO(), io.StringIO()
         monkeypatch.setattr(sys, "argv", ["conduit", *arguments])
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        monkeypatch.setenv("COLUMNS", "200")
+        for name, value in {
+            "COLUMNS": "200",
+            "DATABASE_URL": database_url,
+            "CONDUIT_ENV": "development",
+            "CONDUIT_VAR_DIR": str(tmp_path),
+            "SECRET_KEY": TEST_SECRET,
+        }.items():
+            monkeypatch.setenv(name, value)
         # Litestar's command group loads the app once per process; make it load it for this command too.
         monkeypatch.setattr(litestar_group, "_prepare_done", False)
         code: Any = 0
-        with _database(database_url), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
                 main()
             except SystemExit as exit_:
@@ -85,15 +84,11 @@ def read_database(database_url: str, query: Callable[[Any], Any]) -> Any:
 
 
 def row_counts(database_url: str) -> dict[str, int]:
-    """How many rows each Conduit table holds; tables that do not exist are left out."""
+    """How many rows each Conduit table (browser sessions included) holds; tables that do not exist are left out."""
 
     async def count(connection: Any) -> dict[str, int]:
         existing = set(await connection.run_sync(lambda sync: sync.dialect.get_table_names(sync)))
-        return {
-            table.name: int(await connection.scalar(select(func.count()).select_from(table)) or 0)
-            for table in TABLES
-            if table.name in existing
-        }
+        return await count_rows(connection, [table for table in TABLES if table.name in existing])
 
     result: dict[str, int] = read_database(database_url, count)
     return result

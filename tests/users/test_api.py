@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.models import User
-from conduit.lib.settings import get_settings
+from conduit.lib.settings import Settings
 from tests.conftest import RegisterUser
 
 pytestmark = pytest.mark.anyio
@@ -17,7 +17,9 @@ def user_payload(**fields: Any) -> dict[str, Any]:
     return {"user": {"username": "jake", "email": "jake@example.org", "password": "jakejakejake", **fields}}
 
 
-async def test_register_returns_the_account_with_a_token(client: AsyncClient, db: AsyncSession) -> None:
+async def test_register_returns_the_account_with_a_token(
+    client: AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
     response = await client.post("/api/users", json=user_payload())
 
     assert response.status_code == 201
@@ -27,7 +29,7 @@ async def test_register_returns_the_account_with_a_token(client: AsyncClient, db
     assert stored is not None
     assert stored.password_hash.startswith("$argon2id$")
     assert "jakejakejake" not in stored.password_hash
-    claims = jwt.decode(user["token"], get_settings().secret_key, algorithms=["HS256"])
+    claims = jwt.decode(user["token"], settings.secret_key, algorithms=["HS256"])
     assert claims["sub"] == str(stored.id)
 
 
@@ -133,11 +135,11 @@ async def test_invalid_tokens_are_401(client: AsyncClient, header: str) -> None:
 
 
 async def test_expired_and_foreign_tokens_are_401(
-    client: AsyncClient, register: RegisterUser, db: AsyncSession
+    client: AsyncClient, register: RegisterUser, db: AsyncSession, settings: Settings
 ) -> None:
     account = await register()
     user_id = await db.scalar(select(User.id).where(User.username == account.username))
-    expired = jwt.encode({"sub": str(user_id), "exp": 1}, get_settings().secret_key, "HS256")
+    expired = jwt.encode({"sub": str(user_id), "exp": 1}, settings.secret_key, "HS256")
     foreign = jwt.encode({"sub": str(user_id), "exp": 4_000_000_000}, "another-secret" * 4, "HS256")
 
     for token in (expired, foreign):

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from httpx import AsyncClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -409,7 +410,7 @@ async def test_settings_update_the_profile_and_password(browser: Browser, member
 
 
 async def test_sessions_slide_forward_and_expired_ones_are_purged(
-    browser: Browser, member: Account, db: AsyncSession
+    browser: Browser, member: Account, db: AsyncSession, alchemy: SQLAlchemyAsyncConfig
 ) -> None:
     past = datetime.now(UTC) - timedelta(minutes=1)
     await db.execute(update(SessionRecord).values(expires_at=past))
@@ -421,7 +422,7 @@ async def test_sessions_slide_forward_and_expired_ones_are_purged(
     renewed_at = await db.scalar(select(SessionRecord.expires_at))
     await db.execute(update(SessionRecord).values(expires_at=past))
     await db.commit()
-    purged = await purge_expired_sessions()
+    purged = await purge_expired_sessions(alchemy)
 
     assert expired.status_code == 303
     assert renewed_at is not None

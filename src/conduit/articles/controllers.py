@@ -1,10 +1,11 @@
+"""The articles API: listing, the feed, writing and favoriting."""
+
 from typing import Annotated
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
-from msgspec import structs
 
 from conduit.articles.schemas import (
     ArticleDetail,
@@ -24,13 +25,13 @@ Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="How many
 class ArticleController(Controller):
     """Articles, the feed, and favorites."""
 
-    path = "/api/articles"
+    path = "/articles"
     tags = ["Articles"]
 
     @get(operation_id="GetArticles")
     async def list_articles(
         self,
-        optional_user: NamedDependency[User | None],
+        viewer: NamedDependency[User | None],
         articles_service: NamedDependency[ArticleService],
         tag: FromQuery[str | None] = None,
         author: FromQuery[str | None] = None,
@@ -40,7 +41,7 @@ class ArticleController(Controller):
     ) -> ArticlesResponse:
         """Articles, newest first, filtered by tag, author and the user who favorited them."""
         articles, total = await articles_service.list_articles(
-            optional_user, tag=tag, author=author, favorited=favorited, limit=limit, offset=offset
+            viewer, tag=tag, author=author, favorited=favorited, limit=limit, offset=offset
         )
         return ArticlesResponse(articles=[ArticleSummary.of(article) for article in articles], articles_count=total)
 
@@ -74,11 +75,11 @@ class ArticleController(Controller):
     async def get_article(
         self,
         slug: FromPath[str],
-        optional_user: NamedDependency[User | None],
+        viewer: NamedDependency[User | None],
         articles_service: NamedDependency[ArticleService],
     ) -> ArticleResponse:
         """One article."""
-        return ArticleResponse(article=ArticleDetail.of(await articles_service.get_by_slug(slug, optional_user)))
+        return ArticleResponse(article=ArticleDetail.of(await articles_service.get_by_slug(slug, viewer)))
 
     @put("/{slug:str}", operation_id="UpdateArticle", security=[{"Token": []}])
     async def update_article(
@@ -89,7 +90,7 @@ class ArticleController(Controller):
         articles_service: NamedDependency[ArticleService],
     ) -> ArticleResponse:
         """Change one of your articles; a new title gives it a new slug."""
-        article = await articles_service.revise(slug, current_user, structs.asdict(data.article))
+        article = await articles_service.revise(slug, current_user, data.article)
         return ArticleResponse(article=ArticleDetail.of(article))
 
     @delete("/{slug:str}", operation_id="DeleteArticle", security=[{"Token": []}])

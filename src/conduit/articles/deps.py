@@ -1,6 +1,12 @@
+"""The article domain's providers."""
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 
 from conduit.articles.services import ArticleService
-from conduit.config import alchemy_config
+from conduit.lib.di import ServiceProvider
 
-provide_articles_service = create_service_provider(ArticleService, config=alchemy_config)
+
+def articles_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[ArticleService]:
+    """``articles_service``: an ``ArticleService`` on the request's session."""
+    return create_service_provider(ArticleService, config=alchemy)

@@ -1,3 +1,5 @@
+"""Article payloads of the API: what clients send and what they get back."""
+
 from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, Struct, UnsetType

@@ -1,25 +1,34 @@
+"""Articles: writing, listing, feeds and favorites."""
+
 import secrets
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.repository import SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.repository.typing import OrderingPair
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from msgspec import UNSET
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService, schema_dump
 from slugify import slugify
-from sqlalchemy import ColumnElement, delete, exists, false, select
+from sqlalchemy import ColumnElement, delete, exists, false, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from conduit.db.models import Article, Tag, User, favorites, follows
-from conduit.db.statements import insert_ignoring_duplicates
-from conduit.lib.exceptions import NotFoundError, PermissionDeniedError
+from conduit.articles.schemas import UpdateArticle
+from conduit.db.models import Article, Tag, User, article_tags, favorites, follows
+from conduit.db.statements import dialect_insert, insert_ignoring_duplicates
+from conduit.lib.exceptions import NotFoundError, PermissionDeniedError, is_unique_violation
 from conduit.profiles.services import is_followed_by
 from conduit.tags.services import TagService
 
 SLUG_MAX_LENGTH = 80
+SLUG_ATTEMPTS = 5
 NEWEST_FIRST: list[OrderingPair] = [(Article.created_at, True), (Article.id, True)]
+
+
+class SlugUnavailableError(Exception):
+    """No free slug was found in several attempts, each taken by a concurrent request (never seen in practice)."""
 
 
 def is_favorited_by(viewer: User | None) -> ColumnElement[bool]:
@@ -41,11 +50,38 @@ def as_seen_by(viewer: User | None) -> list[LoaderOption]:
 class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
     """Articles: writing, listing, feeds and favorites."""
 
-    class Repo(SQLAlchemyAsyncRepository[Article]):
+    class Repo(SQLAlchemyAsyncSlugRepository[Article]):
         model_type = Article
 
-        async def slug_taken(self, slug: str) -> bool:
-            return await self.exists(slug=slug)
+        async def get_available_slug(self, value_to_slugify: str, **kwargs: Any) -> str:
+            """A slug for ``value_to_slugify`` that no article uses yet.
+
+            Advanced Alchemy's own drops letters outside ASCII; python-slugify transliterates any
+            script (``Привет мир`` gives ``privet-mir``). A taken slug gets a random suffix.
+            """
+            base = slugify(value_to_slugify, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
+            slug = base
+            while not await self._is_slug_unique(slug):
+                slug = f"{base}-{secrets.token_hex(3)}"
+            return slug
+
+        async def add_unless_slug_taken(self, slug: str, fields: dict[str, Any]) -> UUID | None:
+            """Insert an article at ``slug``; None when a concurrent request took the slug first."""
+            statement = dialect_insert(self.session, Article).values(slug=slug, **fields)
+            return await self.session.scalar(
+                statement.on_conflict_do_nothing(index_elements=[Article.slug]).returning(Article.id)
+            )
+
+        async def move_unless_slug_taken(self, article_id: UUID, slug: str) -> bool:
+            """Give the article ``slug``; False when a concurrent request took it first (nothing changes then)."""
+            try:
+                async with self.session.begin_nested():
+                    await self.session.execute(update(Article).where(Article.id == article_id).values(slug=slug))
+            except IntegrityError as exc:
+                if is_unique_violation(exc):
+                    return False
+                raise
+            return True
 
     repository_type = Repo
     # A separate COUNT keeps articlesCount right when the page is past the end.
@@ -121,18 +157,20 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
 
     async def write(self, author: User, *, title: str, description: str, body: str, tags: list[str]) -> Article:
         """Publish a new article by ``author``; its slug comes from the title and is unique."""
-        article = Article(
-            slug=await self._free_slug(title),
-            title=title,
-            description=description,
-            body=body,
-            author_id=author.id,
-            tags=await self._tag_service().ensure(tags),
+        tag_rows = await self._tag_service().ensure(tags)
+        fields = {"title": title, "description": description, "body": body, "author_id": author.id}
+        for _ in range(SLUG_ATTEMPTS):
+            slug = await self.repository.get_available_slug(title)
+            if (article_id := await self.repository.add_unless_slug_taken(slug, fields)) is not None:
+                break
+        else:
+            raise SlugUnavailableError(title)
+        await insert_ignoring_duplicates(
+            self.repository.session, article_tags, [{"article_id": article_id, "tag_id": tag.id} for tag in tag_rows]
         )
-        await self.create(article)
-        return await self.get_by_slug(article.slug, author)
+        return await self.get_by_slug(slug, author)
 
-    async def revise(self, slug: str, editor: User, changes: dict[str, Any]) -> Article:
+    async def revise(self, slug: str, editor: User, changes: UpdateArticle) -> Article:
         """Apply ``changes`` (only the fields that were sent) to the article; a new title brings a new slug.
 
         Raises:
@@ -140,14 +178,21 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             PermissionDeniedError: ``editor`` is not the author.
         """
         article = await self.owned_by(slug, editor, "edit")
-        changes = {name: value for name, value in changes.items() if value is not UNSET}
-        if "tag_list" in changes:
-            article.tags = await self._tag_service().ensure(changes.pop("tag_list"))
-        if "title" in changes and changes["title"] != article.title:
-            article.slug = await self._free_slug(changes["title"])
-        for name, value in changes.items():
+        sent = schema_dump(changes)
+        if "tag_list" in sent:
+            article.tags = await self._tag_service().ensure(sent.pop("tag_list"))
+        retitled = "title" in sent and sent["title"] != article.title
+        for name, value in sent.items():
             setattr(article, name, value)
         await self.update(article)
+        if retitled:
+            for _ in range(SLUG_ATTEMPTS):
+                new_slug = await self.repository.get_available_slug(article.title)
+                if await self.repository.move_unless_slug_taken(article.id, new_slug):
+                    break
+            else:
+                raise SlugUnavailableError(article.title)
+            article.slug = new_slug
         return await self.get_by_slug(article.slug, editor)
 
     async def remove(self, slug: str, user: User) -> None:
@@ -196,14 +241,6 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             msg = f"only the author may {action} this article"
             raise PermissionDeniedError(msg)
         return article
-
-    async def _free_slug(self, title: str) -> str:
-        """A URL-safe slug for ``title`` that no article uses yet; any script is transliterated."""
-        base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
-        slug = base
-        while await self.repository.slug_taken(slug):
-            slug = f"{base}-{secrets.token_hex(3)}"
-        return slug
 
     def _tag_service(self) -> TagService:
         return TagService(session=self.repository.session)

@@ -1,3 +1,5 @@
+"""The comments API."""
+
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -11,18 +13,18 @@ from conduit.db.models import User
 class CommentController(Controller):
     """Comments under an article."""
 
-    path = "/api/articles/{slug:str}/comments"
+    path = "/articles/{slug:str}/comments"
     tags = ["Comments"]
 
     @get(operation_id="GetArticleComments")
     async def list_comments(
         self,
         slug: FromPath[str],
-        optional_user: NamedDependency[User | None],
+        viewer: NamedDependency[User | None],
         comments_service: NamedDependency[CommentService],
     ) -> CommentsResponse:
         """Every comment on the article, oldest first."""
-        comments = await comments_service.on_article(slug, optional_user)
+        comments = await comments_service.on_article(slug, viewer)
         return CommentsResponse(comments=[CommentView.of(comment) for comment in comments])
 
     @post(status_code=HTTP_200_OK, operation_id="CreateArticleComment", security=[{"Token": []}])

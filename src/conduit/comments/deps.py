@@ -1,6 +1,12 @@
+"""The comment domain's providers."""
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 
 from conduit.comments.services import CommentService
-from conduit.config import alchemy_config
+from conduit.lib.di import ServiceProvider
 
-provide_comments_service = create_service_provider(CommentService, config=alchemy_config)
+
+def comments_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[CommentService]:
+    """``comments_service``: a ``CommentService`` on the request's session."""
+    return create_service_provider(CommentService, config=alchemy)

@@ -1,3 +1,5 @@
+"""Comment payloads of the API."""
+
 from typing import Annotated
 
 from msgspec import Meta, Struct

@@ -1,3 +1,5 @@
+"""Comments on articles."""
+
 from collections.abc import Sequence
 from uuid import UUID
 

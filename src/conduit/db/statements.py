@@ -4,21 +4,29 @@ from typing import Any
 
 from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_session
 
 from conduit.db.models import orm_registry
 
 
-async def insert_ignoring_duplicates(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+def dialect_insert(
+    session: AsyncSession | async_scoped_session[AsyncSession], table: Any
+) -> postgresql.Insert | sqlite.Insert:
+    """An ``INSERT`` into ``table`` (a Table or a model) that knows ``ON CONFLICT`` on the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession | async_scoped_session[AsyncSession], table: Table, rows: list[dict[str, Any]]
+) -> None:
     """Insert ``rows``, silently skipping those that would break a unique constraint.
 
     Two concurrent requests adding the same follow, favorite or tag both succeed this way.
     """
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert(table).values(rows).on_conflict_do_nothing())
+    if rows:
+        await session.execute(dialect_insert(session, table).values(rows).on_conflict_do_nothing())
 
 
 async def reset_identity_sequences(connection: AsyncConnection) -> None:

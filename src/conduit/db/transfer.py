@@ -81,9 +81,9 @@ async def export_rows(connection: AsyncConnection, out: IO[str]) -> dict[str, in
     return counts
 
 
-async def count_rows(connection: AsyncConnection) -> dict[str, int]:
-    """How many rows each table holds."""
-    return {table.name: int(await connection.scalar(select(func.count()).select_from(table)) or 0) for table in TABLES}
+async def count_rows(connection: AsyncConnection, tables: Iterable[Table] = TABLES) -> dict[str, int]:
+    """How many rows each of ``tables`` (Conduit's data, by default) holds."""
+    return {table.name: int(await connection.scalar(select(func.count()).select_from(table)) or 0) for table in tables}
 
 
 async def import_rows(connection: AsyncConnection, lines: Iterable[str], *, replace: bool = False) -> dict[str, int]:

@@ -1,29 +1,60 @@
-"""Domain errors, and the one place where every error becomes a RealWorld error response.
+"""Domain errors, and the one place where any exception is named: a status, messages for the client, a log line.
 
-Every error leaves as ``{"errors": {"body": ["..."]}}`` with a fitting status code; the
-session is rolled back by the ``before_send_handler`` because the status is not 2xx.
+Every error leaves as ``{"errors": {"body": ["..."]}}`` (or, for pages, an error page built from the
+same ``Problem``). Expected failures (the database unreachable or busy, a client's bad input) log one
+line without a traceback; anything unforeseen is a 500 logged once with its traceback.
 """
 
 import logging
-import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from advanced_alchemy.exceptions import IntegrityError as RepositoryIntegrityError
+from advanced_alchemy.exceptions import AdvancedAlchemyError
 from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    TooManyRequestsException,
+    ValidationException,
+)
 from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
-from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import OperationalError as DatabaseOperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from conduit.lib.validation import describe_validation_error
 
 logger = logging.getLogger("conduit")
+
+RETRY_AFTER_SECONDS = 1
+UNAVAILABLE = "the database is busy; please retry"
+INTERNAL = "internal server error"
+TRANSIENT_SQLSTATES = {
+    "40001",  # serialization failure
+    "40P01",  # deadlock detected
+    "55P03",  # lock not available
+    "57014",  # statement timeout or cancelled
+    "57P01",  # admin shutdown
+    "57P02",  # crash shutdown
+    "57P03",  # cannot connect now (starting up, shutting down)
+    "53300",  # too many connections
+    "08000",
+    "08001",
+    "08003",
+    "08004",
+    "08006",  # connection failures
+}
+"""PostgreSQL error classes that mean "not now", not "never": a retry can succeed."""
 
 
 class ConduitError(Exception):
@@ -68,97 +99,120 @@ class NotFoundError(ConduitError):
     status_code = HTTP_404_NOT_FOUND
 
 
-def error_response(status_code: int, messages: list[str], headers: dict[str, str] | None = None) -> Response[Any]:
-    """Build the RealWorld error body: ``{"errors": {"body": [...]}}``."""
-    return Response({"errors": {"body": messages}}, status_code=status_code, headers=headers)
+class CommitFailedError(Exception):
+    """COMMIT failed, so nothing the request changed was saved; the cause is chained."""
 
 
-def _conduit_error(_: Request[Any, Any, Any], exc: ConduitError) -> Response[Any]:
-    headers = {"WWW-Authenticate": "Token"} if exc.status_code == HTTP_401_UNAUTHORIZED else None
-    return error_response(exc.status_code, exc.messages, headers)
+@dataclass(frozen=True)
+class Problem:
+    """What an exception means for the client: a status, messages, and headers such as ``Retry-After``."""
+
+    status_code: int
+    messages: list[str]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-_MISSING_FIELD = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
-_LENGTH = re.compile(r"Expected `(?P<kind>str|array)` of length (?P<op>[<>]=) (?P<bound>\d+)")
-_RANGE = re.compile(r"Expected `int` >= (?P<bound>-?\d+)")
-_RANGE_MAX = re.compile(r"Expected `int` <= (?P<bound>-?\d+)")
-
-
-def describe_validation_error(key: str, message: str) -> str:
-    """Turn one decoding failure into a sentence that names the field.
+def problem_for(exc: BaseException) -> Problem:
+    """Name ``exc`` for the client, logging it the way its kind deserves.
 
     Args:
-        key: Dotted path of the offending value (``user.email``), or a parameter name.
-        message: What the decoder said.
+        exc: Whatever a request raised.
 
     Returns:
-        A message such as ``email can't be blank``.
+        The status, messages and headers the client gets.
     """
-    field = key.rpartition(".")[2] or key
-    if match := _MISSING_FIELD.fullmatch(message):
-        return f"{match['field']} is required"
-    if match := _LENGTH.fullmatch(message):
-        if match["op"] == ">=" and match["bound"] == "1":
-            return f"{field} can't be blank"
-        limit = "at least" if match["op"] == ">=" else "at most"
-        unit = "characters" if match["kind"] == "str" else "items"
-        return f"{field} must have {limit} {match['bound']} {unit}"
-    if match := _RANGE.fullmatch(message):
-        return f"{field} must be at least {match['bound']}"
-    if match := _RANGE_MAX.fullmatch(message):
-        return f"{field} must be at most {match['bound']}"
-    if message.startswith("Expected `str` matching regex"):
-        return f"{field} is invalid"
-    if message.startswith("Expected "):
-        return f"{field}: {message[0].lower()}{message[1:]}"
-    if key == "data" and message == "'data'":
-        return "request body is required"
-    return message
+    if isinstance(exc, ConduitError):
+        headers = {"WWW-Authenticate": "Token"} if exc.status_code == HTTP_401_UNAUTHORIZED else {}
+        return Problem(exc.status_code, exc.messages, headers)
+    if database_unavailable(exc):
+        logger.warning("database unavailable: %s", _first_line(_root_cause(exc)))
+        return Problem(HTTP_503_SERVICE_UNAVAILABLE, [UNAVAILABLE], {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    if isinstance(exc, ValidationException):
+        return Problem(HTTP_422_UNPROCESSABLE_ENTITY, _validation_messages(exc))
+    if isinstance(exc, NotAuthorizedException):
+        return Problem(HTTP_401_UNAUTHORIZED, [exc.detail], {"WWW-Authenticate": "Token"})
+    if isinstance(exc, TooManyRequestsException):
+        retry_after = (exc.headers or {}).get("Retry-After", str(RETRY_AFTER_SECONDS))
+        return Problem(HTTP_429_TOO_MANY_REQUESTS, [exc.detail], {**(exc.headers or {}), "Retry-After": retry_after})
+    if isinstance(exc, HTTPException) and exc.status_code < HTTP_500_INTERNAL_SERVER_ERROR:
+        return Problem(exc.status_code, [exc.detail], dict(exc.headers or {}))
+    if isinstance(exc, RepositoryNotFoundError):
+        return Problem(HTTP_404_NOT_FOUND, ["not found"])
+    logger.error("request failed: %s", _first_line(exc), exc_info=exc)
+    return Problem(HTTP_500_INTERNAL_SERVER_ERROR, [INTERNAL])
 
 
-def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+def error_response(problem: Problem) -> Response[Any]:
+    """The RealWorld error body for ``problem``: ``{"errors": {"body": [...]}}``."""
+    return Response({"errors": {"body": problem.messages}}, status_code=problem.status_code, headers=problem.headers)
+
+
+def api_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The exception handler for the JSON API."""
+    return error_response(problem_for(exc))
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot serve us right now (a retry may succeed)."""
+    for error in _chain(exc):
+        if isinstance(error, PoolTimeoutError | ConnectionError | TimeoutError):
+            return True
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if getattr(error, "sqlstate", None) in TRANSIENT_SQLSTATES:
+            return True
+        if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
+            return True
+        if isinstance(error, sqlite3.OperationalError) and str(error).startswith(
+            ("database is locked", "database table is locked", "database is busy", "disk I/O error")
+        ):
+            return True
+        if type(error).__name__ in ("ConnectionDoesNotExistError", "InterfaceError") and "closed" in str(error):
+            return True
+    return False
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` is a unique constraint refusing a duplicate (a race another request won)."""
+    for error in _chain(exc):
+        if getattr(error, "sqlstate", None) == "23505":
+            return True
+        if isinstance(error, sqlite3.IntegrityError) and str(error).startswith("UNIQUE constraint failed"):
+            return True
+    return False
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, its causes and contexts, and the driver errors SQLAlchemy wraps (each once)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        yield error
+        pending.extend([error.__cause__, error.__context__])
+        if isinstance(error, DBAPIError | AdvancedAlchemyError):
+            orig = getattr(error, "orig", None)
+            pending.append(orig if isinstance(orig, BaseException) else None)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    *_, last = _chain(exc)
+    return last
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def _validation_messages(exc: ValidationException) -> list[str]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     messages = [
         describe_validation_error(str(item.get("key") or ""), str(item.get("message") or ""))
         for item in extra
         if isinstance(item, dict)
     ]
-    return error_response(HTTP_422_UNPROCESSABLE_ENTITY, messages or [exc.detail])
-
-
-def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    if exc.status_code >= HTTP_500_INTERNAL_SERVER_ERROR:
-        logger.error("request failed", exc_info=exc)
-        return error_response(exc.status_code, ["internal server error"])
-    return error_response(exc.status_code, [exc.detail], exc.headers)
-
-
-def _not_found(_: Request[Any, Any, Any], __: RepositoryNotFoundError) -> Response[Any]:
-    return error_response(HTTP_404_NOT_FOUND, ["not found"])
-
-
-def _integrity_error(_: Request[Any, Any, Any], exc: RepositoryIntegrityError) -> Response[Any]:
-    logger.info("integrity error: %s", exc)
-    return error_response(HTTP_422_UNPROCESSABLE_ENTITY, ["conflicts with existing data; please retry"])
-
-
-def _database_unavailable(_: Request[Any, Any, Any], exc: DatabaseOperationalError) -> Response[Any]:
-    """The database is unreachable, or busy past its timeout (SQLite's single writer): worth a retry."""
-    logger.warning("database unavailable: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
-    return error_response(HTTP_503_SERVICE_UNAVAILABLE, ["the database is busy; please retry"], {"Retry-After": "1"})
-
-
-def _unexpected_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.error("unhandled error", exc_info=exc)
-    return error_response(HTTP_500_INTERNAL_SERVER_ERROR, ["internal server error"])
-
-
-exception_handlers: ExceptionHandlersMap = {
-    ConduitError: _conduit_error,
-    ValidationException: _validation_error,
-    HTTPException: _http_error,
-    RepositoryNotFoundError: _not_found,
-    RepositoryIntegrityError: _integrity_error,
-    DatabaseOperationalError: _database_unavailable,
-    Exception: _unexpected_error,
-}
+    return messages or [exc.detail]

@@ -1,4 +1,4 @@
-"""Building blocks shared by the domains' msgspec schemas."""
+"""Building blocks shared by the domains' msgspec schemas, and the check that form and command-line input gets."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -6,7 +6,8 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from msgspec import Meta
 
-from conduit.lib.exceptions import InvalidFieldError, describe_validation_error
+from conduit.lib.exceptions import InvalidFieldError
+from conduit.lib.validation import describe_validation_error, located
 
 T = TypeVar("T")
 
@@ -31,8 +32,8 @@ def checked(schema: type[T], fields: dict[str, Any]) -> T:
     try:
         return msgspec.convert(fields, schema)
     except msgspec.ValidationError as exc:
-        message, _, where = str(exc).partition(" - at `$")
-        field = where.strip("`.").split(".")[0].split("[")[0]
+        where, message = located(exc)
+        field = where.split(".")[0].split("[")[0]
         if not field:
             field = next((name for name in fields if message.startswith(f"{name} ")), "")
         raise InvalidFieldError(field, describe_validation_error(field, message)) from None

@@ -1,144 +1,164 @@
-"""Settings read from environment variables and validated once, at start-up."""
+"""Settings: one frozen value, read from environment variables and checked in one validation pass.
+
+Nothing here runs at import time; ``Settings.from_env()`` is called by the application factory
+and by the command line (and tests build ``Settings`` directly).
+"""
 
 import os
 import secrets
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, get_args, get_type_hints
+
+import msgspec
+from msgspec import Meta, Struct
+
+from conduit.lib.validation import describe_validation_error, located
 
 Environment = Literal["development", "production", "test"]
-
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 MIN_SECRET_LENGTH = 32
+Seconds = Annotated[int, Meta(ge=60)]
+
+ENVIRONMENT_VARIABLES = {
+    "environment": "CONDUIT_ENV",
+    "var_dir": "CONDUIT_VAR_DIR",
+    "database_url": "DATABASE_URL",
+    "database_echo": "DATABASE_ECHO",
+    "database_pool_size": "DATABASE_POOL_SIZE",
+    "database_max_overflow": "DATABASE_MAX_OVERFLOW",
+    "secret_key": "SECRET_KEY",
+    "token_ttl_seconds": "TOKEN_TTL_SECONDS",
+    "cors_allowed_origins": "CORS_ALLOWED_ORIGINS",
+    "max_request_body_bytes": "MAX_REQUEST_BODY_BYTES",
+    "log_level": "LOG_LEVEL",
+    "session_max_age_seconds": "SESSION_MAX_AGE_SECONDS",
+    "session_cookie_secure": "SESSION_COOKIE_SECURE",
+}
+"""Which environment variable sets which setting."""
 
 
 class ImproperlyConfiguredError(Exception):
     """A setting is missing or invalid; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything Conduit reads from its environment."""
+class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
+    """Everything Conduit reads from its environment; the defaults are those of a development machine."""
 
-    environment: Environment
-    database_url: str
-    database_echo: bool
-    database_pool_size: int
-    database_max_overflow: int
-    secret_key: str = field(repr=False)
-    token_ttl_seconds: int
-    cors_allowed_origins: tuple[str, ...]
-    max_request_body_bytes: int
-    log_level: str
-    session_max_age_seconds: int
-    session_cookie_secure: bool
-    """Mark the sign-in cookie Secure even on plain HTTP requests (behind a TLS-terminating proxy)."""
+    environment: Environment = "development"
+    var_dir: str = "var"
+    """Where the default SQLite database and the generated development secret live (relative paths: to the
+    working directory)."""
+    database_url: str = ""
+    """Empty means the SQLite file ``conduit.sqlite3`` in ``var_dir``."""
+    database_echo: bool = False
+    database_pool_size: Annotated[int, Meta(ge=1)] = 10
+    database_max_overflow: Annotated[int, Meta(ge=0)] = 20
+    secret_key: str = ""
+    """Signs tokens and CSRF cookies; empty means generated once into ``var_dir`` (refused in production)."""
+    token_ttl_seconds: Seconds = 7 * 24 * 3600
+    cors_allowed_origins: tuple[str, ...] = ("*",)
+    max_request_body_bytes: Annotated[int, Meta(ge=1024)] = 1024 * 1024
+    log_level: LogLevel = "INFO"
+    session_max_age_seconds: Seconds = 14 * 24 * 3600
+    session_cookie_secure: bool | None = None
+    """Mark sign-in and CSRF cookies Secure on every response; unset means only in production."""
 
     @classmethod
-    def from_env(cls, environ: "os._Environ[str] | dict[str, str] | None" = None) -> "Settings":
-        """Read and validate settings.
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Read and check the settings, filling in the defaults that depend on other settings.
 
         Args:
             environ: The environment to read; the process environment when omitted.
 
         Returns:
-            Validated settings.
+            Settings ready for ``create_app``; the development secret is generated on first use.
 
         Raises:
-            ImproperlyConfiguredError: A variable has an invalid value, or production mode lacks a secret.
+            ImproperlyConfiguredError: A variable has an invalid value, or production lacks a secret.
         """
         env = os.environ if environ is None else environ
-        environment = env.get("CONDUIT_ENV", "development")
-        if environment not in ("development", "production", "test"):
-            msg = f"CONDUIT_ENV must be development, production or test, not {environment!r}"
-            raise ImproperlyConfiguredError(msg)
-        var_dir = Path(env.get("CONDUIT_VAR_DIR", str(DEFAULT_VAR_DIR)))
-        database_url = env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{var_dir / 'conduit.sqlite3'}"
+        raw: dict[str, object] = {
+            name: env[name].strip() for name in ENVIRONMENT_VARIABLES.values() if env.get(name, "").strip()
+        }
+        if origins := raw.get("CORS_ALLOWED_ORIGINS"):
+            raw["CORS_ALLOWED_ORIGINS"] = [origin.strip() for origin in str(origins).split(",") if origin.strip()]
+        if "LOG_LEVEL" in raw:
+            raw["LOG_LEVEL"] = str(raw["LOG_LEVEL"]).upper()
+        for name in ("DATABASE_ECHO", "SESSION_COOKIE_SECURE"):
+            if name in raw:
+                raw[name] = str(raw[name]).lower()
+        try:
+            settings = msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ImproperlyConfiguredError(_describe(*located(exc))) from None
+        return settings.completed()
+
+    def completed(self) -> "Settings":
+        """These settings with the defaults that depend on others filled in, and checked as a whole.
+
+        Raises:
+            ImproperlyConfiguredError: The database URL names an unsupported driver, or production lacks a secret.
+        """
+        var_dir = Path(self.var_dir)
+        database_url = self.database_url or f"sqlite+aiosqlite:///{var_dir.absolute() / 'conduit.sqlite3'}"
         if not database_url.startswith(tuple(f"{driver}://" for driver in SUPPORTED_DRIVERS)):
             msg = f"DATABASE_URL must start with one of {', '.join(d + '://' for d in SUPPORTED_DRIVERS)}"
             raise ImproperlyConfiguredError(msg)
-        return cls(
-            environment=environment,  # type: ignore[arg-type]
+        return msgspec.structs.replace(
+            self,
             database_url=database_url,
-            database_echo=_bool(env, "DATABASE_ECHO", default=False),
-            database_pool_size=_int(env, "DATABASE_POOL_SIZE", default=10, minimum=1),
-            database_max_overflow=_int(env, "DATABASE_MAX_OVERFLOW", default=20, minimum=0),
-            secret_key=_secret_key(env, environment, var_dir),
-            token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", default=7 * 24 * 3600, minimum=60),
-            cors_allowed_origins=tuple(
-                origin.strip() for origin in env.get("CORS_ALLOWED_ORIGINS", "*").split(",") if origin.strip()
-            ),
-            max_request_body_bytes=_int(env, "MAX_REQUEST_BODY_BYTES", default=1024 * 1024, minimum=1024),
-            log_level=_log_level(env),
-            session_max_age_seconds=_int(env, "SESSION_MAX_AGE_SECONDS", default=14 * 24 * 3600, minimum=60),
-            session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", default=environment == "production"),
+            secret_key=self._secret_key(var_dir),
+            session_cookie_secure=self.production if self.session_cookie_secure is None else self.session_cookie_secure,
         )
 
+    def __repr__(self) -> str:
+        fields = {name: getattr(self, name) for name in self.__struct_fields__}
+        fields["secret_key"] = "***" if self.secret_key else ""
+        return f"Settings({', '.join(f'{name}={value!r}' for name, value in fields.items())})"
 
-def _int(env: "os._Environ[str] | dict[str, str]", name: str, *, default: int, minimum: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        msg = f"{name} must be an integer, not {raw!r}"
-        raise ImproperlyConfiguredError(msg) from None
-    if value < minimum:
-        msg = f"{name} must be at least {minimum}, not {value}"
-        raise ImproperlyConfiguredError(msg)
-    return value
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether every sign-in and CSRF cookie is marked Secure."""
+        return bool(self.session_cookie_secure)
 
-def _bool(env: "os._Environ[str] | dict[str, str]", name: str, *, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if raw == "":
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    msg = f"{name} must be true or false, not {raw!r}"
-    raise ImproperlyConfiguredError(msg)
-
-
-def _log_level(env: "os._Environ[str] | dict[str, str]") -> str:
-    level = env.get("LOG_LEVEL", "INFO").upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        msg = f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {level!r}"
-        raise ImproperlyConfiguredError(msg)
-    return level
-
-
-def _secret_key(env: "os._Environ[str] | dict[str, str]", environment: str, var_dir: Path) -> str:
-    """The configured SECRET_KEY; outside production, a key generated once and kept under the var directory."""
-    configured = env.get("SECRET_KEY", "")
-    if configured:
-        if len(configured) < MIN_SECRET_LENGTH:
-            msg = f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long"
+    def _secret_key(self, var_dir: Path) -> str:
+        """The configured secret; outside production, one generated once and kept in ``var_dir``."""
+        if self.secret_key:
+            if len(self.secret_key) < MIN_SECRET_LENGTH:
+                msg = f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long"
+                raise ImproperlyConfiguredError(msg)
+            return self.secret_key
+        if self.production:
+            msg = "SECRET_KEY must be set when CONDUIT_ENV=production"
             raise ImproperlyConfiguredError(msg)
-        return configured
-    if environment == "production":
-        msg = "SECRET_KEY must be set when CONDUIT_ENV=production"
-        raise ImproperlyConfiguredError(msg)
-    key_file = var_dir / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process generated it first
-        return key_file.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        key_file = var_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        var_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process generated it first
+            return key_file.read_text().strip()
+        key = secrets.token_urlsafe(48)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read on first use."""
-    return Settings.from_env()
+def _describe(variable: str, message: str) -> str:
+    """What is wrong with ``variable``, in the words an operator expects."""
+    field = next(name for name, env_name in ENVIRONMENT_VARIABLES.items() if env_name == variable)
+    choices = get_args(get_type_hints(Settings)[field])
+    if choices and all(isinstance(choice, str) for choice in choices):
+        return f"{variable} must be {', '.join(choices[:-1])} or {choices[-1]}"
+    if message.startswith("Expected `int`, got"):
+        return f"{variable} must be an integer"
+    if message.startswith("Expected `bool`"):
+        return f"{variable} must be true or false"
+    return describe_validation_error(variable, message)

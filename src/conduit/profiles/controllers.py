@@ -1,3 +1,5 @@
+"""The profiles API: reading profiles and following."""
+
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -11,18 +13,18 @@ from conduit.profiles.services import ProfileService
 class ProfileController(Controller):
     """Public profiles and following."""
 
-    path = "/api/profiles/{username:str}"
+    path = "/profiles/{username:str}"
     tags = ["Profile"]
 
     @get(operation_id="GetProfileByUsername")
     async def get_profile(
         self,
         username: FromPath[str],
-        optional_user: NamedDependency[User | None],
+        viewer: NamedDependency[User | None],
         profiles_service: NamedDependency[ProfileService],
     ) -> ProfileResponse:
         """A user's public profile."""
-        return ProfileResponse(profile=Profile.of(await profiles_service.get_profile(username, optional_user)))
+        return ProfileResponse(profile=Profile.of(await profiles_service.get_profile(username, viewer)))
 
     @post("/follow", status_code=HTTP_200_OK, operation_id="FollowUserByUsername", security=[{"Token": []}])
     async def follow(

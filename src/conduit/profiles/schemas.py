@@ -1,3 +1,5 @@
+"""The profile as the API shows it."""
+
 from msgspec import Struct
 
 from conduit.db.models import User

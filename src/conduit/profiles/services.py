@@ -1,3 +1,5 @@
+"""Profiles: users as others see them, and who follows whom."""
+
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository

@@ -1,19 +1,19 @@
+"""The tags API."""
+
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from conduit.tags.schemas import TagsResponse
-from conduit.tags.services import TagService
-
-POPULAR_TAGS_LIMIT = 20
+from conduit.tags.services import POPULAR_TAGS, TagService
 
 
 class TagController(Controller):
     """The tags in use."""
 
-    path = "/api/tags"
+    path = "/tags"
     tags = ["Tags"]
 
     @get(operation_id="GetTags")
     async def list_tags(self, tags_service: NamedDependency[TagService]) -> TagsResponse:
         """The most used tags, most popular first."""
-        return TagsResponse(tags=await tags_service.popular(POPULAR_TAGS_LIMIT))
+        return TagsResponse(tags=await tags_service.popular(POPULAR_TAGS))

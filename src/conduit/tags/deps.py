@@ -1,6 +1,12 @@
+"""The tag domain's providers."""
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 
-from conduit.config import alchemy_config
+from conduit.lib.di import ServiceProvider
 from conduit.tags.services import TagService
 
-provide_tags_service = create_service_provider(TagService, config=alchemy_config)
+
+def tags_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[TagService]:
+    """``tags_service``: a ``TagService`` on the request's session."""
+    return create_service_provider(TagService, config=alchemy)

@@ -1,3 +1,5 @@
+"""The tags list as the API shows it."""
+
 from msgspec import Struct
 
 

@@ -1,3 +1,5 @@
+"""Tags: the vocabulary articles are filed under, and which of it is popular."""
+
 from collections.abc import Sequence
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -6,6 +8,9 @@ from sqlalchemy import func, select
 
 from conduit.db.models import Tag, article_tags
 from conduit.db.statements import insert_ignoring_duplicates
+
+POPULAR_TAGS = 20
+"""How many tags the tags list and the home page show."""
 
 
 class TagService(SQLAlchemyAsyncRepositoryService[Tag]):

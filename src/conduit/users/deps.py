@@ -1,45 +1,48 @@
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
-from litestar import Request
-from litestar.di import NamedDependency
+"""The account domain's providers: the service, and the lookups that turn a token or a session into a ``User``."""
 
-from conduit.config import alchemy_config
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
+from litestar.connection import ASGIConnection
+from litestar.security.jwt import Token
+
 from conduit.db.models import User
-from conduit.lib.exceptions import AuthenticationError
-from conduit.lib.settings import get_settings
-from conduit.lib.tokens import InvalidTokenError, read_token, token_from_header
+from conduit.lib.auth import RetrieveUser
+from conduit.lib.di import ServiceProvider
 from conduit.users.services import UserService
 
-provide_users_service = create_service_provider(UserService, config=alchemy_config)
+
+def users_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[UserService]:
+    """``users_service``: a ``UserService`` on the request's session."""
+    return create_service_provider(UserService, config=alchemy)
 
 
-async def provide_optional_user(request: Request, users_service: NamedDependency[UserService]) -> User | None:
-    """The caller named by the ``Authorization`` header, or None when there is no header.
+def token_holder(alchemy: SQLAlchemyAsyncConfig) -> RetrieveUser:
+    """The active account a valid token names (None when it was deleted or disabled), read on the request's session."""
 
-    Raises:
-        AuthenticationError: A token was sent but is invalid, expired, or names no account.
-    """
+    async def retrieve(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
+        return await _active_account(alchemy, connection, token.sub)
+
+    return retrieve
+
+
+def session_holder(alchemy: SQLAlchemyAsyncConfig) -> RetrieveUser:
+    """The active account a browser session names, read on the request's session."""
+
+    async def retrieve(session: dict[str, Any], connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
+        return await _active_account(alchemy, connection, str(session.get("user_id", "")))
+
+    return retrieve
+
+
+async def _active_account(
+    alchemy: SQLAlchemyAsyncConfig, connection: ASGIConnection[Any, Any, Any, Any], user_id: str
+) -> User | None:
     try:
-        token = token_from_header(request.headers.get("Authorization"))
-        if token is None:
-            return None
-        user_id = read_token(token, get_settings())
-    except InvalidTokenError:
-        msg = "token is invalid or expired"
-        raise AuthenticationError(msg) from None
-    user = await users_service.active_account(user_id)
-    if user is None:
-        msg = "token is invalid or expired"
-        raise AuthenticationError(msg)
-    return user
-
-
-async def provide_current_user(optional_user: NamedDependency[User | None]) -> User:
-    """The authenticated caller.
-
-    Raises:
-        AuthenticationError: The request carries no valid token.
-    """
-    if optional_user is None:
-        msg = "authentication required: send 'Authorization: Token <jwt>'"
-        raise AuthenticationError(msg)
-    return optional_user
+        account_id = UUID(user_id)
+    except ValueError:
+        return None
+    session = alchemy.provide_session(connection.app.state, connection.scope)
+    return await UserService(session=session).active_account(account_id)

@@ -1,3 +1,5 @@
+"""Account payloads of the API: registration, sign-in, updates, and the account with its token."""
+
 from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType

@@ -1,10 +1,11 @@
+"""Accounts: registration, sign-in and changes to one's own details."""
+
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from msgspec import UNSET
+from advanced_alchemy.service import ModelDictT, SQLAlchemyAsyncRepositoryService, is_dict, schema_dump
 from sqlalchemy import Row, or_, select
 
 from conduit.db.models import User
@@ -42,9 +43,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         """
         email = email.lower()
         await self._ensure_available(username=username, email=email)
-        return await self.create(
-            User(username=username, email=email, password_hash=await hash_password(password)),
-        )
+        return await self.create({"username": username, "email": email, "password": password})
 
     async def authenticate(self, *, email: str, password: str) -> User:
         """Return the account these credentials belong to.
@@ -62,23 +61,33 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             raise AuthenticationError(msg)
         return user
 
-    async def update_account(self, user: User, changes: dict[str, Any]) -> User:
-        """Apply ``changes`` (only the fields that were sent) to ``user``'s account.
+    async def update_account(self, user: User, changes: Any) -> User:
+        """Apply ``changes`` (an ``UpdateUser``, or a dict of the fields to change) to ``user``'s account.
 
         Raises:
             InvalidInputError: The new username or email belongs to someone else.
         """
-        changes = {name: value for name, value in changes.items() if value is not UNSET}
-        if "email" in changes:
-            changes["email"] = changes["email"].lower()
-        if changes.get("image") == "":
-            changes["image"] = None
-        await self._ensure_available(username=changes.get("username"), email=changes.get("email"), except_id=user.id)
-        if "password" in changes:
-            changes["password_hash"] = await hash_password(changes.pop("password"))
-        for name, value in changes.items():
-            setattr(user, name, value)
-        return await self.update(user)
+        sent = schema_dump(changes)
+        if "email" in sent:
+            sent["email"] = sent["email"].lower()
+        if sent.get("image") == "":
+            sent["image"] = None
+        await self._ensure_available(username=sent.get("username"), email=sent.get("email"), except_id=user.id)
+        return await self.update(sent, item_id=user.id)
+
+    async def to_model_on_create(self, data: "ModelDictT[User]") -> "ModelDictT[User]":
+        return await self._hash_password(data)
+
+    async def to_model_on_update(self, data: "ModelDictT[User]") -> "ModelDictT[User]":
+        return await self._hash_password(data)
+
+    @staticmethod
+    async def _hash_password(data: "ModelDictT[User]") -> "ModelDictT[User]":
+        """A plain ``password`` in the data becomes its ``password_hash``; the password itself is never stored."""
+        if is_dict(data) and "password" in data:
+            data = {**data, "password_hash": await hash_password(data["password"])}
+            del data["password"]
+        return data
 
     async def active_account(self, user_id: UUID) -> User | None:
         """The account ``user_id`` names, unless it was deleted or disabled."""

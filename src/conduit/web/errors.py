@@ -1,13 +1,13 @@
-"""Errors as browsers see them: the API's error mapping, rendered as pages outside ``/api``."""
+"""Errors as browsers see them: the API's ``Problem`` for the same exception, rendered as a page outside ``/api``."""
 
 from typing import Any
 from urllib.parse import quote
 
-import msgspec
 from litestar import Request, Response
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_401_UNAUTHORIZED
-from litestar.types import ExceptionHandler, ExceptionHandlersMap
+
+from conduit.lib.exceptions import api_error, problem_for
 
 TITLES = {
     400: "Bad request",
@@ -17,33 +17,30 @@ TITLES = {
     405: "Not allowed",
     413: "Too large",
     422: "Something is not right",
+    429: "Too many attempts",
     500: "Something went wrong",
     503: "Busy, please try again",
 }
+MACHINE_PATHS = ("/api/", "/static/")
+"""Paths whose errors stay JSON: the API and static files."""
 
 
-def for_browsers(handlers: ExceptionHandlersMap) -> ExceptionHandlersMap:
-    """Wrap each handler: API requests keep the JSON error; pages get an error page, or the sign-in page for 401."""
-    return {exception: _rendered(handler) for exception, handler in handlers.items()}
-
-
-def _rendered(handler: ExceptionHandler) -> ExceptionHandler:
-    def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-        response = handler(request, exc)
-        path = request.url.path
-        if path.startswith(("/api/", "/static/")) or path == "/api":
-            return response
-        status = response.status_code or 500
-        if status == HTTP_401_UNAUTHORIZED:
-            return Redirect(f"/login?next={quote(path)}", status_code=HTTP_303_SEE_OTHER)
-        body = response.content
-        if isinstance(body, bytes):
-            body = msgspec.json.decode(body)
-        messages = body.get("errors", {}).get("body", []) if isinstance(body, dict) else []
-        return Template(
-            template_name="error.html",
-            context={"status": status, "title": TITLES.get(status, "Error"), "messages": messages},
-            status_code=status,
-        )
-
-    return handle
+def render_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The app's one exception handler: JSON for the API, a page (or the sign-in page, for 401) for browsers."""
+    path = request.url.path
+    if path.startswith(MACHINE_PATHS) or path == "/api":
+        return api_error(request, exc)
+    problem = problem_for(exc)
+    if problem.status_code == HTTP_401_UNAUTHORIZED:
+        return Redirect(f"/login?next={quote(path)}", status_code=HTTP_303_SEE_OTHER)
+    return Template(
+        template_name="error.html",
+        context={
+            "status": problem.status_code,
+            "title": TITLES.get(problem.status_code, "Error"),
+            "messages": problem.messages,
+            "viewer": request.scope.get("user"),
+        },
+        status_code=problem.status_code,
+        headers=problem.headers,
+    )

@@ -1,0 +1,105 @@
+"""Who is asking: the API's ``Authorization: Token <jwt>`` and the pages' browser session.
+
+Both set ``request.user`` to the signed-in ``User``, or to ``None`` for an anonymous caller,
+so that the same two providers serve every handler: ``viewer`` (``User | None``) and
+``current_user`` (a ``User``, or 401). The token side is Litestar's ``JWTAuth`` with one change:
+RealWorld lets anonymous callers read, so a request without the header is let through as
+anonymous instead of refused, while a header that is present must hold a valid token.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
+from litestar.types import ASGIApp, Scope
+
+from conduit.db.models import User
+from conduit.lib.exceptions import AuthenticationError
+
+SCHEMES = ("token", "bearer")
+INVALID_TOKEN = "token is invalid or expired"  # noqa: S105  # a message, not a secret
+RetrieveUser = Callable[[Any, ASGIConnection[Any, Any, Any, Any]], Awaitable[User | None]]
+
+
+class OptionalTokenMiddleware(JWTAuthenticationMiddleware):
+    """``JWTAuth``'s middleware, letting requests without an ``Authorization`` header through as anonymous."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        header = connection.headers.get(self.auth_header, "").strip()
+        if not header:
+            return AuthenticationResult(user=None, auth=None)
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() not in SCHEMES or not token.strip():
+            msg = "Authorization header must be 'Token <jwt>'"
+            raise AuthenticationError(msg)
+        try:
+            return await self.authenticate_token(token.strip(), connection)
+        except NotAuthorizedException:
+            raise AuthenticationError(INVALID_TOKEN) from None
+
+
+class Tokens:
+    """The API's tokens: HS256 JWTs signed with the secret key, checked by Litestar's ``JWTAuth`` middleware."""
+
+    def __init__(self, secret: str, ttl_seconds: int, retrieve_user: RetrieveUser) -> None:
+        self.auth = JWTAuth[User, Token](
+            retrieve_user_handler=retrieve_user,
+            token_secret=secret,
+            algorithm="HS256",
+            default_token_expiration=timedelta(seconds=ttl_seconds),
+            authentication_middleware_class=OptionalTokenMiddleware,
+        )
+
+    @property
+    def middleware(self) -> DefineMiddleware:
+        """The middleware that sets ``request.user`` from the ``Authorization`` header."""
+        return self.auth.middleware
+
+    def issue(self, user: User) -> str:
+        """A token naming ``user``, valid for the configured lifetime."""
+        return self.auth.create_token(identifier=str(user.id))
+
+
+class SessionUserMiddleware(AbstractAuthenticationMiddleware):
+    """Sets ``request.user`` from the browser session; a session naming no active account is forgotten."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        retrieve_user: RetrieveUser,
+    ) -> None:
+        super().__init__(app=app, exclude_http_methods=[])
+        self.retrieve_user = retrieve_user
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        session = connection.session
+        if not session.get("user_id"):
+            return AuthenticationResult(user=None, auth=None)
+        user = await self.retrieve_user(session, connection)
+        if user is None:
+            connection.clear_session()
+        return AuthenticationResult(user=user, auth=session if user else None)
+
+
+def provide_viewer(scope: Scope) -> User | None:
+    """Whoever is asking: the signed-in user, or None for an anonymous caller."""
+    user: User | None = scope.get("user")
+    return user
+
+
+def provide_current_user(scope: Scope) -> User:
+    """The signed-in user.
+
+    Raises:
+        AuthenticationError: Nobody is signed in (the API answers 401; pages send the browser to sign in).
+    """
+    user: User | None = scope.get("user")
+    if user is None:
+        msg = "authentication required: send 'Authorization: Token <jwt>'"
+        raise AuthenticationError(msg)
+    return user

@@ -1,0 +1,63 @@
+"""A 2xx means committed: the request's transaction is committed before its response starts.
+
+Advanced Alchemy's ``before_send_handler`` commits while the status line is already on its way
+and only logs a failed COMMIT, so the client would get its 2xx for a write that was lost. The
+policy it is configured with (commit on 2xx and 3xx, roll back otherwise) is therefore carried
+out one step earlier here, in an ``after_request`` hook, where a failed COMMIT is still an
+exception that the error mapping turns into a 503 or 500. By the time Advanced Alchemy's handler
+runs, the transaction is either committed (its own commit has nothing left to do) or the request
+failed (it rolls back).
+"""
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
+from litestar import Response
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conduit.lib.exceptions import CommitFailedError
+
+_request_scope: ContextVar[Scope | None] = ContextVar("conduit_request_scope", default=None)
+
+
+def remember_request_scope(app: ASGIApp) -> ASGIApp:
+    """Middleware that lets ``commit_before_response`` find the request it is finishing."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        token = _request_scope.set(scope)
+        try:
+            await app(scope, receive, send)
+        finally:
+            _request_scope.reset(token)
+
+    return middleware
+
+
+def commit_before_response(alchemy: SQLAlchemyAsyncConfig) -> Callable[[Response[Any]], Awaitable[Response[Any]]]:
+    """The ``after_request`` hook that commits the request's session when its response is a 2xx or 3xx.
+
+    The hook raises ``CommitFailedError`` when COMMIT fails: nothing of the request was saved.
+    """
+
+    async def commit(response: Response[Any]) -> Response[Any]:
+        scope = _request_scope.get()
+        session: AsyncSession | None = get_aa_scope_state(scope, alchemy.session_scope_key) if scope else None
+        if session is None or not session.in_transaction():
+            return response
+        if HTTP_200_OK <= (response.status_code or HTTP_200_OK) < HTTP_400_BAD_REQUEST:
+            try:
+                await session.commit()
+            except SQLAlchemyError as exc:
+                with contextlib.suppress(SQLAlchemyError):
+                    await session.rollback()
+                raise CommitFailedError from exc
+        return response
+
+    return commit

@@ -1,0 +1,53 @@
+"""msgspec's validation messages, turned into sentences that name the field (``email can't be blank``).
+
+msgspec reports a failed constraint only as text ("Expected `str` of length >= 1 - at `$.user.email`"),
+so its few fixed phrases are matched here, in the one place every boundary (JSON bodies, forms,
+the command line and the settings) takes its messages from.
+"""
+
+import re
+
+import msgspec
+
+_MISSING_FIELD = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
+_LENGTH = re.compile(r"Expected `(?P<kind>str|array)` of length (?P<op>[<>]=) (?P<bound>\d+)")
+_MINIMUM = re.compile(r"Expected `int` >= (?P<bound>-?\d+)")
+_MAXIMUM = re.compile(r"Expected `int` <= (?P<bound>-?\d+)")
+
+
+def located(error: msgspec.ValidationError) -> tuple[str, str]:
+    """Split msgspec's error into ``(dotted path, message)``: ``("user.email", "Expected ...")``."""
+    message, _, where = str(error).partition(" - at `$")
+    return where.rstrip("`").lstrip("."), message
+
+
+def describe_validation_error(key: str, message: str) -> str:
+    """Turn one decoding failure into a sentence that names the field.
+
+    Args:
+        key: Dotted path of the offending value (``user.email``), or a parameter name.
+        message: What the decoder said.
+
+    Returns:
+        A message such as ``email can't be blank``.
+    """
+    field = key.rpartition(".")[2].split("[")[0] or key
+    if match := _MISSING_FIELD.fullmatch(message):
+        return f"{match['field']} is required"
+    if match := _LENGTH.fullmatch(message):
+        if match["op"] == ">=" and match["bound"] == "1":
+            return f"{field} can't be blank"
+        limit = "at least" if match["op"] == ">=" else "at most"
+        unit = "characters" if match["kind"] == "str" else "items"
+        return f"{field} must have {limit} {match['bound']} {unit}"
+    if match := _MINIMUM.fullmatch(message):
+        return f"{field} must be at least {match['bound']}"
+    if match := _MAXIMUM.fullmatch(message):
+        return f"{field} must be at most {match['bound']}"
+    if message.startswith("Expected `str` matching regex"):
+        return f"{field} is invalid"
+    if message.startswith("Expected "):
+        return f"{field}: {message[0].lower()}{message[1:]}"
+    if key == "data" and message == "'data'":
+        return "request body is required"
+    return message

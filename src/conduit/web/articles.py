@@ -1,0 +1,203 @@
+"""Article pages: the home page with its feeds, reading an article, favoriting it, and the editor."""
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar_htmx import HTMXRequest
+
+from conduit.articles.schemas import NewArticle, UpdateArticle
+from conduit.articles.services import ArticleService
+from conduit.comments.services import CommentService
+from conduit.db.models import Article, User
+from conduit.lib.exceptions import InvalidInputError
+from conduit.lib.schema import checked
+from conduit.tags.services import POPULAR_TAGS, TagService
+from conduit.web.forms import errors_by_field
+from conduit.web.markdown import render_markdown
+from conduit.web.rendering import PAGE_SIZE, back, page, paging, see_other
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=100_000)]
+
+
+class HomeController(Controller):
+    """The home page: global feed, your feed, tag filter, popular tags."""
+
+    include_in_schema = False
+
+    @get("/", name="home")
+    async def home(
+        self,
+        request: HTMXRequest,
+        viewer: NamedDependency[User | None],
+        articles_service: NamedDependency[ArticleService],
+        tags_service: NamedDependency[TagService],
+        feed: FromQuery[str | None] = None,
+        tag: FromQuery[str | None] = None,
+        page_number: PageNumber = 1,
+    ) -> Template:
+        offset = (page_number - 1) * PAGE_SIZE
+        if feed == "you" and viewer is not None:
+            articles, total = await articles_service.feed_for(viewer, limit=PAGE_SIZE, offset=offset)
+        else:
+            feed = None
+            articles, total = await articles_service.list_articles(viewer, tag=tag, limit=PAGE_SIZE, offset=offset)
+        context = {"articles": articles, **paging(total, page_number), "feed": feed, "tag": tag, "viewer": viewer}
+        if request.htmx and request.htmx.target == "article-list":
+            return page("partials/article_list.html", **context)
+        return page("home.html", popular_tags=await tags_service.popular(POPULAR_TAGS), **context)
+
+
+async def article_page(
+    slug: str,
+    viewer: User | None,
+    articles_service: ArticleService,
+    comments_service: CommentService,
+    status_code: int = HTTP_200_OK,
+    comment_errors: dict[str, list[str]] | None = None,
+) -> Template:
+    """The article at ``slug`` with its comments, as ``viewer`` sees it (and the comment form's errors)."""
+    article = await articles_service.get_by_slug(slug, viewer)
+    return page(
+        "article.html",
+        status_code,
+        article=article,
+        body_html=render_markdown(article.body),
+        comments=await comments_service.on_article(slug, viewer),
+        viewer=viewer,
+        errors=comment_errors or {},
+        comment_text="",
+    )
+
+
+class ArticlePageController(Controller):
+    """Reading an article, favoriting it, and deleting one's own."""
+
+    include_in_schema = False
+    path = "/article/{slug:str}"
+
+    @get()
+    async def show(
+        self,
+        slug: FromPath[str],
+        viewer: NamedDependency[User | None],
+        articles_service: NamedDependency[ArticleService],
+        comments_service: NamedDependency[CommentService],
+    ) -> Template:
+        return await article_page(slug, viewer, articles_service, comments_service)
+
+    @post("/favorite")
+    async def favorite(
+        self,
+        request: HTMXRequest,
+        slug: FromPath[str],
+        data: Form,
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
+    ) -> Template | Redirect:
+        article = await articles_service.favorite(slug, current_user)
+        return _favorite_button(request, data, article, current_user)
+
+    @post("/unfavorite")
+    async def unfavorite(
+        self,
+        request: HTMXRequest,
+        slug: FromPath[str],
+        data: Form,
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
+    ) -> Template | Redirect:
+        article = await articles_service.unfavorite(slug, current_user)
+        return _favorite_button(request, data, article, current_user)
+
+    @post("/delete")
+    async def delete(
+        self,
+        slug: FromPath[str],
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
+    ) -> Redirect:
+        await articles_service.remove(slug, current_user)
+        return see_other("/")
+
+
+def _favorite_button(request: HTMXRequest, data: dict[str, str], article: Article, viewer: User) -> Template | Redirect:
+    """The new button for htmx, otherwise back to the page the form was on."""
+    if request.htmx:
+        compact = data.get("compact") == "1"
+        return page(
+            "partials/favorite_button.html", article=article, viewer=viewer, compact=compact, next=data.get("next")
+        )
+    return back(data, f"/article/{article.slug}")
+
+
+class EditorController(Controller):
+    """Writing and editing articles."""
+
+    include_in_schema = False
+    path = "/editor"
+
+    @get()
+    async def new_article(self, current_user: NamedDependency[User]) -> Template:
+        return page("editor.html", form={}, errors={}, viewer=current_user, slug=None)
+
+    @post()
+    async def publish(
+        self, data: Form, current_user: NamedDependency[User], articles_service: NamedDependency[ArticleService]
+    ) -> Template | Redirect:
+        try:
+            new = checked(NewArticle, _article_fields(data))
+        except InvalidInputError as exc:
+            return _editor_refused(data, exc, current_user, slug=None)
+        article = await articles_service.write(
+            current_user, title=new.title, description=new.description, body=new.body, tags=new.tag_list
+        )
+        return see_other(f"/article/{article.slug}")
+
+    @get("/{slug:str}")
+    async def edit_article(
+        self,
+        slug: FromPath[str],
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
+    ) -> Template:
+        article = await articles_service.owned_by(slug, current_user, "edit")
+        form = {
+            "title": article.title,
+            "description": article.description,
+            "body": article.body,
+            "tags": " ".join(tag.name for tag in article.tags),
+        }
+        return page("editor.html", form=form, errors={}, viewer=current_user, slug=slug)
+
+    @post("/{slug:str}")
+    async def save(
+        self,
+        slug: FromPath[str],
+        data: Form,
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
+    ) -> Template | Redirect:
+        try:
+            changes = checked(UpdateArticle, _article_fields(data))
+        except InvalidInputError as exc:
+            return _editor_refused(data, exc, current_user, slug=slug)
+        article = await articles_service.revise(slug, current_user, changes)
+        return see_other(f"/article/{article.slug}")
+
+
+def _article_fields(data: dict[str, str]) -> dict[str, object]:
+    """The editor's fields as the API names them; tags are typed separated by spaces or commas."""
+    fields: dict[str, object] = {name: data.get(name, "") for name in ("title", "description", "body")}
+    fields["tagList"] = data.get("tags", "").replace(",", " ").split()
+    return fields
+
+
+def _editor_refused(data: dict[str, str], error: InvalidInputError, viewer: User, slug: str | None) -> Template:
+    errors = errors_by_field(error, list(data))
+    return page("editor.html", HTTP_422_UNPROCESSABLE_ENTITY, form=data, errors=errors, viewer=viewer, slug=slug)

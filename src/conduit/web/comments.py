@@ -1,0 +1,77 @@
+"""Comment actions on the article page: adding one, deleting one's own."""
+
+from litestar import Controller, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Response, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar_htmx import HTMXRequest
+
+from conduit.articles.services import ArticleService
+from conduit.comments.schemas import NewComment
+from conduit.comments.services import CommentService
+from conduit.db.models import User
+from conduit.lib.exceptions import InvalidInputError
+from conduit.lib.schema import checked
+from conduit.web.articles import Form, article_page
+from conduit.web.forms import errors_by_field
+from conduit.web.rendering import page, see_other
+
+
+class CommentPageController(Controller):
+    """Comments under an article page; with htmx, the list updates in place."""
+
+    include_in_schema = False
+    path = "/article/{slug:str}/comments"
+
+    @post()
+    async def add(
+        self,
+        request: HTMXRequest,
+        slug: FromPath[str],
+        data: Form,
+        current_user: NamedDependency[User],
+        articles_service: NamedDependency[ArticleService],
+        comments_service: NamedDependency[CommentService],
+    ) -> Template | Redirect:
+        try:
+            new = checked(NewComment, {"body": data.get("body", "")})
+        except InvalidInputError as exc:
+            errors = errors_by_field(exc, ["body"])
+            if request.htmx:
+                return page(
+                    "partials/comment_form.html",
+                    HTTP_422_UNPROCESSABLE_ENTITY,
+                    slug=slug,
+                    errors=errors,
+                    comment_text="",
+                    viewer=current_user,
+                )
+            return await article_page(
+                slug, current_user, articles_service, comments_service, HTTP_422_UNPROCESSABLE_ENTITY, errors
+            )
+        comment = await comments_service.add(slug, current_user, new.body)
+        if request.htmx:
+            return page(
+                "partials/comment_added.html",
+                slug=slug,
+                comment=comment,
+                viewer=current_user,
+                errors={},
+                comment_text="",
+            )
+        return see_other(f"/article/{slug}#comment-{comment.id}")
+
+    @post("/{comment_id:int}/delete")
+    async def delete(
+        self,
+        request: HTMXRequest,
+        slug: FromPath[str],
+        comment_id: FromPath[int],
+        current_user: NamedDependency[User],
+        comments_service: NamedDependency[CommentService],
+    ) -> Redirect | Response[str]:
+        await comments_service.remove(slug, comment_id, current_user)
+        if request.htmx:
+            return Response("", status_code=HTTP_200_OK, media_type="text/html")
+        return see_other(f"/article/{slug}#comments")

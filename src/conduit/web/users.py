@@ -1,0 +1,101 @@
+"""Account pages: signing up, in and out, and one's own settings."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+
+from conduit.db.models import User
+from conduit.lib.exceptions import AuthenticationError, InvalidInputError
+from conduit.lib.schema import checked
+from conduit.users.schemas import LoginUser, NewUser, UpdateUser
+from conduit.users.services import UserService
+from conduit.web.articles import Form
+from conduit.web.forms import errors_by_field, local_path
+from conduit.web.rendering import page, see_other
+from conduit.web.sessions import sign_in, sign_out
+
+
+class AccountController(Controller):
+    """Signing up, in and out, and one's own settings."""
+
+    include_in_schema = False
+
+    @get("/login")
+    async def sign_in_page(self, next_path: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
+        return page("sign_in.html", form={}, errors={}, next=local_path(next_path))
+
+    @post("/login")
+    async def sign_in(
+        self, request: Request, data: Form, users_service: NamedDependency[UserService]
+    ) -> Template | Redirect:
+        try:
+            credentials = checked(LoginUser, {"email": data.get("email", ""), "password": data.get("password", "")})
+            user = await users_service.authenticate(email=credentials.email, password=credentials.password)
+        except InvalidInputError as exc:
+            return _refused("sign_in.html", data, errors_by_field(exc, ["email", "password"]))
+        except AuthenticationError as exc:
+            return _refused("sign_in.html", data, {"": exc.messages})
+        sign_in(request, user)
+        return see_other(local_path(data.get("next")))
+
+    @get("/register")
+    async def sign_up_page(self) -> Template:
+        return page("sign_up.html", form={}, errors={})
+
+    @post("/register")
+    async def sign_up(
+        self, request: Request, data: Form, users_service: NamedDependency[UserService]
+    ) -> Template | Redirect:
+        fields = {name: data.get(name, "") for name in ("username", "email", "password")}
+        try:
+            new = checked(NewUser, fields)
+            user = await users_service.register(username=new.username, email=new.email, password=new.password)
+        except InvalidInputError as exc:
+            return _refused("sign_up.html", data, errors_by_field(exc, list(fields)))
+        sign_in(request, user)
+        return see_other("/")
+
+    @post("/logout")
+    async def sign_out(self, request: Request) -> Redirect:
+        sign_out(request)
+        return see_other("/")
+
+    @get("/settings")
+    async def settings_page(self, current_user: NamedDependency[User]) -> Template:
+        form = {
+            "image": current_user.image or "",
+            "username": current_user.username,
+            "bio": current_user.bio or "",
+            "email": current_user.email,
+        }
+        return page("settings.html", form=form, errors={}, viewer=current_user)
+
+    @post("/settings")
+    async def save_settings(
+        self,
+        request: Request,
+        data: Form,
+        current_user: NamedDependency[User],
+        users_service: NamedDependency[UserService],
+    ) -> Template | Redirect:
+        fields: dict[str, Any] = {name: data.get(name, "") for name in ("image", "username", "bio", "email")}
+        if data.get("password"):
+            fields["password"] = data["password"]
+        fields["image"] = fields["image"] or None
+        try:
+            changes = checked(UpdateUser, fields)
+            user = await users_service.update_account(current_user, changes)
+        except InvalidInputError as exc:
+            return _refused("settings.html", data, errors_by_field(exc, list(fields)), viewer=current_user)
+        sign_in(request, user)
+        return see_other(f"/profile/{user.username}")
+
+
+def _refused(template: str, data: dict[str, str], errors: dict[str, list[str]], **context: Any) -> Template:
+    """The form again, with what was typed (never the password) and the errors next to their fields."""
+    form = {name: value for name, value in data.items() if name != "password"}
+    return page(template, HTTP_422_UNPROCESSABLE_ENTITY, form=form, errors=errors, next=data.get("next"), **context)
