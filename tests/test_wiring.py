@@ -9,6 +9,8 @@
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,18 +20,18 @@ from litestar import Litestar, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from conduit.articles.services import ArticleService
 from conduit.comments.services import CommentService
 from conduit.config import alchemy_config_of
-from conduit.db.models import User
+from conduit.db.models import Comment, User
 from conduit.lib.exceptions import InvalidInputError
 from conduit.profiles.services import ProfileService
 from conduit.tags.services import TagService
 from conduit.users.services import UserService
-from tests.conftest import serve
+from tests.conftest import ON_POSTGRES, RegisterUser, WriteArticle, serve
 
 pytestmark = pytest.mark.anyio
 
@@ -171,3 +173,75 @@ def test_bad_settings_stop_the_command_line_with_one_clear_line() -> None:
 
     assert result.returncode == 1
     assert result.stderr.strip() == "conduit: configuration error: SECRET_KEY must be set when CONDUIT_ENV=production"
+
+
+@post("/api/test/write/fails-at-commit")
+async def write_then_fail_at_commit(db_session: NamedDependency[AsyncSession]) -> None:
+    """A write that SQLite accepts until COMMIT checks the (deferred) foreign keys."""
+    await db_session.execute(text("PRAGMA defer_foreign_keys = ON"))
+    await db_session.execute(insert(Comment).values(body="orphan", article_id=uuid.uuid4(), author_id=uuid.uuid4()))
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's deferred foreign keys are what this provokes")
+async def test_a_failed_commit_is_an_error_not_a_2xx_on_sqlite(
+    app: Litestar, client: AsyncClient, db: AsyncSession
+) -> None:
+    app.register(write_then_fail_at_commit)
+
+    response = await client.post("/api/test/write/fails-at-commit")
+
+    assert response.status_code == 500
+    assert response.json() == {"errors": {"body": ["internal server error"]}}
+    assert await db.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+@pytest.fixture
+async def comments_fail_at_commit(client: AsyncClient, db: AsyncSession) -> AsyncIterator[None]:
+    """A deferred constraint trigger that refuses every new comment at COMMIT, as a failing disk or a
+    serialization conflict would."""
+    await db.execute(
+        text(
+            "CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$"
+        )
+    )
+    await db.execute(
+        text(
+            "CREATE CONSTRAINT TRIGGER refuse_comments_at_commit AFTER INSERT ON comments "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_at_commit()"
+        )
+    )
+    await db.commit()
+    yield
+    await db.execute(text("DROP TRIGGER refuse_comments_at_commit ON comments"))
+    await db.execute(text("DROP FUNCTION refuse_at_commit()"))
+    await db.commit()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a deferred constraint trigger needs PostgreSQL")
+@pytest.mark.usefixtures("comments_fail_at_commit")
+async def test_a_comment_refused_at_commit_is_not_acknowledged(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, db: AsyncSession
+) -> None:
+    reader = await register()
+    slug = (await write_article(await register()))["slug"]
+
+    response = await client.post(
+        f"/api/articles/{slug}/comments", headers=reader.headers, json={"comment": {"body": "Lost?"}}
+    )
+
+    assert response.status_code == 500
+    assert response.json() == {"errors": {"body": ["internal server error"]}}
+    assert await db.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_every_handler_commits_through_the_one_after_request_hook(app: Litestar) -> None:
+    """Litestar runs only the closest ``after_request``: one set on a router or handler would skip the commit."""
+    handlers = [handler for route in app.routes for handler in getattr(route, "route_handlers", [])]
+    layers_with_hooks = {
+        handler.handler_name: [type(layer).__name__ for layer in handler.ownership_layers if layer.after_request]
+        for handler in handlers
+    }
+
+    assert app.after_request is not None
+    assert set(map(tuple, layers_with_hooks.values())) == {("Litestar",)}

@@ -6,7 +6,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.static_files import create_static_files_router
-from litestar_htmx import HTMXPlugin
+from litestar_htmx import HTMXConfig, HTMXPlugin
 
 from conduit import config
 from conduit.articles.controllers import ArticleController
@@ -15,6 +15,7 @@ from conduit.cli import ConduitCLIPlugin
 from conduit.comments.controllers import CommentController
 from conduit.comments.deps import comments_service_provider
 from conduit.lib.auth import SessionUserMiddleware, Tokens, provide_current_user, provide_viewer
+from conduit.lib.requests import ConduitRequest, refuse_nul_in_url
 from conduit.lib.settings import Settings
 from conduit.lib.transactions import commit_before_response, remember_request_scope
 from conduit.profiles.controllers import ProfileController
@@ -64,7 +65,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             pages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
-        plugins=[SQLAlchemyPlugin(config=alchemy), ConduitCLIPlugin(), HTMXPlugin()],
+        plugins=[
+            SQLAlchemyPlugin(config=alchemy),
+            ConduitCLIPlugin(),
+            HTMXPlugin(HTMXConfig(set_request_class_globally=False)),
+        ],
+        request_class=ConduitRequest,
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "tokens": Provide(lambda: tokens, use_cache=True, sync_to_thread=False),
@@ -76,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "comments_service": Provide(comments_service_provider(alchemy)),
             "tags_service": Provide(tags_service_provider(alchemy)),
         },
-        middleware=[remember_request_scope, sessions.middleware],
+        middleware=[remember_request_scope, refuse_nul_in_url, sessions.middleware],
         after_request=commit_before_response(alchemy),
         exception_handlers={Exception: render_error},
         stores={SESSION_STORE: config.session_store(alchemy)},

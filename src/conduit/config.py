@@ -48,6 +48,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
             echo=settings.database_echo,
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
+            pool_timeout=settings.database_pool_timeout_seconds,  # type: ignore[arg-type]  # SQLAlchemy takes seconds as a float
             pool_pre_ping=True,
         ),
         metadata=orm_registry.metadata,
@@ -55,6 +56,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         session_dependency_key="db_session",
         engine_dependency_key="db_engine",
         session_config=AsyncSessionConfig(expire_on_commit=False),
+        set_default_exception_handler=False,  # errors are named once, in conduit.lib.exceptions
         create_all=settings.environment == "test",
         alembic_config=AlembicAsyncConfig(
             script_location=str(MIGRATIONS_DIR),

@@ -1,0 +1,1 @@
+"""Articles: writing, listing, feeds and favorites."""

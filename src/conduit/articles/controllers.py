@@ -17,6 +17,7 @@ from conduit.articles.schemas import (
 )
 from conduit.articles.services import ArticleService
 from conduit.db.models import User
+from conduit.lib.openapi import error_responses
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size")]
 Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="How many articles to skip")]
@@ -28,7 +29,7 @@ class ArticleController(Controller):
     path = "/articles"
     tags = ["Articles"]
 
-    @get(operation_id="GetArticles")
+    @get(operation_id="GetArticles", responses=error_responses())
     async def list_articles(
         self,
         viewer: NamedDependency[User | None],
@@ -45,7 +46,7 @@ class ArticleController(Controller):
         )
         return ArticlesResponse(articles=[ArticleSummary.of(article) for article in articles], articles_count=total)
 
-    @get("/feed", operation_id="GetArticlesFeed", security=[{"Token": []}])
+    @get("/feed", operation_id="GetArticlesFeed", security=[{"Token": []}], responses=error_responses())
     async def feed(
         self,
         current_user: NamedDependency[User],
@@ -57,7 +58,12 @@ class ArticleController(Controller):
         articles, total = await articles_service.feed_for(current_user, limit=limit, offset=offset)
         return ArticlesResponse(articles=[ArticleSummary.of(article) for article in articles], articles_count=total)
 
-    @post(status_code=HTTP_201_CREATED, operation_id="CreateArticle", security=[{"Token": []}])
+    @post(
+        status_code=HTTP_201_CREATED,
+        operation_id="CreateArticle",
+        security=[{"Token": []}],
+        responses=error_responses(413),
+    )
     async def create_article(
         self,
         data: JSONBody[NewArticleRequest],
@@ -71,7 +77,7 @@ class ArticleController(Controller):
         )
         return ArticleResponse(article=ArticleDetail.of(article))
 
-    @get("/{slug:str}", operation_id="GetArticle")
+    @get("/{slug:str}", operation_id="GetArticle", responses=error_responses(404))
     async def get_article(
         self,
         slug: FromPath[str],
@@ -81,7 +87,12 @@ class ArticleController(Controller):
         """One article."""
         return ArticleResponse(article=ArticleDetail.of(await articles_service.get_by_slug(slug, viewer)))
 
-    @put("/{slug:str}", operation_id="UpdateArticle", security=[{"Token": []}])
+    @put(
+        "/{slug:str}",
+        operation_id="UpdateArticle",
+        security=[{"Token": []}],
+        responses=error_responses(403, 404, 413),
+    )
     async def update_article(
         self,
         slug: FromPath[str],
@@ -93,7 +104,7 @@ class ArticleController(Controller):
         article = await articles_service.revise(slug, current_user, data.article)
         return ArticleResponse(article=ArticleDetail.of(article))
 
-    @delete("/{slug:str}", operation_id="DeleteArticle", security=[{"Token": []}])
+    @delete("/{slug:str}", operation_id="DeleteArticle", security=[{"Token": []}], responses=error_responses(403, 404))
     async def delete_article(
         self,
         slug: FromPath[str],
@@ -104,7 +115,11 @@ class ArticleController(Controller):
         await articles_service.remove(slug, current_user)
 
     @post(
-        "/{slug:str}/favorite", status_code=HTTP_200_OK, operation_id="CreateArticleFavorite", security=[{"Token": []}]
+        "/{slug:str}/favorite",
+        status_code=HTTP_200_OK,
+        operation_id="CreateArticleFavorite",
+        security=[{"Token": []}],
+        responses=error_responses(404),
     )
     async def favorite(
         self,
@@ -116,7 +131,11 @@ class ArticleController(Controller):
         return ArticleResponse(article=ArticleDetail.of(await articles_service.favorite(slug, current_user)))
 
     @delete(
-        "/{slug:str}/favorite", status_code=HTTP_200_OK, operation_id="DeleteArticleFavorite", security=[{"Token": []}]
+        "/{slug:str}/favorite",
+        status_code=HTTP_200_OK,
+        operation_id="DeleteArticleFavorite",
+        security=[{"Token": []}],
+        responses=error_responses(404),
     )
     async def unfavorite(
         self,

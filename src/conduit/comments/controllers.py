@@ -8,6 +8,7 @@ from litestar.status_codes import HTTP_200_OK
 from conduit.comments.schemas import CommentResponse, CommentsResponse, CommentView, NewCommentRequest
 from conduit.comments.services import CommentService
 from conduit.db.models import User
+from conduit.lib.openapi import error_responses
 
 
 class CommentController(Controller):
@@ -16,7 +17,7 @@ class CommentController(Controller):
     path = "/articles/{slug:str}/comments"
     tags = ["Comments"]
 
-    @get(operation_id="GetArticleComments")
+    @get(operation_id="GetArticleComments", responses=error_responses(404))
     async def list_comments(
         self,
         slug: FromPath[str],
@@ -27,7 +28,12 @@ class CommentController(Controller):
         comments = await comments_service.on_article(slug, viewer)
         return CommentsResponse(comments=[CommentView.of(comment) for comment in comments])
 
-    @post(status_code=HTTP_200_OK, operation_id="CreateArticleComment", security=[{"Token": []}])
+    @post(
+        status_code=HTTP_200_OK,
+        operation_id="CreateArticleComment",
+        security=[{"Token": []}],
+        responses=error_responses(404, 413),
+    )
     async def add_comment(
         self,
         slug: FromPath[str],
@@ -39,7 +45,12 @@ class CommentController(Controller):
         comment = await comments_service.add(slug, current_user, data.comment.body)
         return CommentResponse(comment=CommentView.of(comment))
 
-    @delete("/{id:int}", operation_id="DeleteArticleComment", security=[{"Token": []}])
+    @delete(
+        "/{id:int}",
+        operation_id="DeleteArticleComment",
+        security=[{"Token": []}],
+        responses=error_responses(403, 404),
+    )
     async def delete_comment(
         self,
         slug: FromPath[str],

@@ -13,6 +13,9 @@ from conduit.db.models import Article, Comment, User
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError
 from conduit.profiles.services import is_followed_by
 
+LARGEST_ID = 2**63 - 1
+"""Comment ids are 64-bit integers: a larger one cannot name a comment (and the database would refuse it)."""
+
 
 def as_seen_by(viewer: User | None) -> list[LoaderOption]:
     """Load comments with their author, ``following`` as ``viewer`` sees it."""
@@ -73,7 +76,9 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             PermissionDeniedError: ``user`` did not write the comment.
         """
         article_id = await self.repository.article_id(slug)
-        comment = await self.get_one_or_none(Comment.id == comment_id, Comment.article_id == article_id)
+        comment = None
+        if 0 < comment_id <= LARGEST_ID:
+            comment = await self.get_one_or_none(Comment.id == comment_id, Comment.article_id == article_id)
         if comment is None:
             msg = f"comment {comment_id} not found on article {slug!r}"
             raise NotFoundError(msg)

@@ -1,0 +1,1 @@
+"""The database: models, migrations, the engine, demo data and export/import."""

@@ -1,0 +1,1 @@
+"""What is not domain: settings, authentication, transactions, errors, validation, password hashing."""

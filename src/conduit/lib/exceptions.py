@@ -6,6 +6,7 @@ line without a traceback; anything unforeseen is a 500 logged once with its trac
 """
 
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
@@ -55,6 +57,8 @@ TRANSIENT_SQLSTATES = {
     "08006",  # connection failures
 }
 """PostgreSQL error classes that mean "not now", not "never": a retry can succeed."""
+_POSTGRES_KEY = re.compile(r"Key \((?:lower\()?(?P<column>\w+)")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(?P<column>\w+)")
 
 
 class ConduitError(Exception):
@@ -65,6 +69,12 @@ class ConduitError(Exception):
     def __init__(self, *messages: str) -> None:
         super().__init__(*messages)
         self.messages = list(messages)
+
+
+class BadRequestError(ConduitError):
+    """The request cannot be read at all (a body that is not JSON, not UTF-8, or nested too deeply)."""
+
+    status_code = HTTP_400_BAD_REQUEST
 
 
 class InvalidInputError(ConduitError):
@@ -127,6 +137,13 @@ def problem_for(exc: BaseException) -> Problem:
     if database_unavailable(exc):
         logger.warning("database unavailable: %s", _first_line(_root_cause(exc)))
         return Problem(HTTP_503_SERVICE_UNAVAILABLE, [UNAVAILABLE], {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    if isinstance(exc, CommitFailedError):
+        logger.error("COMMIT failed, nothing was saved: %s", _first_line(_root_cause(exc)))
+        return Problem(HTTP_500_INTERNAL_SERVER_ERROR, [INTERNAL])
+    if (field := taken_field(exc)) is not None:
+        return Problem(HTTP_422_UNPROCESSABLE_ENTITY, [f"{field} has already been taken"])
+    if refers_to_deleted_row(exc):
+        return Problem(HTTP_404_NOT_FOUND, ["not found"])
     if isinstance(exc, ValidationException):
         return Problem(HTTP_422_UNPROCESSABLE_ENTITY, _validation_messages(exc))
     if isinstance(exc, NotAuthorizedException):
@@ -174,10 +191,31 @@ def database_unavailable(exc: BaseException) -> bool:
 
 def is_unique_violation(exc: BaseException) -> bool:
     """Whether ``exc`` is a unique constraint refusing a duplicate (a race another request won)."""
+    return taken_field(exc) is not None
+
+
+def taken_field(exc: BaseException) -> str | None:
+    """The column a unique constraint refused a duplicate for (``username``), or None for other errors.
+
+    Checks before writes name a taken username or email; when two requests race past the check, the
+    database's unique index decides, and this names the field all the same.
+    """
     for error in _chain(exc):
         if getattr(error, "sqlstate", None) == "23505":
+            detail = getattr(error, "detail", None) or ""
+            match = _POSTGRES_KEY.match(detail)
+            return match["column"] if match else "value"
+        if isinstance(error, sqlite3.IntegrityError) and (match := _SQLITE_UNIQUE.match(str(error))):
+            return match["column"]
+    return None
+
+
+def refers_to_deleted_row(exc: BaseException) -> bool:
+    """Whether ``exc`` is a foreign key refusing a row whose parent (an article, a user) was just deleted."""
+    for error in _chain(exc):
+        if getattr(error, "sqlstate", None) == "23503":
             return True
-        if isinstance(error, sqlite3.IntegrityError) and str(error).startswith("UNIQUE constraint failed"):
+        if isinstance(error, sqlite3.IntegrityError) and str(error).startswith("FOREIGN KEY constraint failed"):
             return True
     return False
 

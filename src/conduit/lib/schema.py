@@ -7,7 +7,7 @@ import msgspec
 from msgspec import Meta
 
 from conduit.lib.exceptions import InvalidFieldError
-from conduit.lib.validation import describe_validation_error, located
+from conduit.lib.validation import describe_validation_error, field_with_nul, located
 
 T = TypeVar("T")
 
@@ -29,6 +29,8 @@ def checked(schema: type[T], fields: dict[str, Any]) -> T:
     Raises:
         InvalidFieldError: A field is missing or invalid; the message names it.
     """
+    if (field := field_with_nul(fields)) is not None:
+        raise InvalidFieldError(field, f"{field} must not contain NUL characters")
     try:
         return msgspec.convert(fields, schema)
     except msgspec.ValidationError as exc:

@@ -28,6 +28,7 @@ ENVIRONMENT_VARIABLES = {
     "database_echo": "DATABASE_ECHO",
     "database_pool_size": "DATABASE_POOL_SIZE",
     "database_max_overflow": "DATABASE_MAX_OVERFLOW",
+    "database_pool_timeout_seconds": "DATABASE_POOL_TIMEOUT_SECONDS",
     "secret_key": "SECRET_KEY",
     "token_ttl_seconds": "TOKEN_TTL_SECONDS",
     "cors_allowed_origins": "CORS_ALLOWED_ORIGINS",
@@ -55,6 +56,8 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     database_echo: bool = False
     database_pool_size: Annotated[int, Meta(ge=1)] = 10
     database_max_overflow: Annotated[int, Meta(ge=0)] = 20
+    database_pool_timeout_seconds: Annotated[float, Meta(gt=0)] = 5.0
+    """How long a request waits for a free connection before it is answered with a retryable 503."""
     secret_key: str = ""
     """Signs tokens and CSRF cookies; empty means generated once into ``var_dir`` (refused in production)."""
     token_ttl_seconds: Seconds = 7 * 24 * 3600

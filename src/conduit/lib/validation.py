@@ -6,6 +6,7 @@ the command line and the settings) takes its messages from.
 """
 
 import re
+from typing import Any
 
 import msgspec
 
@@ -51,3 +52,18 @@ def describe_validation_error(key: str, message: str) -> str:
     if key == "data" and message == "'data'":
         return "request body is required"
     return message
+
+
+def field_with_nul(value: Any, path: str = "") -> str | None:
+    """The name of the first field in decoded JSON (or form) ``value`` whose text holds a NUL character."""
+    if isinstance(value, str):
+        return (path.rpartition(".")[2] or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if (found := field_with_nul(item, f"{path}.{key}")) is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            if (found := field_with_nul(item, path)) is not None:
+                return found
+    return None

@@ -1,0 +1,1 @@
+"""Profiles: users as others see them, and following."""

@@ -6,6 +6,7 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
 from conduit.db.models import User
+from conduit.lib.openapi import error_responses
 from conduit.profiles.schemas import Profile, ProfileResponse
 from conduit.profiles.services import ProfileService
 
@@ -16,7 +17,7 @@ class ProfileController(Controller):
     path = "/profiles/{username:str}"
     tags = ["Profile"]
 
-    @get(operation_id="GetProfileByUsername")
+    @get(operation_id="GetProfileByUsername", responses=error_responses(404))
     async def get_profile(
         self,
         username: FromPath[str],
@@ -26,7 +27,13 @@ class ProfileController(Controller):
         """A user's public profile."""
         return ProfileResponse(profile=Profile.of(await profiles_service.get_profile(username, viewer)))
 
-    @post("/follow", status_code=HTTP_200_OK, operation_id="FollowUserByUsername", security=[{"Token": []}])
+    @post(
+        "/follow",
+        status_code=HTTP_200_OK,
+        operation_id="FollowUserByUsername",
+        security=[{"Token": []}],
+        responses=error_responses(404),
+    )
     async def follow(
         self,
         username: FromPath[str],
@@ -36,7 +43,13 @@ class ProfileController(Controller):
         """Follow a user."""
         return ProfileResponse(profile=Profile.of(await profiles_service.follow(current_user, username)))
 
-    @delete("/follow", status_code=HTTP_200_OK, operation_id="UnfollowUserByUsername", security=[{"Token": []}])
+    @delete(
+        "/follow",
+        status_code=HTTP_200_OK,
+        operation_id="UnfollowUserByUsername",
+        security=[{"Token": []}],
+        responses=error_responses(404),
+    )
     async def unfollow(
         self,
         username: FromPath[str],

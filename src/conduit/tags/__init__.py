@@ -1,0 +1,1 @@
+"""Tags: the vocabulary articles are filed under."""

@@ -3,6 +3,7 @@
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
+from conduit.lib.openapi import error_responses
 from conduit.tags.schemas import TagsResponse
 from conduit.tags.services import POPULAR_TAGS, TagService
 
@@ -13,7 +14,7 @@ class TagController(Controller):
     path = "/tags"
     tags = ["Tags"]
 
-    @get(operation_id="GetTags")
+    @get(operation_id="GetTags", responses=error_responses())
     async def list_tags(self, tags_service: NamedDependency[TagService]) -> TagsResponse:
         """The most used tags, most popular first."""
         return TagsResponse(tags=await tags_service.popular(POPULAR_TAGS))

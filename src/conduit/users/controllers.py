@@ -7,6 +7,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from conduit.db.models import User
 from conduit.lib.auth import Tokens
+from conduit.lib.openapi import error_responses
 from conduit.users.schemas import LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse
 from conduit.users.services import UserService
 
@@ -21,7 +22,7 @@ class UserController(Controller):
     path = "/"
     tags = ["User and Authentication"]
 
-    @post("/users/login", status_code=HTTP_200_OK, operation_id="Login")
+    @post("/users/login", status_code=HTTP_200_OK, operation_id="Login", responses=error_responses(413))
     async def login(
         self,
         data: JSONBody[LoginUserRequest],
@@ -32,7 +33,7 @@ class UserController(Controller):
         user = await users_service.authenticate(email=data.user.email, password=data.user.password)
         return _account(user, tokens)
 
-    @post("/users", status_code=HTTP_201_CREATED, operation_id="CreateUser")
+    @post("/users", status_code=HTTP_201_CREATED, operation_id="CreateUser", responses=error_responses(413))
     async def register(
         self,
         data: JSONBody[NewUserRequest],
@@ -44,12 +45,12 @@ class UserController(Controller):
         user = await users_service.register(username=new.username, email=new.email, password=new.password)
         return _account(user, tokens)
 
-    @get("/user", operation_id="GetCurrentUser", security=[{"Token": []}])
+    @get("/user", operation_id="GetCurrentUser", security=[{"Token": []}], responses=error_responses())
     async def current(self, current_user: NamedDependency[User], tokens: NamedDependency[Tokens]) -> UserResponse:
         """The signed-in user."""
         return _account(current_user, tokens)
 
-    @put("/user", operation_id="UpdateCurrentUser", security=[{"Token": []}])
+    @put("/user", operation_id="UpdateCurrentUser", security=[{"Token": []}], responses=error_responses(413))
     async def update(
         self,
         data: JSONBody[UpdateUserRequest],

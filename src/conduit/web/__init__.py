@@ -1,0 +1,1 @@
+"""The server-rendered web app: page controllers by domain, templates, browser sessions, error pages."""

@@ -13,7 +13,7 @@ from litestar_htmx import HTMXRequest
 from conduit.articles.schemas import NewArticle, UpdateArticle
 from conduit.articles.services import ArticleService
 from conduit.comments.services import CommentService
-from conduit.db.models import Article, User
+from conduit.db.models import User
 from conduit.lib.exceptions import InvalidInputError
 from conduit.lib.schema import checked
 from conduit.tags.services import POPULAR_TAGS, TagService
@@ -91,7 +91,7 @@ class ArticlePageController(Controller):
     ) -> Template:
         return await article_page(slug, viewer, articles_service, comments_service)
 
-    @post("/favorite")
+    @post(["/favorite", "/unfavorite"])
     async def favorite(
         self,
         request: HTMXRequest,
@@ -100,20 +100,21 @@ class ArticlePageController(Controller):
         current_user: NamedDependency[User],
         articles_service: NamedDependency[ArticleService],
     ) -> Template | Redirect:
-        article = await articles_service.favorite(slug, current_user)
-        return _favorite_button(request, data, article, current_user)
-
-    @post("/unfavorite")
-    async def unfavorite(
-        self,
-        request: HTMXRequest,
-        slug: FromPath[str],
-        data: Form,
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
-    ) -> Template | Redirect:
-        article = await articles_service.unfavorite(slug, current_user)
-        return _favorite_button(request, data, article, current_user)
+        """Favorite (or at ``/unfavorite``, unfavorite); with htmx, only the button is sent back."""
+        if request.scope["path_template"].endswith("/unfavorite"):
+            article = await articles_service.unfavorite(slug, current_user)
+        else:
+            article = await articles_service.favorite(slug, current_user)
+        if request.htmx:
+            compact = data.get("compact") == "1"
+            return page(
+                "partials/favorite_button.html",
+                article=article,
+                viewer=current_user,
+                compact=compact,
+                next=data.get("next"),
+            )
+        return back(data, f"/article/{article.slug}")
 
     @post("/delete")
     async def delete(
@@ -124,16 +125,6 @@ class ArticlePageController(Controller):
     ) -> Redirect:
         await articles_service.remove(slug, current_user)
         return see_other("/")
-
-
-def _favorite_button(request: HTMXRequest, data: dict[str, str], article: Article, viewer: User) -> Template | Redirect:
-    """The new button for htmx, otherwise back to the page the form was on."""
-    if request.htmx:
-        compact = data.get("compact") == "1"
-        return page(
-            "partials/favorite_button.html", article=article, viewer=viewer, compact=compact, next=data.get("next")
-        )
-    return back(data, f"/article/{article.slug}")
 
 
 class EditorController(Controller):

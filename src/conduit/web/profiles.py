@@ -19,8 +19,8 @@ class ProfilePageController(Controller):
     include_in_schema = False
     path = "/profile/{username:str}"
 
-    @get()
-    async def articles_by(
+    @get(["/", "/favorites"])
+    async def show(
         self,
         request: HTMXRequest,
         username: FromPath[str],
@@ -29,25 +29,22 @@ class ProfilePageController(Controller):
         articles_service: NamedDependency[ArticleService],
         page_number: PageNumber = 1,
     ) -> Template:
-        return await _profile_page(
-            request, username, viewer, profiles_service, articles_service, page_number, favorites=False
+        """What the person wrote, or at ``/favorites`` what they favorited."""
+        favorites = request.scope["path_template"].endswith("/favorites")
+        profile = await profiles_service.get_profile(username, viewer)
+        articles, total = await articles_service.list_articles(
+            viewer,
+            author=None if favorites else username,
+            favorited=username if favorites else None,
+            limit=PAGE_SIZE,
+            offset=(page_number - 1) * PAGE_SIZE,
         )
+        context = {"articles": articles, **paging(total, page_number), "viewer": viewer}
+        if request.htmx and request.htmx.target == "article-list":
+            return page("partials/article_list.html", **context)
+        return page("profile.html", profile=profile, favorites=favorites, **context)
 
-    @get("/favorites")
-    async def favorites_of(
-        self,
-        request: HTMXRequest,
-        username: FromPath[str],
-        viewer: NamedDependency[User | None],
-        profiles_service: NamedDependency[ProfileService],
-        articles_service: NamedDependency[ArticleService],
-        page_number: PageNumber = 1,
-    ) -> Template:
-        return await _profile_page(
-            request, username, viewer, profiles_service, articles_service, page_number, favorites=True
-        )
-
-    @post("/follow")
+    @post(["/follow", "/unfollow"])
     async def follow(
         self,
         request: HTMXRequest,
@@ -56,46 +53,11 @@ class ProfilePageController(Controller):
         current_user: NamedDependency[User],
         profiles_service: NamedDependency[ProfileService],
     ) -> Template | Redirect:
-        return _follow_button(request, data, await profiles_service.follow(current_user, username), current_user)
-
-    @post("/unfollow")
-    async def unfollow(
-        self,
-        request: HTMXRequest,
-        username: FromPath[str],
-        data: Form,
-        current_user: NamedDependency[User],
-        profiles_service: NamedDependency[ProfileService],
-    ) -> Template | Redirect:
-        return _follow_button(request, data, await profiles_service.unfollow(current_user, username), current_user)
-
-
-async def _profile_page(
-    request: HTMXRequest,
-    username: str,
-    viewer: User | None,
-    profiles_service: ProfileService,
-    articles_service: ArticleService,
-    page_number: int,
-    *,
-    favorites: bool,
-) -> Template:
-    profile = await profiles_service.get_profile(username, viewer)
-    articles, total = await articles_service.list_articles(
-        viewer,
-        author=None if favorites else username,
-        favorited=username if favorites else None,
-        limit=PAGE_SIZE,
-        offset=(page_number - 1) * PAGE_SIZE,
-    )
-    context = {"articles": articles, **paging(total, page_number), "viewer": viewer}
-    if request.htmx and request.htmx.target == "article-list":
-        return page("partials/article_list.html", **context)
-    return page("profile.html", profile=profile, favorites=favorites, **context)
-
-
-def _follow_button(request: HTMXRequest, data: dict[str, str], profile: User, viewer: User) -> Template | Redirect:
-    """The new button for htmx, otherwise back to the page the form was on."""
-    if request.htmx:
-        return page("partials/follow_button.html", profile=profile, viewer=viewer, next=data.get("next"))
-    return back(data, f"/profile/{profile.username}")
+        """Follow (or at ``/unfollow``, stop following); with htmx, only the button is sent back."""
+        if request.scope["path_template"].endswith("/unfollow"):
+            profile = await profiles_service.unfollow(current_user, username)
+        else:
+            profile = await profiles_service.follow(current_user, username)
+        if request.htmx:
+            return page("partials/follow_button.html", profile=profile, viewer=current_user, next=data.get("next"))
+        return back(data, f"/profile/{profile.username}")

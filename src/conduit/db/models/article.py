@@ -1,3 +1,5 @@
+"""Articles, their tags and their favorites."""
+
 from typing import TYPE_CHECKING
 from uuid import UUID
 

@@ -1,3 +1,5 @@
+"""Comments on articles."""
+
 from uuid import UUID
 
 from advanced_alchemy.base import IdentityAuditBase

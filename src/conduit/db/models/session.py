@@ -1,3 +1,5 @@
+"""Browser sessions, as Advanced Alchemy's session store keeps them."""
+
 from advanced_alchemy.extensions.litestar.store import StoreModelMixin
 
 

@@ -1,3 +1,5 @@
+"""Tags."""
+
 from advanced_alchemy.base import IdentityBase
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column

@@ -1,3 +1,5 @@
+"""Users, and who follows whom."""
+
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, query_expression

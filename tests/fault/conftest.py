@@ -1,0 +1,48 @@
+"""A PostgreSQL server of the tests' own, which they stop, crash and restart; never the machine's server."""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from httpx import AsyncClient
+from litestar import Litestar
+
+from conduit.app import create_app
+from tests.conftest import ON_POSTGRES, serve, settings_for
+from tests.support.pgserver import ThrowawayPostgres
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[ThrowawayPostgres]:
+    """A throwaway server, started once per module (in the PostgreSQL pass of the suite only)."""
+    if not ON_POSTGRES:
+        pytest.skip("the fault tests run in the PostgreSQL pass of the suite")
+    if reason := ThrowawayPostgres.unavailable_reason():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true, but the fault tests cannot start a PostgreSQL server: {reason}")
+        pytest.skip(reason)
+    with ThrowawayPostgres() as server:
+        yield server
+
+
+@pytest.fixture
+def faulty_app(postgres: ThrowawayPostgres, tmp_path: Path) -> Litestar:
+    """Conduit on the throwaway server: a small pool that gives up quickly, so outages show at once."""
+    postgres.start()
+    postgres.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    return create_app(
+        settings_for(
+            tmp_path,
+            postgres.url,
+            database_pool_size=4,
+            database_max_overflow=4,
+            database_pool_timeout_seconds=1.0,
+        )
+    )
+
+
+@pytest.fixture
+async def faulty(faulty_app: Litestar) -> AsyncIterator[AsyncClient]:
+    async with serve(faulty_app) as client:
+        yield client
