@@ -4,7 +4,7 @@ PORT ?= 8000
 TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 
-.PHONY: install run test lint fmt bench conformance clean
+.PHONY: install run test lint fmt bench fuzz conformance clean
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -41,6 +41,10 @@ fmt: install
 
 bench: install
 	$(UV) run python scripts/bench.py
+
+# Schemathesis against the served OpenAPI schema; FUZZ_DATABASE_URL picks the database (a scratch SQLite file by default).
+fuzz: install
+	$(UV) run python scripts/fuzz.py $(if $(FUZZ_DATABASE_URL),--database-url $(FUZZ_DATABASE_URL))
 
 conformance:
 	../shared/tools/realworld-conformance http://$(HOST):$(PORT)/api

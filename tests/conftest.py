@@ -27,7 +27,7 @@ from conduit.config import alchemy_config_of
 from conduit.db.models import orm_registry
 from conduit.lib.settings import Settings
 from tests.factories import NewArticleFactory, NewUserFactory
-from tests.support.databases import execute_on_server
+from tests.support.databases import ensure_database, execute_on_server
 
 metadata = orm_registry.metadata
 TEST_SECRET = "test-secret-" * 4
@@ -44,9 +44,16 @@ def settings_for(var_dir: Path, database_url: str, **overrides: Any) -> Settings
 
 
 @pytest.fixture(scope="session")
-def suite_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The database every app of this run uses; emptied of Conduit's tables once, at the start."""
-    url = SUITE_URL or f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+def suite_database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """The database every app of this run (or of this xdist worker) uses; emptied of Conduit's tables at the start."""
+    if SUITE_URL:
+        url = SUITE_URL
+        if worker_id != "master":
+            suite = make_url(SUITE_URL)
+            url = suite.set(database=f"{suite.database}_{worker_id}").render_as_string(hide_password=False)
+            ensure_database(url)
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
     async def drop() -> None:
         engine = create_async_engine(url)

@@ -1,6 +1,7 @@
 """Bad requests get a clear RealWorld error, never a 500 or a dropped connection."""
 
 import sqlite3
+from typing import Any
 
 import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.db.models import User, favorites
+from conduit.db.models import Article, User, favorites
 from conduit.lib.settings import Settings
 from tests.conftest import ON_POSTGRES, RegisterUser, WriteArticle
 
@@ -117,3 +118,78 @@ async def test_a_database_locked_past_its_timeout_gives_503_and_writes_nothing(
     assert response.headers["retry-after"] == "1"
     assert response.json() == {"errors": {"body": ["the database is busy; please retry"]}}
     assert await db.scalar(select(func.count()).select_from(favorites)) == 0
+
+
+DEEP_JSON = '{"user":' + "[" * 1000 + "]" * 1000 + "}"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (DEEP_JSON.encode(), "request body is nested too deeply"),
+        (
+            b'{"user": {"username": "\xff\xfe", "email": "a@b.io", "password": "long enough"}}',
+            "request body is not valid UTF-8",
+        ),
+    ],
+)
+async def test_unreadable_json_is_400_without_signing_in(
+    client: AsyncClient, db: AsyncSession, body: bytes, message: str
+) -> None:
+    response = await client.post("/api/users", content=body, headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"body": [message]}}
+    assert await db.scalar(select(func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize(
+    ("article", "field"),
+    [
+        ({"title": "t", "description": "d", "body": "b", "tagList": ["a\u0000b"]}, "tagList"),
+        ({"title": "t\u0000", "description": "d", "body": "b"}, "title"),
+        ({"title": "t", "description": "d", "body": "b\u0000"}, "body"),
+    ],
+)
+async def test_nul_characters_in_a_body_are_422_naming_the_field(
+    client: AsyncClient, register: RegisterUser, db: AsyncSession, article: dict[str, Any], field: str
+) -> None:
+    author = await register()
+
+    response = await client.post("/api/articles", headers=author.headers, json={"article": article})
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": [f"{field} must not contain NUL characters"]}}
+    assert await db.scalar(select(func.count()).select_from(Article)) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/articles/a%00b/comments", 404),
+        ("/api/profiles/a%00b", 404),
+        ("/api/articles/a%00b", 404),
+        ("/article/a%00b", 404),
+        ("/api/articles?tag=a%00b", 400),
+        ("/api/articles?author=%00", 400),
+    ],
+)
+async def test_nul_characters_in_a_url_never_reach_the_database(client: AsyncClient, path: str, status: int) -> None:
+    response = await client.get(path)
+
+    assert response.status_code == status
+    if path.startswith("/api/"):
+        assert response.json()["errors"]["body"]
+
+
+@pytest.mark.parametrize("comment_id", [2**63, 2**64 + 1, 0, -1])
+async def test_a_comment_id_that_cannot_exist_is_404(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, comment_id: int
+) -> None:
+    author = await register()
+    slug = (await write_article(author))["slug"]
+
+    response = await client.delete(f"/api/articles/{slug}/comments/{comment_id}", headers=author.headers)
+
+    assert response.status_code == 404
+    assert response.json()["errors"]["body"]

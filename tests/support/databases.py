@@ -45,12 +45,17 @@ async def _ensure_database(url: URL) -> None:
         await connection.close()
 
 
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names, unless it exists."""
+    asyncio.run(_ensure_database(make_url(url)))
+
+
 def main() -> int:
     if len(sys.argv) != 3 or sys.argv[1] != "ensure":
         print("usage: python -m tests.support.databases ensure postgresql+asyncpg://...", file=sys.stderr)
         return 2
     try:
-        asyncio.run(_ensure_database(make_url(sys.argv[2])))
+        ensure_database(sys.argv[2])
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         print(f"PostgreSQL at {sys.argv[2]} is not reachable: {exc}", file=sys.stderr)
         return 1

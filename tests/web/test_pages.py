@@ -491,3 +491,26 @@ async def test_an_unchanged_session_is_renewed_only_every_few_minutes(
     assert second == first
     assert third is not None
     assert third > first
+
+
+async def test_a_comment_with_a_nul_character_is_refused_next_to_the_field(
+    browser: Browser, member: Account, register: RegisterUser, write_article: WriteArticle, db: AsyncSession
+) -> None:
+    slug = (await write_article(await register()))["slug"]
+
+    response = await browser.submit(f"/article/{slug}", f"/article/{slug}/comments", {"body": "a\x00b"})
+
+    assert response.status_code == 422
+    assert "body must not contain NUL characters" in response.text
+    assert await db.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+async def test_a_comment_id_that_cannot_exist_is_a_404_page(
+    browser: Browser, member: Account, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    slug = (await write_article(await register()))["slug"]
+
+    response = await browser.submit(f"/article/{slug}", f"/article/{slug}/comments/{2**63}/delete", {})
+
+    assert response.status_code == 404
+    assert "Page not found" in response.text
