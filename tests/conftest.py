@@ -5,7 +5,6 @@ Every test talks to a real database: a fresh SQLite file by default, or the data
 built with ``create_app(settings)`` from explicit settings; each test starts with empty tables.
 """
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -20,16 +19,16 @@ from httpx import ASGITransport, AsyncClient
 from litestar import Litestar
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.app import create_app
 from conduit.config import alchemy_config_of
-from conduit.db.models import orm_registry
+from conduit.db.models import SessionRecord
+from conduit.db.transfer import TABLES
 from conduit.lib.settings import Settings
 from tests.factories import NewArticleFactory, NewUserFactory
-from tests.support.databases import ensure_database, execute_on_server
+from tests.support.databases import execute_on_server, migrate_afresh
 
-metadata = orm_registry.metadata
 TEST_SECRET = "test-secret-" * 4
 SUITE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = make_url(SUITE_URL).get_backend_name() == "postgresql" if SUITE_URL else False
@@ -51,17 +50,9 @@ def suite_database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str)
         if worker_id != "master":
             suite = make_url(SUITE_URL)
             url = suite.set(database=f"{suite.database}_{worker_id}").render_as_string(hide_password=False)
-            ensure_database(url)
     else:
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-
-    async def drop() -> None:
-        engine = create_async_engine(url)
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.drop_all)
-        await engine.dispose()
-
-    asyncio.run(drop())
+    migrate_afresh(url)
     return url
 
 
@@ -106,7 +97,7 @@ async def serve(app: Litestar) -> AsyncIterator[AsyncClient]:
 async def client(app: Litestar, alchemy: SQLAlchemyAsyncConfig) -> AsyncIterator[AsyncClient]:
     async with serve(app) as test_client:
         async with alchemy.get_engine().begin() as connection:
-            for table in reversed(metadata.sorted_tables):
+            for table in [SessionRecord.__table__, *reversed(TABLES)]:
                 await connection.execute(table.delete())
         yield test_client
 

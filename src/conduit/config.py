@@ -57,15 +57,20 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         engine_dependency_key="db_engine",
         session_config=AsyncSessionConfig(expire_on_commit=False),
         set_default_exception_handler=False,  # errors are named once, in conduit.lib.exceptions
-        create_all=settings.environment == "test",
-        alembic_config=AlembicAsyncConfig(
-            script_location=str(MIGRATIONS_DIR),
-            script_config="",
-            version_table_name="alembic_versions",
-            compare_type=True,
-            render_as_batch=True,
-            user_module_prefix=None,
-        ),
+        create_all=False,  # the schema is the migrations' to create and change, tests included
+        alembic_config=alembic_config(),
+    )
+
+
+def alembic_config() -> AlembicAsyncConfig:
+    """Migrations: the revisions shipped in ``conduit/db/migrations``, tracked in ``alembic_versions``."""
+    return AlembicAsyncConfig(
+        script_location=str(MIGRATIONS_DIR),
+        script_config="",
+        version_table_name="alembic_versions",
+        compare_type=True,
+        render_as_batch=True,
+        user_module_prefix=None,
     )
 
 

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.anyio
 
 AUTHORS = 5
 ARTICLES_PER_AUTHOR = 5
-# Token holder lookup, COUNT of the matches, the page with authors and viewer flags, the page's tags.
-STATEMENTS_PER_LIST = 4
+# The token holder, then the page: articles with their authors, tags, viewer flags and the total, in one statement.
+STATEMENTS_PER_LIST = 2
 
 
 async def populate(client: AsyncClient, register: RegisterUser, write_article: WriteArticle) -> Account:

@@ -10,6 +10,7 @@ from litestar import Litestar
 
 from conduit.app import create_app
 from tests.conftest import ON_POSTGRES, serve, settings_for
+from tests.support.databases import migrate_afresh
 from tests.support.pgserver import ThrowawayPostgres
 
 
@@ -30,7 +31,7 @@ def postgres() -> Iterator[ThrowawayPostgres]:
 def faulty_app(postgres: ThrowawayPostgres, tmp_path: Path) -> Litestar:
     """Conduit on the throwaway server: a small pool that gives up quickly, so outages show at once."""
     postgres.start()
-    postgres.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    migrate_afresh(postgres.url)
     return create_app(
         settings_for(
             tmp_path,

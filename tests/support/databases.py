@@ -6,10 +6,15 @@ creates the PostgreSQL test database when missing, or exits 1 saying why the ser
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import Any
 
 import asyncpg
+from advanced_alchemy.alembic.commands import AlembicCommands
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from sqlalchemy.engine import URL, make_url
+
+from conduit.config import alembic_config
 
 
 def _connect_options(url: URL) -> dict[str, Any]:
@@ -43,6 +48,32 @@ async def _ensure_database(url: URL) -> None:
         await _execute_on_server(url, f'CREATE DATABASE "{url.database}"')
     else:
         await connection.close()
+
+
+def migrate_afresh(url: str) -> None:
+    """Empty the database ``url`` names (every table, trigger and function) and migrate it to the newest revision."""
+    target = make_url(url)
+    if target.get_backend_name() == "postgresql":
+        ensure_database(url)
+        execute_on_database(url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    elif target.database and Path(target.database).exists():
+        Path(target.database).unlink()
+    config = SQLAlchemyAsyncConfig(connection_string=url, alembic_config=alembic_config())
+    AlembicCommands(sqlalchemy_config=config).upgrade("head")
+
+
+def execute_on_database(url: str, statement: str) -> None:
+    """Run ``statement`` on the PostgreSQL database ``url`` names."""
+
+    async def execute() -> None:
+        target = make_url(url)
+        connection = await asyncpg.connect(database=target.database, **_connect_options(target))
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute())
 
 
 def ensure_database(url: str) -> None:

@@ -41,10 +41,10 @@ class ArticleController(Controller):
         offset: Offset = 0,
     ) -> ArticlesResponse:
         """Articles, newest first, filtered by tag, author and the user who favorited them."""
-        articles, total = await articles_service.list_articles(
+        page = await articles_service.list_articles(
             viewer, tag=tag, author=author, favorited=favorited, limit=limit, offset=offset
         )
-        return ArticlesResponse(articles=[ArticleSummary.of(article) for article in articles], articles_count=total)
+        return ArticlesResponse(articles=[ArticleSummary.of(row) for row in page.rows], articles_count=page.total)
 
     @get("/feed", operation_id="GetArticlesFeed", security=[{"Token": []}], responses=error_responses())
     async def feed(
@@ -55,8 +55,8 @@ class ArticleController(Controller):
         offset: Offset = 0,
     ) -> ArticlesResponse:
         """Articles by the authors you follow, newest first."""
-        articles, total = await articles_service.feed_for(current_user, limit=limit, offset=offset)
-        return ArticlesResponse(articles=[ArticleSummary.of(article) for article in articles], articles_count=total)
+        page = await articles_service.feed_for(current_user, limit=limit, offset=offset)
+        return ArticlesResponse(articles=[ArticleSummary.of(row) for row in page.rows], articles_count=page.total)
 
     @post(
         status_code=HTTP_201_CREATED,

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from conduit.db.models import Article
+from conduit.db.statements import ResultRow
 from conduit.lib.schema import Timestamp, format_timestamp
 from conduit.profiles.schemas import Profile
 
@@ -80,29 +80,31 @@ class ArticleSummary(Struct, rename="camel"):
     author: Profile
 
     @classmethod
-    def of(cls, article: Article) -> "ArticleSummary":
-        return cls(**_summary_fields(article))
+    def of(cls, row: ResultRow) -> "ArticleSummary":
+        """The summary of an article row (as ``ArticleService`` reads them)."""
+        return cls(**_summary_fields(row))
 
 
 class ArticleDetail(ArticleSummary, rename="camel"):
     body: str
 
     @classmethod
-    def of(cls, article: Article) -> "ArticleDetail":
-        return cls(**_summary_fields(article), body=article.body)
+    def of(cls, row: ResultRow) -> "ArticleDetail":
+        """The whole article, from a row read with its body."""
+        return cls(**_summary_fields(row), body=row.body)
 
 
-def _summary_fields(article: Article) -> dict[str, Any]:
+def _summary_fields(row: ResultRow) -> dict[str, Any]:
     return {
-        "slug": article.slug,
-        "title": article.title,
-        "description": article.description,
-        "tag_list": [tag.name for tag in article.tags],
-        "created_at": format_timestamp(article.created_at),
-        "updated_at": format_timestamp(article.updated_at),
-        "favorited": bool(article.favorited),
-        "favorites_count": article.favorites_count,
-        "author": Profile.of(article.author),
+        "slug": row.slug,
+        "title": row.title,
+        "description": row.description,
+        "tag_list": row.tag_list,
+        "created_at": format_timestamp(row.created_at),
+        "updated_at": format_timestamp(row.updated_at),
+        "favorited": bool(row.favorited),
+        "favorites_count": row.favorites_count,
+        "author": Profile.of_author(row),
     }
 
 

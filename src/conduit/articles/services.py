@@ -1,50 +1,51 @@
-"""Articles: writing, listing, feeds and favorites."""
+"""Articles: writing, listing, feeds and favorites.
+
+Reads are single statements that select exactly the columns a response shows, per-viewer fields
+included, so a page costs one round trip whatever its size; the paging itself runs on an index
+(``created_at, id``) before the rest of the row is looked up, so a deep offset reads index entries
+only. Totals come from counters the database keeps current (see the counters migration).
+"""
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.repository import SQLAlchemyAsyncSlugRepository
-from advanced_alchemy.repository.typing import OrderingPair
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService, schema_dump
 from slugify import slugify
-from sqlalchemy import ColumnElement, delete, exists, false, select, update
+from sqlalchemy import ColumnElement, Result, Select, delete, exists, false, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload, with_expression
-from sqlalchemy.orm.interfaces import LoaderOption
 
 from conduit.articles.schemas import UpdateArticle
-from conduit.db.models import Article, Tag, User, article_tags, favorites, follows
-from conduit.db.statements import dialect_insert, insert_ignoring_duplicates
+from conduit.db.models import ARTICLES_TOTAL, SLUG_MAX_LENGTH, Article, Tag, User, article_tags, counters, favorites
+from conduit.db.statements import ResultRow, dialect_insert, insert_ignoring_duplicates, sorted_names
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError, is_unique_violation
-from conduit.profiles.services import is_followed_by
+from conduit.profiles.services import followed_by, is_followed_by
 from conduit.tags.services import TagService
 
-SLUG_MAX_LENGTH = 80
 SLUG_ATTEMPTS = 5
-NEWEST_FIRST: list[OrderingPair] = [(Article.created_at, True), (Article.id, True)]
+NEWEST_FIRST = (Article.created_at.desc(), Article.id.desc())
 
 
 class SlugUnavailableError(Exception):
     """No free slug was found in several attempts, each taken by a concurrent request (never seen in practice)."""
 
 
-def is_favorited_by(viewer: User | None) -> ColumnElement[bool]:
-    """SQL telling whether ``viewer`` favorited the ``Article`` row at hand (false for anonymous viewers)."""
-    if viewer is None:
+@dataclass(frozen=True)
+class ArticlePage:
+    """One page of article rows (see ``ArticleService.Repo.rows``) and how many articles match in all."""
+
+    rows: Sequence[ResultRow]
+    total: int
+
+
+def is_favorited_by(viewer_id: UUID | None) -> ColumnElement[bool]:
+    """SQL telling whether the viewer favorited the ``Article`` row at hand (false for anonymous viewers)."""
+    if viewer_id is None:
         return false()
-    return exists().where(favorites.c.article_id == Article.id, favorites.c.user_id == viewer.id)
-
-
-def as_seen_by(viewer: User | None) -> list[LoaderOption]:
-    """Load articles with their tags, author, and ``favorited``/``following`` as ``viewer`` sees them."""
-    return [
-        with_expression(Article.favorited, is_favorited_by(viewer)),
-        joinedload(Article.author).with_expression(User.following, is_followed_by(viewer)),
-        selectinload(Article.tags),
-    ]
+    return exists().where(favorites.c.article_id == Article.id, favorites.c.user_id == viewer_id)
 
 
 class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
@@ -52,6 +53,64 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
 
     class Repo(SQLAlchemyAsyncSlugRepository[Article]):
         model_type = Article
+
+        def rows(self, viewer_id: UUID | None, *, with_body: bool = False) -> Select[Any]:
+            """The columns an article response shows, as ``viewer_id`` sees them (author and tags included).
+
+            The statement selects from ``Article`` joined to its author; callers add the filter and order.
+            """
+            columns: list[Any] = [
+                Article.slug,
+                Article.title,
+                Article.description,
+                Article.created_at,
+                Article.updated_at,
+                Article.favorites_count,
+                is_favorited_by(viewer_id).label("favorited"),
+                sorted_names(
+                    self.session, Tag.__table__.c.name, article_tags.join(Tag), article_tags.c.article_id == Article.id
+                ).label("tag_list"),
+                User.username.label("author_username"),
+                User.bio.label("author_bio"),
+                User.image.label("author_image"),
+                is_followed_by(viewer_id).label("author_following"),
+            ]
+            if with_body:
+                columns.append(Article.body)
+            return select(*columns).join(User, User.id == Article.author_id)
+
+        async def page(
+            self,
+            viewer_id: UUID | None,
+            filters: list[ColumnElement[bool]],
+            total: Select[Any],
+            *,
+            limit: int,
+            offset: int,
+        ) -> ArticlePage:
+            """One page of rows, newest first, and ``total``: one statement, unless the page is past the end.
+
+            The index finds the page's ids before the rows are read, so a deep offset reads index entries only.
+            """
+            page_ids = select(Article.id).where(*filters).order_by(*NEWEST_FIRST).limit(limit).offset(offset).subquery()
+            statement = (
+                self.rows(viewer_id)
+                .add_columns(total.scalar_subquery().label("total"))
+                .join(page_ids, page_ids.c.id == Article.id)
+                .order_by(*NEWEST_FIRST)
+            )
+            result: Result[Any] = await self.session.execute(statement)
+            rows: Sequence[ResultRow] = result.all()
+            if rows:
+                return ArticlePage(rows, int(rows[0].total or 0))
+            return ArticlePage(rows, int(await self.session.scalar(total) or 0))
+
+        async def one(self, slug: str, viewer_id: UUID | None) -> ResultRow | None:
+            """The full row (body included) of the article at ``slug``."""
+            statement = self.rows(viewer_id, with_body=True).where(Article.slug == slug)
+            result: Result[Any] = await self.session.execute(statement)
+            row: ResultRow | None = result.one_or_none()
+            return row
 
         async def get_available_slug(self, value_to_slugify: str, **kwargs: Any) -> str:
             """A slug for ``value_to_slugify`` that no article uses yet.
@@ -83,9 +142,16 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
                 raise
             return True
 
+        async def file_under(self, article_id: UUID, tag_names: list[str], *, replace: bool) -> None:
+            """File the article under ``tag_names`` (creating missing tags); ``replace`` drops its other tags first."""
+            if replace:
+                await self.session.execute(delete(article_tags).where(article_tags.c.article_id == article_id))
+            tags = await TagService(session=self.session).ensure(tag_names)
+            await insert_ignoring_duplicates(
+                self.session, article_tags, [{"article_id": article_id, "tag_id": tag.id} for tag in tags]
+            )
+
     repository_type = Repo
-    # A separate COUNT keeps articlesCount right when the page is past the end.
-    count_with_window_function = False
 
     async def list_articles(
         self,
@@ -96,8 +162,8 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         favorited: str | None = None,
         limit: int,
         offset: int,
-    ) -> tuple[Sequence[Article], int]:
-        """One page of articles, newest first, matching every filter given, and the total that match.
+    ) -> ArticlePage:
+        """One page of articles, newest first, matching every filter given, and how many match in all.
 
         Args:
             viewer: Who is looking, for ``favorited`` and ``following``.
@@ -110,54 +176,51 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         Returns:
             The page and the number of all matching articles.
         """
-        filters: list[Any] = []
+        filters: list[ColumnElement[bool]] = []
+        totals: list[Select[Any]] = []
         if tag is not None:
-            filters.append(Article.tags.any(Tag.name == tag))
+            tag_id = select(Tag.id).where(Tag.name == tag).scalar_subquery()
+            filters.append(exists().where(article_tags.c.article_id == Article.id, article_tags.c.tag_id == tag_id))
+            totals.append(select(Tag.articles_count).where(Tag.name == tag))
         if author is not None:
-            filters.append(Article.author_id.in_(select(User.id).where(User.username == author)))
+            filters.append(Article.author_id == select(User.id).where(User.username == author).scalar_subquery())
+            totals.append(select(User.articles_count).where(User.username == author))
         if favorited is not None:
-            filters.append(
-                Article.id.in_(
-                    select(favorites.c.article_id)
-                    .join(User, User.id == favorites.c.user_id)
-                    .where(User.username == favorited)
-                )
-            )
-        return await self._page(viewer, filters, limit=limit, offset=offset)
-
-    async def feed_for(self, viewer: User, *, limit: int, offset: int) -> tuple[Sequence[Article], int]:
-        """One page of articles by the authors ``viewer`` follows, newest first, and their total."""
-        followed = select(follows.c.followed_id).where(follows.c.follower_id == viewer.id)
-        return await self._page(viewer, [Article.author_id.in_(followed)], limit=limit, offset=offset)
-
-    async def _page(
-        self, viewer: User | None, filters: list[Any], *, limit: int, offset: int
-    ) -> tuple[Sequence[Article], int]:
-        return await self.get_many_and_count(
-            *filters,
-            LimitOffset(limit=limit, offset=offset),
-            order_by=NEWEST_FIRST,
-            load=as_seen_by(viewer),
-            execution_options={"populate_existing": True},
+            fan = select(User.id).where(User.username == favorited).scalar_subquery()
+            filters.append(Article.id.in_(select(favorites.c.article_id).where(favorites.c.user_id == fan)))
+            totals.append(select(User.favorites_count).where(User.username == favorited))
+        if not filters:
+            totals.append(select(counters.c.value).where(counters.c.name == ARTICLES_TOTAL))
+        if len(totals) != 1:  # no counter holds a combination of filters
+            totals = [select(func.count()).select_from(Article).where(*filters)]
+        found: ArticlePage = await self.repository.page(
+            viewer.id if viewer else None, filters, totals[0], limit=limit, offset=offset
         )
+        return found
 
-    async def get_by_slug(self, slug: str, viewer: User | None) -> Article:
+    async def feed_for(self, viewer: User, *, limit: int, offset: int) -> ArticlePage:
+        """One page of articles by the authors ``viewer`` follows, newest first, and their total."""
+        authors = followed_by(viewer.id)
+        total = select(func.coalesce(func.sum(User.articles_count), 0)).where(User.id.in_(authors))
+        found: ArticlePage = await self.repository.page(
+            viewer.id, [Article.author_id.in_(authors)], total, limit=limit, offset=offset
+        )
+        return found
+
+    async def get_by_slug(self, slug: str, viewer: User | None) -> ResultRow:
         """The article at ``slug``, as ``viewer`` sees it.
 
         Raises:
             NotFoundError: No article has this slug.
         """
-        article = await self.get_one_or_none(
-            Article.slug == slug, load=as_seen_by(viewer), execution_options={"populate_existing": True}
-        )
-        if article is None:
+        row: ResultRow | None = await self.repository.one(slug, viewer.id if viewer else None)
+        if row is None:
             msg = f"article {slug!r} not found"
             raise NotFoundError(msg)
-        return article
+        return row
 
-    async def write(self, author: User, *, title: str, description: str, body: str, tags: list[str]) -> Article:
+    async def write(self, author: User, *, title: str, description: str, body: str, tags: list[str]) -> ResultRow:
         """Publish a new article by ``author``; its slug comes from the title and is unique."""
-        tag_rows = await self._tag_service().ensure(tags)
         fields = {"title": title, "description": description, "body": body, "author_id": author.id}
         for _ in range(SLUG_ATTEMPTS):
             slug = await self.repository.get_available_slug(title)
@@ -165,12 +228,10 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
                 break
         else:
             raise SlugUnavailableError(title)
-        await insert_ignoring_duplicates(
-            self.repository.session, article_tags, [{"article_id": article_id, "tag_id": tag.id} for tag in tag_rows]
-        )
+        await self.repository.file_under(article_id, tags, replace=False)
         return await self.get_by_slug(slug, author)
 
-    async def revise(self, slug: str, editor: User, changes: UpdateArticle) -> Article:
+    async def revise(self, slug: str, editor: User, changes: UpdateArticle) -> ResultRow:
         """Apply ``changes`` (only the fields that were sent) to the article; a new title brings a new slug.
 
         Raises:
@@ -180,23 +241,21 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         article = await self.owned_by(slug, editor, "edit")
         sent = schema_dump(changes)
         if "tag_list" in sent:
-            article.tags = await self._tag_service().ensure(sent.pop("tag_list"))
+            await self.repository.file_under(article.id, sent.pop("tag_list"), replace=True)
         retitled = "title" in sent and sent["title"] != article.title
-        for name, value in sent.items():
-            setattr(article, name, value)
-        await self.update(article)
+        if sent:
+            await self.update(sent, item_id=article.id)
         if retitled:
             for _ in range(SLUG_ATTEMPTS):
-                new_slug = await self.repository.get_available_slug(article.title)
-                if await self.repository.move_unless_slug_taken(article.id, new_slug):
+                slug = await self.repository.get_available_slug(sent["title"])
+                if await self.repository.move_unless_slug_taken(article.id, slug):
                     break
             else:
-                raise SlugUnavailableError(article.title)
-            article.slug = new_slug
-        return await self.get_by_slug(article.slug, editor)
+                raise SlugUnavailableError(sent["title"])
+        return await self.get_by_slug(slug, editor)
 
     async def remove(self, slug: str, user: User) -> None:
-        """Delete the article with its comments, tags links and favorites.
+        """Delete the article with its comments, tag links and favorites.
 
         Raises:
             NotFoundError: No article has this slug.
@@ -205,27 +264,26 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         article = await self.owned_by(slug, user, "delete")
         await self.delete(article.id)
 
-    async def favorite(self, slug: str, user: User) -> Article:
+    async def favorite(self, slug: str, user: User) -> ResultRow:
         """Mark the article as a favorite of ``user``; doing it twice is harmless.
 
         Raises:
             NotFoundError: No article has this slug.
         """
-        article = await self.get_by_slug(slug, user)
-        await insert_ignoring_duplicates(
-            self.repository.session, favorites, [{"user_id": user.id, "article_id": article.id}]
-        )
+        chosen = select(literal(user.id, favorites.c.user_id.type), Article.id).where(Article.slug == slug)
+        statement = dialect_insert(self.repository.session, favorites).from_select(["user_id", "article_id"], chosen)
+        await self.repository.session.execute(statement.on_conflict_do_nothing())
         return await self.get_by_slug(slug, user)
 
-    async def unfavorite(self, slug: str, user: User) -> Article:
+    async def unfavorite(self, slug: str, user: User) -> ResultRow:
         """Remove the article from ``user``'s favorites; doing it twice is harmless.
 
         Raises:
             NotFoundError: No article has this slug.
         """
-        article = await self.get_by_slug(slug, user)
+        article_id = select(Article.id).where(Article.slug == slug).scalar_subquery()
         await self.repository.session.execute(
-            delete(favorites).where(favorites.c.user_id == user.id, favorites.c.article_id == article.id)
+            delete(favorites).where(favorites.c.user_id == user.id, favorites.c.article_id == article_id)
         )
         return await self.get_by_slug(slug, user)
 
@@ -236,11 +294,11 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             NotFoundError: No article has this slug.
             PermissionDeniedError: ``user`` is not the author; the message says they may not ``action`` it.
         """
-        article = await self.get_by_slug(slug, user)
+        article = await self.get_one_or_none(Article.slug == slug)
+        if article is None:
+            msg = f"article {slug!r} not found"
+            raise NotFoundError(msg)
         if article.author_id != user.id:
             msg = f"only the author may {action} this article"
             raise PermissionDeniedError(msg)
         return article
-
-    def _tag_service(self) -> TagService:
-        return TagService(session=self.repository.session)

@@ -42,8 +42,8 @@ class CommentController(Controller):
         comments_service: NamedDependency[CommentService],
     ) -> CommentResponse:
         """Comment on the article."""
-        comment = await comments_service.add(slug, current_user, data.comment.body)
-        return CommentResponse(comment=CommentView.of(comment))
+        row = await comments_service.add(slug, current_user, data.comment.body)
+        return CommentResponse(comment=CommentView.new(row, data.comment.body, current_user))
 
     @delete(
         "/{id:int}",

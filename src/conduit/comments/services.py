@@ -1,25 +1,19 @@
-"""Comments on articles."""
+"""Comments on articles: each read or write is one statement in the usual case."""
 
 from collections.abc import Sequence
-from uuid import UUID
+from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.interfaces import LoaderOption
+from sqlalchemy import Result, delete, insert, literal, select
 
 from conduit.db.models import Article, Comment, User
+from conduit.db.statements import ResultRow
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError
 from conduit.profiles.services import is_followed_by
 
 LARGEST_ID = 2**63 - 1
 """Comment ids are 64-bit integers: a larger one cannot name a comment (and the database would refuse it)."""
-
-
-def as_seen_by(viewer: User | None) -> list[LoaderOption]:
-    """Load comments with their author, ``following`` as ``viewer`` sees it."""
-    return [joinedload(Comment.author).with_expression(User.following, is_followed_by(viewer))]
 
 
 class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
@@ -28,45 +22,58 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
     class Repo(SQLAlchemyAsyncRepository[Comment]):
         model_type = Comment
 
-        async def article_id(self, slug: str) -> UUID:
-            """The id of the article at ``slug``.
-
-            Raises:
-                NotFoundError: No article has this slug.
-            """
-            article_id = await self.session.scalar(select(Article.id).where(Article.slug == slug))
-            if article_id is None:
-                msg = f"article {slug!r} not found"
-                raise NotFoundError(msg)
-            return article_id
-
     repository_type = Repo
 
-    async def on_article(self, slug: str, viewer: User | None) -> Sequence[Comment]:
-        """The comments on the article at ``slug``, oldest first.
+    async def on_article(self, slug: str, viewer: User | None) -> Sequence[ResultRow]:
+        """The comments on the article at ``slug``, oldest first, with their authors as ``viewer`` sees them.
 
         Raises:
             NotFoundError: No article has this slug.
         """
-        article_id = await self.repository.article_id(slug)
-        return await self.get_many(
-            Comment.article_id == article_id,
-            order_by=[(Comment.created_at, False), (Comment.id, False)],
-            load=as_seen_by(viewer),
-            execution_options={"populate_existing": True},
+        statement = (
+            select(
+                Comment.id,
+                Comment.created_at,
+                Comment.updated_at,
+                Comment.body,
+                User.username.label("author_username"),
+                User.bio.label("author_bio"),
+                User.image.label("author_image"),
+                is_followed_by(viewer.id if viewer else None).label("author_following"),
+            )
+            .select_from(Article)
+            .outerjoin(Comment, Comment.article_id == Article.id)
+            .outerjoin(User, User.id == Comment.author_id)
+            .where(Article.slug == slug)
+            .order_by(Comment.created_at, Comment.id)
         )
+        result: Result[Any] = await self.repository.session.execute(statement)
+        rows = result.all()
+        if not rows:
+            msg = f"article {slug!r} not found"
+            raise NotFoundError(msg)
+        return [row for row in rows if row.id is not None]
 
-    async def add(self, slug: str, author: User, body: str) -> Comment:
-        """Comment on the article at ``slug`` as ``author``.
+    async def add(self, slug: str, author: User, body: str) -> ResultRow:
+        """Comment on the article at ``slug`` as ``author``; returns ``id``, ``created_at``, ``updated_at``.
 
         Raises:
             NotFoundError: No article has this slug.
         """
-        article_id = await self.repository.article_id(slug)
-        comment = await self.create(Comment(article_id=article_id, author_id=author.id, body=body))
-        return await self.get_one(
-            Comment.id == comment.id, load=as_seen_by(author), execution_options={"populate_existing": True}
+        chosen = select(literal(body, Comment.body.type), Article.id, literal(author.id, Comment.author_id.type)).where(
+            Article.slug == slug
         )
+        statement = (
+            insert(Comment)
+            .from_select(["body", "article_id", "author_id"], chosen)
+            .returning(Comment.id, Comment.created_at, Comment.updated_at)
+        )
+        result: Result[Any] = await self.repository.session.execute(statement)
+        row: ResultRow | None = result.one_or_none()
+        if row is None:
+            msg = f"article {slug!r} not found"
+            raise NotFoundError(msg)
+        return row
 
     async def remove(self, slug: str, comment_id: int, user: User) -> None:
         """Delete a comment; only its author may.
@@ -75,14 +82,19 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             NotFoundError: No article has this slug, or the comment is not on it.
             PermissionDeniedError: ``user`` did not write the comment.
         """
-        article_id = await self.repository.article_id(slug)
-        comment = None
-        if 0 < comment_id <= LARGEST_ID:
-            comment = await self.get_one_or_none(Comment.id == comment_id, Comment.article_id == article_id)
-        if comment is None:
+        if not 0 < comment_id <= LARGEST_ID:
             msg = f"comment {comment_id} not found on article {slug!r}"
             raise NotFoundError(msg)
-        if comment.author_id != user.id:
-            msg = "only the author may delete this comment"
-            raise PermissionDeniedError(msg)
-        await self.delete(comment.id)
+        on_article = Comment.article_id == select(Article.id).where(Article.slug == slug).scalar_subquery()
+        deleted = await self.repository.session.scalar(
+            delete(Comment)
+            .where(Comment.id == comment_id, on_article, Comment.author_id == user.id)
+            .returning(Comment.id)
+        )
+        if deleted is not None:
+            return
+        if await self.repository.session.scalar(select(Comment.id).where(Comment.id == comment_id, on_article)) is None:
+            msg = f"comment {comment_id} not found on article {slug!r}"
+            raise NotFoundError(msg)
+        msg = "only the author may delete this comment"
+        raise PermissionDeniedError(msg)

@@ -16,7 +16,7 @@ from slugify import slugify
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conduit.db.models import Article, Comment, Tag, User, article_tags, favorites, follows
+from conduit.db.models import SLUG_MAX_LENGTH, Article, Comment, Tag, User, article_tags, favorites, follows
 from conduit.db.statements import reset_identity_sequences
 from conduit.lib.passwords import hash_password_with_salt
 
@@ -140,7 +140,7 @@ class DemoData:
             created = self._moment(self.user_created[author])
             article_id = _uuid7(created, self.rng)
             title = self.fake.sentence(nb_words=self.rng.randint(3, 8)).rstrip(".")
-            slug = base = slugify(title, max_length=80, word_boundary=True) or "article"
+            slug = base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
             while slug in slugs:
                 slug = f"{base}-{self.rng.getrandbits(24):06x}"
             slugs.add(slug)

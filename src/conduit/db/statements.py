@@ -1,12 +1,17 @@
 """Statements both SQLite and PostgreSQL run, where SQLAlchemy's core needs a dialect's help."""
 
-from typing import Any
+import json
+from typing import Any, TypeAlias
 
-from sqlalchemy import Table, text
+from sqlalchemy import ColumnElement, Dialect, FromClause, Row, Table, func, select, text, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_session
+from sqlalchemy.types import TypeDecorator, UnicodeText
 
 from conduit.db.models import orm_registry
+
+ResultRow: TypeAlias = Row[Any]
+"""A row of a projection (columns read by name, ``row.slug``), as the services' read methods return them."""
 
 
 def dialect_insert(
@@ -16,6 +21,33 @@ def dialect_insert(
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+class SortedNames(TypeDecorator[list[str]]):
+    """A list of names aggregated by the database (an array, or JSON text on SQLite), read as a sorted list."""
+
+    impl = UnicodeText
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[str]:
+        names = json.loads(value) if isinstance(value, str) else value
+        return sorted(name for name in names or () if name is not None)
+
+
+def sorted_names(
+    session: AsyncSession | async_scoped_session[AsyncSession],
+    name: ColumnElement[str],
+    source: FromClause,
+    condition: ColumnElement[bool],
+) -> ColumnElement[list[str]]:
+    """A correlated subquery collecting ``name`` from the ``source`` rows matching ``condition``, as a sorted list.
+
+    PostgreSQL aggregates into an array, SQLite into JSON (it has no arrays); either way the caller
+    gets a sorted ``list[str]``.
+    """
+    aggregate = func.array_agg if session.get_bind().dialect.name == "postgresql" else func.json_group_array
+    names = select(aggregate(name)).select_from(source).where(condition)
+    return type_coerce(names.scalar_subquery(), SortedNames())
 
 
 async def insert_ignoring_duplicates(

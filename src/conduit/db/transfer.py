@@ -23,16 +23,19 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Column, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conduit.db.models import SessionRecord, orm_registry
+from conduit.db.models import SessionRecord, counters, orm_registry
 from conduit.db.statements import reset_identity_sequences
 
 FORMAT = "conduit-export"
 VERSION = 1
 BATCH_SIZE = 1_000
 TABLES: list[Table] = [
-    table for table in orm_registry.metadata.sorted_tables if table.name != SessionRecord.__tablename__
+    table
+    for table in orm_registry.metadata.sorted_tables
+    if table.name not in (SessionRecord.__tablename__, counters.name)
 ]
-"""Conduit's data, parents first. Browser sessions are not data (and their ids are secrets): they stay out."""
+"""Conduit's data, parents first. Browser sessions are not data (and their ids are secrets), and counters
+are derived from the data (the database recounts them as rows are imported): they stay out."""
 
 
 class TransferError(Exception):
@@ -40,8 +43,12 @@ class TransferError(Exception):
 
 
 def _columns(table: Table) -> list[Column[Any]]:
-    """The columns a dump carries: those ``SELECT`` returns (insert sentinels are left out)."""
-    return [column for column in select(table).selected_columns if isinstance(column, Column)]
+    """The columns a dump carries: those ``SELECT`` returns, except insert sentinels and derived counts."""
+    return [
+        column
+        for column in select(table).selected_columns
+        if isinstance(column, Column) and not column.info.get("derived")
+    ]
 
 
 def _encoder(column: Column[Any]) -> Callable[[Any], Any]:
@@ -72,7 +79,7 @@ async def export_rows(connection: AsyncConnection, out: IO[str]) -> dict[str, in
         encoders = {column.name: _encoder(column) for column in _columns(table)}
         counts[table.name] = 0
         ordering = list(table.primary_key.columns)
-        result = await connection.stream(select(table).order_by(*ordering))
+        result = await connection.stream(select(*_columns(table)).order_by(*ordering))
         async for row in result.mappings():
             record = {name: encoders[name](value) for name, value in row.items()}
             out.write(json.dumps({"table": table.name, "row": record}, ensure_ascii=False) + "\n")

@@ -2,7 +2,7 @@
 
 from msgspec import Struct
 
-from conduit.db.models import User
+from conduit.db.statements import ResultRow
 
 
 class Profile(Struct):
@@ -12,8 +12,19 @@ class Profile(Struct):
     following: bool
 
     @classmethod
-    def of(cls, user: User) -> "Profile":
-        return cls(username=user.username, bio=user.bio, image=user.image, following=bool(user.following))
+    def of(cls, row: ResultRow) -> "Profile":
+        """A profile row: ``username``, ``bio``, ``image``, ``following``."""
+        return cls(username=row.username, bio=row.bio, image=row.image, following=bool(row.following))
+
+    @classmethod
+    def of_author(cls, row: ResultRow) -> "Profile":
+        """The author of an article or comment row (its ``author_*`` columns)."""
+        return cls(
+            username=row.author_username,
+            bio=row.author_bio,
+            image=row.author_image,
+            following=bool(row.author_following),
+        )
 
 
 class ProfileResponse(Struct):

@@ -10,8 +10,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from litestar_htmx import HTMXRequest
 
-from conduit.articles.schemas import NewArticle, UpdateArticle
+from conduit.articles.schemas import ArticleDetail, ArticleSummary, NewArticle, UpdateArticle
 from conduit.articles.services import ArticleService
+from conduit.comments.schemas import CommentView
 from conduit.comments.services import CommentService
 from conduit.db.models import User
 from conduit.lib.exceptions import InvalidInputError
@@ -43,11 +44,12 @@ class HomeController(Controller):
     ) -> Template:
         offset = (page_number - 1) * PAGE_SIZE
         if feed == "you" and viewer is not None:
-            articles, total = await articles_service.feed_for(viewer, limit=PAGE_SIZE, offset=offset)
+            found = await articles_service.feed_for(viewer, limit=PAGE_SIZE, offset=offset)
         else:
             feed = None
-            articles, total = await articles_service.list_articles(viewer, tag=tag, limit=PAGE_SIZE, offset=offset)
-        context = {"articles": articles, **paging(total, page_number), "feed": feed, "tag": tag, "viewer": viewer}
+            found = await articles_service.list_articles(viewer, tag=tag, limit=PAGE_SIZE, offset=offset)
+        articles = [ArticleSummary.of(row) for row in found.rows]
+        context = {"articles": articles, **paging(found.total, page_number), "feed": feed, "tag": tag, "viewer": viewer}
         if request.htmx and request.htmx.target == "article-list":
             return page("partials/article_list.html", **context)
         return page("home.html", popular_tags=await tags_service.popular(POPULAR_TAGS), **context)
@@ -62,13 +64,13 @@ async def article_page(
     comment_errors: dict[str, list[str]] | None = None,
 ) -> Template:
     """The article at ``slug`` with its comments, as ``viewer`` sees it (and the comment form's errors)."""
-    article = await articles_service.get_by_slug(slug, viewer)
+    article = ArticleDetail.of(await articles_service.get_by_slug(slug, viewer))
     return page(
         "article.html",
         status_code,
         article=article,
         body_html=render_markdown(article.body),
-        comments=await comments_service.on_article(slug, viewer),
+        comments=[CommentView.of(row) for row in await comments_service.on_article(slug, viewer)],
         viewer=viewer,
         errors=comment_errors or {},
         comment_text="",
@@ -102,9 +104,9 @@ class ArticlePageController(Controller):
     ) -> Template | Redirect:
         """Favorite (or at ``/unfavorite``, unfavorite); with htmx, only the button is sent back."""
         if request.scope["path_template"].endswith("/unfavorite"):
-            article = await articles_service.unfavorite(slug, current_user)
+            article = ArticleDetail.of(await articles_service.unfavorite(slug, current_user))
         else:
-            article = await articles_service.favorite(slug, current_user)
+            article = ArticleDetail.of(await articles_service.favorite(slug, current_user))
         if request.htmx:
             compact = data.get("compact") == "1"
             return page(
@@ -157,12 +159,13 @@ class EditorController(Controller):
         current_user: NamedDependency[User],
         articles_service: NamedDependency[ArticleService],
     ) -> Template:
-        article = await articles_service.owned_by(slug, current_user, "edit")
+        await articles_service.owned_by(slug, current_user, "edit")
+        article = await articles_service.get_by_slug(slug, current_user)
         form = {
             "title": article.title,
             "description": article.description,
             "body": article.body,
-            "tags": " ".join(tag.name for tag in article.tags),
+            "tags": " ".join(article.tag_list),
         }
         return page("editor.html", form=form, errors={}, viewer=current_user, slug=slug)
 

@@ -8,7 +8,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from litestar_htmx import HTMXRequest
 
 from conduit.articles.services import ArticleService
-from conduit.comments.schemas import NewComment
+from conduit.comments.schemas import CommentView, NewComment
 from conduit.comments.services import CommentService
 from conduit.db.models import User
 from conduit.lib.exceptions import InvalidInputError
@@ -50,7 +50,7 @@ class CommentPageController(Controller):
             return await article_page(
                 slug, current_user, articles_service, comments_service, HTTP_422_UNPROCESSABLE_ENTITY, errors
             )
-        comment = await comments_service.add(slug, current_user, new.body)
+        comment = CommentView.new(await comments_service.add(slug, current_user, new.body), new.body, current_user)
         if request.htmx:
             return page(
                 "partials/comment_added.html",

@@ -6,8 +6,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar_htmx import HTMXRequest
 
+from conduit.articles.schemas import ArticleSummary
 from conduit.articles.services import ArticleService
 from conduit.db.models import User
+from conduit.profiles.schemas import Profile
 from conduit.profiles.services import ProfileService
 from conduit.web.articles import Form, PageNumber
 from conduit.web.rendering import PAGE_SIZE, back, page, paging
@@ -31,15 +33,16 @@ class ProfilePageController(Controller):
     ) -> Template:
         """What the person wrote, or at ``/favorites`` what they favorited."""
         favorites = request.scope["path_template"].endswith("/favorites")
-        profile = await profiles_service.get_profile(username, viewer)
-        articles, total = await articles_service.list_articles(
+        profile = Profile.of(await profiles_service.get_profile(username, viewer))
+        found = await articles_service.list_articles(
             viewer,
             author=None if favorites else username,
             favorited=username if favorites else None,
             limit=PAGE_SIZE,
             offset=(page_number - 1) * PAGE_SIZE,
         )
-        context = {"articles": articles, **paging(total, page_number), "viewer": viewer}
+        articles = [ArticleSummary.of(row) for row in found.rows]
+        context = {"articles": articles, **paging(found.total, page_number), "viewer": viewer}
         if request.htmx and request.htmx.target == "article-list":
             return page("partials/article_list.html", **context)
         return page("profile.html", profile=profile, favorites=favorites, **context)
@@ -55,9 +58,9 @@ class ProfilePageController(Controller):
     ) -> Template | Redirect:
         """Follow (or at ``/unfollow``, stop following); with htmx, only the button is sent back."""
         if request.scope["path_template"].endswith("/unfollow"):
-            profile = await profiles_service.unfollow(current_user, username)
+            profile = Profile.of(await profiles_service.unfollow(current_user, username))
         else:
-            profile = await profiles_service.follow(current_user, username)
+            profile = Profile.of(await profiles_service.follow(current_user, username))
         if request.htmx:
             return page("partials/follow_button.html", profile=profile, viewer=current_user, next=data.get("next"))
         return back(data, f"/profile/{profile.username}")

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
 from markupsafe import Markup, escape
 
-from conduit.db.models import User
+from conduit.profiles.schemas import Profile
 from conduit.web.forms import local_path
 
 WEB_DIR = Path(__file__).parent
@@ -43,7 +43,7 @@ def paging(total: int, current: int) -> dict[str, Any]:
     return {"page": current, "pages": max(math.ceil(total / PAGE_SIZE), 1), "total": total}
 
 
-def avatar(user: User, size: str = "small") -> Markup:
+def avatar(user: Profile, size: str = "small") -> Markup:
     """The user's picture, or their initial on a colour derived from their name."""
     if user.image:
         return Markup('<img class="avatar {}" src="{}" alt="">').format(size, user.image)
@@ -53,7 +53,9 @@ def avatar(user: User, size: str = "small") -> Markup:
     )
 
 
-def long_date(moment: datetime) -> str:
+def long_date(timestamp: str) -> str:
+    """``2026-01-02T03:04:05.000Z`` as ``January 2, 2026``."""
+    moment = datetime.fromisoformat(timestamp)
     return f"{moment:%B} {moment.day}, {moment.year}"
 
 

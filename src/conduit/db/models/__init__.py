@@ -2,19 +2,23 @@
 
 from advanced_alchemy.base import orm_registry
 
-from conduit.db.models.article import Article, article_tags, favorites
+from conduit.db.models.article import SLUG_MAX_LENGTH, Article, article_tags, favorites
 from conduit.db.models.comment import Comment
+from conduit.db.models.counter import ARTICLES_TOTAL, counters
 from conduit.db.models.session import SessionRecord
 from conduit.db.models.tag import Tag
 from conduit.db.models.user import User, follows
 
 __all__ = (
+    "ARTICLES_TOTAL",
+    "SLUG_MAX_LENGTH",
     "Article",
     "Comment",
     "SessionRecord",
     "Tag",
     "User",
     "article_tags",
+    "counters",
     "favorites",
     "follows",
     "orm_registry",

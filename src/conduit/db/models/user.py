@@ -1,17 +1,16 @@
 """Users, and who follows whom."""
 
-from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false, true
-from sqlalchemy.orm import Mapped, mapped_column, query_expression
+from advanced_alchemy.base import UUIDv7AuditBase
+from sqlalchemy import String, Text, true
+from sqlalchemy.orm import Mapped, mapped_column
 
-follows = Table(
-    "follows",
-    orm_registry.metadata,
-    Column("follower_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("followed_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Index("ix_follows_followed_id", "followed_id"),
-)
+from conduit.db.models.links import link_table
+
+follows = link_table("follows", ("follower_id", "users.id"), ("followed_id", "users.id"))
 """Who follows whom: one row per (follower, followed) pair."""
+
+DERIVED = {"derived": True}
+"""Column ``info`` marking values the database computes (kept current by triggers): never exported or imported."""
 
 
 class User(UUIDv7AuditBase):
@@ -26,6 +25,7 @@ class User(UUIDv7AuditBase):
     image: Mapped[str | None] = mapped_column(String(2048), default=None)
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
     """A disabled account can neither sign in nor use its tokens."""
-
-    following: Mapped[bool] = query_expression(default_expr=false())
-    """Whether the viewer of a query follows this user; filled in per query."""
+    articles_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
+    """How many articles the user wrote."""
+    favorites_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
+    """How many articles the user favorited."""
