@@ -27,6 +27,7 @@ from litestar.template.config import TemplateConfig
 from conduit.db.engine import create_engine
 from conduit.db.models import SessionRecord, orm_registry
 from conduit.lib.settings import Settings
+from conduit.lib.transactions import RequestSession
 from conduit.web.rendering import TEMPLATES_DIR, register_helpers
 from conduit.web.sessions import SESSION_COOKIE, SESSION_STORE, BrowserSessionConfig
 
@@ -49,13 +50,15 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
             pool_timeout=settings.database_pool_timeout_seconds,  # type: ignore[arg-type]  # SQLAlchemy takes seconds as a float
-            pool_pre_ping=True,
+            # No ping per checkout (a round trip per request): a connection the database dropped fails
+            # once, answered with a retryable 503, and SQLAlchemy then replaces the pool's connections.
+            pool_pre_ping=False,
         ),
         metadata=orm_registry.metadata,
         before_send_handler="autocommit_include_redirects",
         session_dependency_key="db_session",
         engine_dependency_key="db_engine",
-        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_config=AsyncSessionConfig(expire_on_commit=False, class_=RequestSession),
         set_default_exception_handler=False,  # errors are named once, in conduit.lib.exceptions
         create_all=False,  # the schema is the migrations' to create and change, tests included
         alembic_config=alembic_config(),

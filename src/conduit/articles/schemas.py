@@ -82,7 +82,7 @@ class ArticleSummary(Struct, rename="camel"):
     @classmethod
     def of(cls, row: ResultRow) -> "ArticleSummary":
         """The summary of an article row (as ``ArticleService`` reads them)."""
-        return cls(**_summary_fields(row))
+        return cls(*_summary_fields(row))
 
 
 class ArticleDetail(ArticleSummary, rename="camel"):
@@ -91,21 +91,22 @@ class ArticleDetail(ArticleSummary, rename="camel"):
     @classmethod
     def of(cls, row: ResultRow) -> "ArticleDetail":
         """The whole article, from a row read with its body."""
-        return cls(**_summary_fields(row), body=row.body)
+        return cls(*_summary_fields(row), row.body)
 
 
-def _summary_fields(row: ResultRow) -> dict[str, Any]:
-    return {
-        "slug": row.slug,
-        "title": row.title,
-        "description": row.description,
-        "tag_list": row.tag_list,
-        "created_at": format_timestamp(row.created_at),
-        "updated_at": format_timestamp(row.updated_at),
-        "favorited": bool(row.favorited),
-        "favorites_count": row.favorites_count,
-        "author": Profile.of_author(row),
-    }
+def _summary_fields(row: ResultRow) -> tuple[str, str, str, list[str], str, str, bool, int, Profile]:
+    """The fields of ``ArticleSummary``, in order (positional: a page builds many of these)."""
+    return (
+        row.slug,
+        row.title,
+        row.description,
+        row.tag_list,
+        format_timestamp(row.created_at),
+        format_timestamp(row.updated_at),
+        row.favorited,
+        row.favorites_count,
+        Profile.of_author(row),
+    )
 
 
 class ArticleResponse(Struct):

@@ -9,13 +9,14 @@ only. Totals come from counters the database keeps current (see the counters mig
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService, schema_dump
 from slugify import slugify
-from sqlalchemy import ColumnElement, Result, Select, delete, exists, false, func, literal, select, update
+from sqlalchemy import ColumnElement, Result, Select, bindparam, delete, exists, false, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conduit.articles.schemas import UpdateArticle
@@ -41,11 +42,98 @@ class ArticlePage:
     total: int
 
 
-def is_favorited_by(viewer_id: UUID | None) -> ColumnElement[bool]:
-    """SQL telling whether the viewer favorited the ``Article`` row at hand (false for anonymous viewers)."""
-    if viewer_id is None:
-        return false()
+TAG_NAME: ColumnElement[str] = Tag.__table__.c.name
+VIEWER = bindparam("viewer_id", type_=User.id.type)
+"""The signed-in viewer's id, bound when a statement runs."""
+FILTERS: dict[str, ColumnElement[bool]] = {
+    "tag": exists().where(
+        article_tags.c.article_id == Article.id,
+        article_tags.c.tag_id == select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery(),
+    ),
+    "author": Article.author_id == select(User.id).where(User.username == bindparam("author")).scalar_subquery(),
+    "favorited": Article.id.in_(
+        select(favorites.c.article_id).where(
+            favorites.c.user_id == select(User.id).where(User.username == bindparam("favorited")).scalar_subquery()
+        )
+    ),
+    "feed": Article.author_id.in_(followed_by(VIEWER)),
+}
+"""The article filters, by name; their values are bound (as ``tag``, ``author``, ``favorited``) when a page is read."""
+COUNTERS: dict[str, Select[Any]] = {
+    "": select(counters.c.value).where(counters.c.name == ARTICLES_TOTAL),
+    "tag": select(Tag.articles_count).where(Tag.name == bindparam("tag")),
+    "author": select(User.articles_count).where(User.username == bindparam("author")),
+    "favorited": select(User.favorites_count).where(User.username == bindparam("favorited")),
+    "feed": select(func.coalesce(func.sum(User.articles_count), 0)).where(User.id.in_(followed_by(VIEWER))),
+}
+"""Where the total of a list with no filter or a single one is kept; other combinations are counted."""
+
+
+def is_favorited_by(viewer_id: Any) -> ColumnElement[bool]:
+    """SQL telling whether the viewer (an id, or a bound parameter) favorited the ``Article`` row at hand."""
     return exists().where(favorites.c.article_id == Article.id, favorites.c.user_id == viewer_id)
+
+
+@cache
+def article_rows(dialect: str, *, signed_in: bool, with_body: bool = False) -> Select[Any]:
+    """The columns an article response shows (author and tags included), as the bound viewer sees them.
+
+    Built once per combination; callers add the filter and the order.
+    """
+    columns: list[Any] = [
+        Article.slug,
+        Article.title,
+        Article.description,
+        Article.created_at,
+        Article.updated_at,
+        Article.favorites_count,
+        (is_favorited_by(VIEWER) if signed_in else false()).label("favorited"),
+        sorted_names(
+            dialect, Tag.__table__.c.name, article_tags.join(Tag), article_tags.c.article_id == Article.id
+        ).label("tag_list"),
+        User.username.label("author_username"),
+        User.bio.label("author_bio"),
+        User.image.label("author_image"),
+        (is_followed_by(VIEWER) if signed_in else false()).label("author_following"),
+    ]
+    if with_body:
+        columns.append(Article.body)
+    return select(*columns).join(User, User.id == Article.author_id)
+
+
+@cache
+def page_statement(dialect: str, *, signed_in: bool, filters: tuple[str, ...]) -> Select[Any]:
+    """A page of article rows matching ``filters`` (names of ``FILTERS``), newest first, with the total.
+
+    The index finds the page's ids before the rows are read, so a deep offset reads index entries only.
+    """
+    where = [FILTERS[name] for name in filters]
+    page_ids = (
+        select(Article.id)
+        .where(*where)
+        .order_by(*NEWEST_FIRST)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery()
+    )
+    return (
+        article_rows(dialect, signed_in=signed_in)
+        .add_columns(total_statement(filters).scalar_subquery().label("total"))
+        .join(page_ids, page_ids.c.id == Article.id)
+        .order_by(*NEWEST_FIRST)
+    )
+
+
+@cache
+def total_statement(filters: tuple[str, ...]) -> Select[Any]:
+    """The total of a list matching ``filters``, for a page past its end."""
+    return (
+        COUNTERS[filters[0] if filters else ""] if len(filters) <= 1 else _counted([FILTERS[name] for name in filters])
+    )
+
+
+def _counted(where: list[ColumnElement[bool]]) -> Select[Any]:
+    return select(func.count()).select_from(Article).where(*where)
 
 
 class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
@@ -54,61 +142,30 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
     class Repo(SQLAlchemyAsyncSlugRepository[Article]):
         model_type = Article
 
-        def rows(self, viewer_id: UUID | None, *, with_body: bool = False) -> Select[Any]:
-            """The columns an article response shows, as ``viewer_id`` sees them (author and tags included).
-
-            The statement selects from ``Article`` joined to its author; callers add the filter and order.
-            """
-            columns: list[Any] = [
-                Article.slug,
-                Article.title,
-                Article.description,
-                Article.created_at,
-                Article.updated_at,
-                Article.favorites_count,
-                is_favorited_by(viewer_id).label("favorited"),
-                sorted_names(
-                    self.session, Tag.__table__.c.name, article_tags.join(Tag), article_tags.c.article_id == Article.id
-                ).label("tag_list"),
-                User.username.label("author_username"),
-                User.bio.label("author_bio"),
-                User.image.label("author_image"),
-                is_followed_by(viewer_id).label("author_following"),
-            ]
-            if with_body:
-                columns.append(Article.body)
-            return select(*columns).join(User, User.id == Article.author_id)
-
         async def page(
-            self,
-            viewer_id: UUID | None,
-            filters: list[ColumnElement[bool]],
-            total: Select[Any],
-            *,
-            limit: int,
-            offset: int,
+            self, viewer_id: UUID | None, filters: dict[str, str], *, limit: int, offset: int
         ) -> ArticlePage:
-            """One page of rows, newest first, and ``total``: one statement, unless the page is past the end.
+            """One page of rows matching ``filters`` (``FILTERS`` name: value), newest first, and their total.
 
-            The index finds the page's ids before the rows are read, so a deep offset reads index entries only.
+            One statement, and a second only when the page is past the end.
             """
-            page_ids = select(Article.id).where(*filters).order_by(*NEWEST_FIRST).limit(limit).offset(offset).subquery()
-            statement = (
-                self.rows(viewer_id)
-                .add_columns(total.scalar_subquery().label("total"))
-                .join(page_ids, page_ids.c.id == Article.id)
-                .order_by(*NEWEST_FIRST)
-            )
-            result: Result[Any] = await self.session.execute(statement)
+            names = tuple(sorted(filters))
+            dialect = self.session.get_bind().dialect.name
+            statement = page_statement(dialect, signed_in=viewer_id is not None, filters=names)
+            values = {**filters, "viewer_id": viewer_id, "limit": limit, "offset": offset}
+            result: Result[Any] = await self.session.execute(statement, values)
             rows: Sequence[ResultRow] = result.all()
             if rows:
                 return ArticlePage(rows, int(rows[0].total or 0))
-            return ArticlePage(rows, int(await self.session.scalar(total) or 0))
+            return ArticlePage(rows, int(await self.session.scalar(total_statement(names), values) or 0))
 
         async def one(self, slug: str, viewer_id: UUID | None) -> ResultRow | None:
             """The full row (body included) of the article at ``slug``."""
-            statement = self.rows(viewer_id, with_body=True).where(Article.slug == slug)
-            result: Result[Any] = await self.session.execute(statement)
+            dialect = self.session.get_bind().dialect.name
+            statement = article_rows(dialect, signed_in=viewer_id is not None, with_body=True).where(
+                Article.slug == bindparam("slug")
+            )
+            result: Result[Any] = await self.session.execute(statement, {"slug": slug, "viewer_id": viewer_id})
             row: ResultRow | None = result.one_or_none()
             return row
 
@@ -176,35 +233,19 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         Returns:
             The page and the number of all matching articles.
         """
-        filters: list[ColumnElement[bool]] = []
-        totals: list[Select[Any]] = []
-        if tag is not None:
-            tag_id = select(Tag.id).where(Tag.name == tag).scalar_subquery()
-            filters.append(exists().where(article_tags.c.article_id == Article.id, article_tags.c.tag_id == tag_id))
-            totals.append(select(Tag.articles_count).where(Tag.name == tag))
-        if author is not None:
-            filters.append(Article.author_id == select(User.id).where(User.username == author).scalar_subquery())
-            totals.append(select(User.articles_count).where(User.username == author))
-        if favorited is not None:
-            fan = select(User.id).where(User.username == favorited).scalar_subquery()
-            filters.append(Article.id.in_(select(favorites.c.article_id).where(favorites.c.user_id == fan)))
-            totals.append(select(User.favorites_count).where(User.username == favorited))
-        if not filters:
-            totals.append(select(counters.c.value).where(counters.c.name == ARTICLES_TOTAL))
-        if len(totals) != 1:  # no counter holds a combination of filters
-            totals = [select(func.count()).select_from(Article).where(*filters)]
+        filters = {
+            name: value
+            for name, value in (("tag", tag), ("author", author), ("favorited", favorited))
+            if value is not None
+        }
         found: ArticlePage = await self.repository.page(
-            viewer.id if viewer else None, filters, totals[0], limit=limit, offset=offset
+            viewer.id if viewer else None, filters, limit=limit, offset=offset
         )
         return found
 
     async def feed_for(self, viewer: User, *, limit: int, offset: int) -> ArticlePage:
         """One page of articles by the authors ``viewer`` follows, newest first, and their total."""
-        authors = followed_by(viewer.id)
-        total = select(func.coalesce(func.sum(User.articles_count), 0)).where(User.id.in_(authors))
-        found: ArticlePage = await self.repository.page(
-            viewer.id, [Article.author_id.in_(authors)], total, limit=limit, offset=offset
-        )
+        found: ArticlePage = await self.repository.page(viewer.id, {"feed": ""}, limit=limit, offset=offset)
         return found
 
     async def get_by_slug(self, slug: str, viewer: User | None) -> ResultRow:

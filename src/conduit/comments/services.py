@@ -5,7 +5,7 @@ from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import Result, delete, insert, literal, select
+from sqlalchemy import Result, delete, false, insert, literal, select
 
 from conduit.db.models import Article, Comment, User
 from conduit.db.statements import ResultRow
@@ -39,7 +39,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
                 User.username.label("author_username"),
                 User.bio.label("author_bio"),
                 User.image.label("author_image"),
-                is_followed_by(viewer.id if viewer else None).label("author_following"),
+                (is_followed_by(viewer.id) if viewer else false()).label("author_following"),
             )
             .select_from(Article)
             .outerjoin(Comment, Comment.article_id == Article.id)

@@ -35,7 +35,7 @@ class SortedNames(TypeDecorator[list[str]]):
 
 
 def sorted_names(
-    session: AsyncSession | async_scoped_session[AsyncSession],
+    dialect: str,
     name: ColumnElement[str],
     source: FromClause,
     condition: ColumnElement[bool],
@@ -45,7 +45,7 @@ def sorted_names(
     PostgreSQL aggregates into an array, SQLite into JSON (it has no arrays); either way the caller
     gets a sorted ``list[str]``.
     """
-    aggregate = func.array_agg if session.get_bind().dialect.name == "postgresql" else func.json_group_array
+    aggregate = func.array_agg if dialect == "postgresql" else func.json_group_array
     names = select(aggregate(name)).select_from(source).where(condition)
     return type_coerce(names.scalar_subquery(), SortedNames())
 

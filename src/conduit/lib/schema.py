@@ -17,10 +17,9 @@ Timestamp = Annotated[str, Meta(extra_json_schema={"extra": {"format": "date-tim
 
 def format_timestamp(moment: datetime) -> str:
     """Render ``moment`` as ``2026-01-02T03:04:05.000Z``; naive values are taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    if moment.tzinfo is not UTC:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def checked(schema: type[T], fields: dict[str, Any]) -> T:

@@ -1,5 +1,6 @@
-"""A 2xx means committed: the request's transaction is committed before its response starts.
+"""The request's transaction: committed before its response starts, and not opened at all for reads.
 
+A 2xx means committed.
 Advanced Alchemy's ``before_send_handler`` commits while the status line is already on its way
 and only logs a failed COMMIT, so the client would get its 2xx for a write that was lost. The
 policy it is configured with (commit on 2xx and 3xx, roll back otherwise) is therefore carried
@@ -7,12 +8,17 @@ out one step earlier here, in an ``after_request`` hook, where a failed COMMIT i
 exception that the error mapping turns into a 503 or 500. By the time Advanced Alchemy's handler
 runs, the transaction is either committed (its own commit has nothing left to do) or the request
 failed (it rolls back).
+
+A GET or HEAD request on PostgreSQL reads through an AUTOCOMMIT view of the engine (sharing its
+pool), which saves the BEGIN and COMMIT round trips a read-only transaction would cost. SQLite
+opens no transaction for reads in the first place.
 """
 
 import contextlib
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
@@ -20,11 +26,26 @@ from litestar import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from conduit.lib.exceptions import CommitFailedError
 
 _request_scope: ContextVar[Scope | None] = ContextVar("conduit_request_scope", default=None)
+_autocommit_views: "WeakKeyDictionary[AsyncEngine, AsyncEngine]" = WeakKeyDictionary()
+SAFE_METHODS = ("GET", "HEAD")
+
+
+class RequestSession(AsyncSession):
+    """The session of a request: bound to the engine's AUTOCOMMIT view in a read-only request on PostgreSQL."""
+
+    def __init__(self, bind: Any = None, **options: Any) -> None:
+        scope = _request_scope.get()
+        reading = scope is not None and scope.get("method") in SAFE_METHODS
+        if reading and isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+            if bind not in _autocommit_views:
+                _autocommit_views[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
+            bind = _autocommit_views[bind]
+        super().__init__(bind=bind, **options)
 
 
 def remember_request_scope(app: ASGIApp) -> ASGIApp:

@@ -19,12 +19,7 @@ class Profile(Struct):
     @classmethod
     def of_author(cls, row: ResultRow) -> "Profile":
         """The author of an article or comment row (its ``author_*`` columns)."""
-        return cls(
-            username=row.author_username,
-            bio=row.author_bio,
-            image=row.author_image,
-            following=bool(row.author_following),
-        )
+        return cls(row.author_username, row.author_bio, row.author_image, row.author_following)
 
 
 class ProfileResponse(Struct):

@@ -12,14 +12,12 @@ from conduit.db.statements import ResultRow, dialect_insert
 from conduit.lib.exceptions import InvalidInputError, NotFoundError
 
 
-def is_followed_by(viewer_id: UUID | None) -> ColumnElement[bool]:
-    """SQL telling whether the viewer follows the ``User`` row at hand (false for anonymous viewers)."""
-    if viewer_id is None:
-        return false()
+def is_followed_by(viewer_id: Any) -> ColumnElement[bool]:
+    """SQL telling whether the viewer (an id, or a bound parameter) follows the ``User`` row at hand."""
     return exists().where(follows.c.follower_id == viewer_id, follows.c.followed_id == User.id)
 
 
-def followed_by(user_id: UUID) -> Select[Any]:
+def followed_by(user_id: Any) -> Select[Any]:
     """The ids of the users ``user_id`` follows."""
     return select(follows.c.followed_id).where(follows.c.follower_id == user_id)
 
@@ -32,7 +30,8 @@ class ProfileService(SQLAlchemyAsyncRepositoryService[User]):
 
         async def profile(self, username: str, viewer_id: UUID | None) -> ResultRow | None:
             """``username``, ``bio``, ``image`` and ``following`` (as the viewer sees it) of one user."""
-            statement = select(User.username, User.bio, User.image, is_followed_by(viewer_id).label("following")).where(
+            following = false() if viewer_id is None else is_followed_by(viewer_id)
+            statement = select(User.username, User.bio, User.image, following.label("following")).where(
                 User.username == username
             )
             result: Result[Any] = await self.session.execute(statement)

@@ -6,11 +6,15 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import ModelDictT, SQLAlchemyAsyncRepositoryService, is_dict, schema_dump
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, bindparam, or_, select
 
 from conduit.db.models import User
 from conduit.lib.exceptions import AuthenticationError, InvalidInputError, NotFoundError
 from conduit.lib.passwords import hash_password, verify_password
+
+
+ACTIVE_ACCOUNT = select(User).where(User.id == bindparam("user_id"), User.is_active)
+"""Built once: the statement behind every signed-in request."""
 
 
 class UserService(SQLAlchemyAsyncRepositoryService[User]):
@@ -90,9 +94,9 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         return data
 
     async def active_account(self, user_id: UUID) -> User | None:
-        """The account ``user_id`` names, unless it was deleted or disabled."""
-        user = await self.get_one_or_none(id=user_id)
-        return user if user is not None and user.is_active else None
+        """The account ``user_id`` names, unless it was deleted or disabled (read on every signed-in request)."""
+        user: User | None = await self.repository.session.scalar(ACTIVE_ACCOUNT, {"user_id": user_id})
+        return user
 
     async def get_by_username(self, username: str) -> User:
         """The account called ``username``.
