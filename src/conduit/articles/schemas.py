@@ -1,6 +1,6 @@
 """Article payloads of the API: what clients send and what they get back."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 

@@ -12,7 +12,6 @@ from conduit.db.models import User
 from conduit.lib.exceptions import AuthenticationError, InvalidInputError, NotFoundError
 from conduit.lib.passwords import hash_password, verify_password
 
-
 ACTIVE_ACCOUNT = select(User).where(User.id == bindparam("user_id"), User.is_active)
 """Built once: the statement behind every signed-in request."""
 
