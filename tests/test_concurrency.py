@@ -4,10 +4,10 @@ import asyncio
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.db.models import Article, User
+from conduit.db.models import ARTICLES_TOTAL, Article, Tag, User, article_tags, counters, favorites
 from tests.conftest import RegisterUser, WriteArticle
 from tests.factories import NewUserFactory
 
@@ -87,3 +87,92 @@ async def test_a_registration_race_for_one_username_names_the_field(client: Asyn
     refusals = [response.json() for response in responses if response.status_code == 422]
     assert all(body == {"errors": {"body": ["username has already been taken"]}} for body in refusals)
     assert await db.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def counters_agree_with_counting(db: AsyncSession) -> None:
+    """Every counter the database keeps equals what counting the rows gives."""
+    db.expire_all()
+    checks = {
+        "articles total": (
+            select(counters.c.value).where(counters.c.name == ARTICLES_TOTAL),
+            select(func.count()).select_from(Article),
+        ),
+        "users.articles_count": (
+            select(func.coalesce(func.sum(User.articles_count), 0)),
+            select(func.count()).select_from(Article),
+        ),
+        "users.favorites_count": (
+            select(func.coalesce(func.sum(User.favorites_count), 0)),
+            select(func.count()).select_from(favorites),
+        ),
+        "articles.favorites_count": (
+            select(func.coalesce(func.sum(Article.favorites_count), 0)),
+            select(func.count()).select_from(favorites),
+        ),
+        "tags.articles_count": (
+            select(func.coalesce(func.sum(Tag.articles_count), 0)),
+            select(func.count()).select_from(article_tags),
+        ),
+    }
+    found = {name: (await db.scalar(kept), await db.scalar(counted)) for name, (kept, counted) in checks.items()}
+    assert all(kept == counted for kept, counted in found.values()), found
+
+
+async def test_counters_stay_exact_under_concurrent_writes(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, db: AsyncSession
+) -> None:
+    author = await register()
+    readers = [await register() for _ in range(RACERS)]
+    slug = (await write_article(author, tag_list=["busy"]))["slug"]
+
+    favorited = await asyncio.gather(
+        *(client.post(f"/api/articles/{slug}/favorite", headers=reader.headers) for reader in readers),
+        *(client.post(f"/api/articles/{slug}/favorite", headers=reader.headers) for reader in readers),
+    )
+    created = await asyncio.gather(
+        *(
+            client.post(
+                "/api/articles",
+                headers=reader.headers,
+                json={"article": {"title": "Me too", "description": "d", "body": "b", "tagList": ["busy", "new"]}},
+            )
+            for reader in readers
+        )
+    )
+
+    assert {response.status_code for response in [*favorited, *created]} <= {200, 201}
+    article = (await client.get(f"/api/articles/{slug}")).json()["article"]
+    assert article["favoritesCount"] == RACERS
+    assert (await client.get("/api/articles?tag=busy")).json()["articlesCount"] == RACERS + 1
+    await counters_agree_with_counting(db)
+
+    unfavorited = await asyncio.gather(
+        *(client.delete(f"/api/articles/{slug}/favorite", headers=reader.headers) for reader in readers)
+    )
+    deleted = await asyncio.gather(
+        *(
+            client.delete(f"/api/articles/{response.json()['article']['slug']}", headers=reader.headers)
+            for reader, response in zip(readers, created, strict=True)
+        )
+    )
+
+    assert {response.status_code for response in unfavorited} == {200}
+    assert {response.status_code for response in deleted} == {204}
+    assert (await client.get(f"/api/articles/{slug}")).json()["article"]["favoritesCount"] == 0
+    assert (await client.get("/api/articles")).json()["articlesCount"] == 1
+    await counters_agree_with_counting(db)
+
+
+async def test_counters_follow_cascading_deletes(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, db: AsyncSession
+) -> None:
+    author, fan = await register(), await register()
+    for _ in range(3):
+        slug = (await write_article(author, tag_list=["gone"]))["slug"]
+        await client.post(f"/api/articles/{slug}/favorite", headers=fan.headers)
+    await db.execute(delete(User).where(User.username == author.username))
+    await db.commit()
+
+    await counters_agree_with_counting(db)
+    assert (await client.get("/api/articles")).json()["articlesCount"] == 0
+    assert (await client.get("/api/tags")).json()["tags"] == []

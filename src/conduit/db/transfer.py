@@ -125,7 +125,7 @@ async def import_rows(connection: AsyncConnection, lines: Iterable[str], *, repl
 
     async def flush() -> None:
         if pending_table is not None and pending:
-            await connection.execute(insert(pending_table), pending)
+            await connection.execute(insert(pending_table).values(pending))
             pending.clear()
 
     for number, record in _records(lines):

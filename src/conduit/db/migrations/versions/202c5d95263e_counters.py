@@ -32,39 +32,64 @@ def _key(row: str, column: str) -> str:
     return column if column.startswith("'") else f"{row}.{column}"
 
 
-def _updates(table: str, row: str, sign: str) -> str:
+def _row_updates(table: str, row: str, sign: str) -> str:
+    """SQLite: the counter updates for one inserted (``NEW``) or deleted (``OLD``) row."""
     return " ".join(
         f"UPDATE {target} SET {counter} = {counter} {sign} 1 WHERE {key} = {_key(row, column)};"  # noqa: S608
         for target, counter, key, column in COUNTED[table]
     )
 
 
+def _statement_updates(table: str) -> str:
+    """PostgreSQL: the counter updates for all the rows a statement inserted or deleted (``changed``), once."""
+    updates = []
+    for target, counter, key, column in COUNTED[table]:
+        if column.startswith("'"):
+            updates.append(
+                f"UPDATE {target} SET {counter} = {counter} + sign * (SELECT count(*) FROM changed) "  # noqa: S608
+                f"WHERE {key} = {column};"
+            )
+        else:
+            updates.append(
+                f"UPDATE {target} SET {counter} = {counter} + sign * changes.n "  # noqa: S608
+                f"FROM (SELECT {column}, count(*) AS n FROM changed GROUP BY {column}) AS changes "
+                f"WHERE {target}.{key} = changes.{column};"
+            )
+    return " ".join(updates)
+
+
 def _create_triggers() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        # Statement-level triggers with transition tables: a bulk insert pays once per statement, not per row.
         for table in COUNTED:
             op.execute(
-                f"CREATE FUNCTION count_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF TG_OP = 'INSERT' THEN {_updates(table, 'NEW', '+')} "
-                f"ELSE {_updates(table, 'OLD', '-')} END IF; RETURN NULL; END $$"
+                f"CREATE FUNCTION count_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"DECLARE sign integer := TG_ARGV[0]::integer; BEGIN "
+                f"IF EXISTS (SELECT FROM changed) THEN {_statement_updates(table)} END IF; RETURN NULL; END $$"
             )
             op.execute(
-                f"CREATE TRIGGER {table}_counted AFTER INSERT OR DELETE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION count_{table}()"
+                f"CREATE TRIGGER {table}_added AFTER INSERT ON {table} REFERENCING NEW TABLE AS changed "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION count_{table}('1')"
+            )
+            op.execute(
+                f"CREATE TRIGGER {table}_removed AFTER DELETE ON {table} REFERENCING OLD TABLE AS changed "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION count_{table}('-1')"
             )
         return
     for table in COUNTED:
-        op.execute(f"CREATE TRIGGER {table}_added AFTER INSERT ON {table} BEGIN {_updates(table, 'NEW', '+')} END")
-        op.execute(f"CREATE TRIGGER {table}_removed AFTER DELETE ON {table} BEGIN {_updates(table, 'OLD', '-')} END")
+        op.execute(f"CREATE TRIGGER {table}_added AFTER INSERT ON {table} BEGIN {_row_updates(table, 'NEW', '+')} END")
+        op.execute(
+            f"CREATE TRIGGER {table}_removed AFTER DELETE ON {table} BEGIN {_row_updates(table, 'OLD', '-')} END"
+        )
 
 
 def _drop_triggers() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
     for table in COUNTED:
-        if op.get_bind().dialect.name == "postgresql":
-            op.execute(f"DROP TRIGGER {table}_counted ON {table}")
+        for trigger in (f"{table}_added", f"{table}_removed"):
+            op.execute(f"DROP TRIGGER {trigger} ON {table}" if postgres else f"DROP TRIGGER {trigger}")
+        if postgres:
             op.execute(f"DROP FUNCTION count_{table}()")
-        else:
-            op.execute(f"DROP TRIGGER {table}_added")
-            op.execute(f"DROP TRIGGER {table}_removed")
 
 
 def upgrade() -> None:
