@@ -1,742 +1,500 @@
-"""Load-test the Conduit API: seed a database, start the real server, hammer a few endpoints, print figures.
+"""Benchmark Conduit with wrk on demo data, on SQLite and PostgreSQL, against a raw-asyncpg floor.
 
-Usage::
+For each database the script makes a fresh one (PostgreSQL ``conduit_bench``, or a SQLite file in a temporary
+directory), runs ``conduit database upgrade`` and ``conduit demo-data`` with a fixed ``--seed`` and ``--until``
+(same data every run; PostgreSQL then gets ``VACUUM ANALYZE``), starts ``conduit run`` and measures each scenario
+with wrk: a warm-up whose figures are discarded, then the measured run, each followed by a pause until the server
+and PostgreSQL have finished what wrk left in flight. On PostgreSQL it also measures the floor,
+``scripts/bench_floor.py``: one raw asyncpg statement per request on the same data. ``--scale`` repeats everything
+on a second database of 10,000 users and 100,000 articles (``conduit_bench_scale``).
 
-    uv run python scripts/bench.py                      # SQLite file in a fresh temporary directory
-    uv run python scripts/bench.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/conduit_bench
-    uv run python scripts/bench.py --users 50 --articles 300 --duration 3 --concurrency 8
+How to read the figures:
 
-What it does:
+- wrk is pinned to ``-t2`` (one thread per core of the 2-core reference machine) with 32 connections. It runs
+  on the same machine as the server (one uvicorn worker unless ``--workers``) and PostgreSQL, and competes with
+  them for the cores. Like ``conduit run``, the servers write an access log line per request (to a file here).
+- errors = responses wrk counts as "Non-2xx or 3xx" (status 400 and up) + socket errors (connect, read, write,
+  and responses slower than the 30 s timeout); the server logs, kept with ``--keep``, tell what they were.
+- RSS is VmRSS from /proc of the server's processes (with the workers it forks), sampled every 100 ms during the
+  measured run: the peak, and the value when wrk stopped.
+- "x floor" is the scenario's req/s divided by the floor's list req/s (its tags req/s for the tags scenario).
+  SQLite figures are compared with the PostgreSQL floor when both run; without PostgreSQL there is no floor.
+- favorite and unfavorite are real writes (``scripts/bench/favorite.lua``): favorite favorites (user, article)
+  pairs that are not favorites yet, then as many again unmeasured; unfavorite deletes those favorites. A note
+  says when a run used up its list, so that some of its requests changed nothing.
 
-1. Points ``DATABASE_URL``, ``CONDUIT_ENV=test`` and ``CONDUIT_VAR_DIR`` (a temporary directory) at the
-   benchmark database before importing ``conduit``, drops and re-creates every Conduit table, and bulk-inserts
-   users (all sharing one argon2id hash), tags, articles with three tags each, follows, favorites and comments.
-2. Starts ``python -m conduit run`` on ``127.0.0.1:--port`` with that environment and waits for ``/api/tags``.
-3. Signs in as a seeded user, then runs each scenario for ``--duration`` seconds with ``--concurrency``
-   concurrent requests, printing throughput, latency percentiles, non-2xx responses and the server's RSS.
-4. Always stops the server, also on Ctrl-C or SIGTERM, and removes the temporary directory.
-
-WARNING: ``--database-url`` names a database this script WIPES: every Conduit table in it is dropped and
-re-created. Pass a dedicated database (e.g. ``conduit_bench``), never one holding data you want to keep.
-
-Each scenario stops after ``--duration`` seconds or 1,000,000 requests, whichever comes first; requests go to
-127.0.0.1 only. Latencies are wall-clock times per request as the client saw them; ``srv CPU%`` is the server
-process tree's CPU time over the scenario's wall time (above 100 when its threads use several cores) and
-``peak MiB`` its largest resident set size, sampled every 50 ms.
-
-The figures are measurements, not assertions: nothing fails when the server is slow. The load generator runs
-on the same machine as the server, so on few cores it competes with the server for CPU; the ``cli CPU%``
-column shows how busy it was.
+Servers, temporary files and (unless ``--keep``) the bench databases are removed on exit, also on Ctrl-C.
 """
 
 import argparse
 import asyncio
+import itertools
+import json
 import math
 import os
-import platform
 import random
+import shutil
 import signal
 import socket
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, closing, contextmanager, suppress
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import FrameType
-from typing import Any, cast
-from uuid import UUID
+from typing import Any
+from urllib.parse import quote
 
-import httpx
-from sqlalchemy import Table, insert, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection
-from uuid_utils.compat import uuid7
+import asyncpg
 
-HOST = "127.0.0.1"
-SUPPORTED_URL_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
-PASSWORD = "bench-password-123"  # noqa: S105
-TAG_POOL_SIZE = 50
-TAGS_PER_ARTICLE = 3
-FOLLOWS_PER_USER = 10
-FAVORITES_PER_USER = 5
-COMMENTS_PER_ARTICLE = 0.25
-INSERT_BATCH_SIZE = 1000
-MAX_REQUESTS_PER_SCENARIO = 1_000_000
-REQUEST_TIMEOUT_SECONDS = 30.0
-STARTUP_TIMEOUT_SECONDS = 60.0
-SHUTDOWN_TIMEOUT_SECONDS = 10.0
-RSS_SAMPLE_INTERVAL_SECONDS = 0.05
-WARMUP_ROUNDS_PER_WORKER = 2
-PAGE = 20
-RANDOM_SEED = 20240601
-WORDS = (
-    "lorem",
-    "ipsum",
-    "dolor",
-    "sit",
-    "amet",
-    "consectetur",
-    "adipiscing",
-    "elit",
-    "sed",
-    "do",
-    "eiusmod",
-    "tempor",
-    "incididunt",
-    "ut",
-    "labore",
-    "et",
-    "dolore",
-    "magna",
-    "aliqua",
-    "enim",
-    "ad",
-    "minim",
-    "veniam",
-    "quis",
-    "nostrud",
-    "exercitation",
-    "ullamco",
-    "laboris",
-    "nisi",
-    "aliquip",
-    "ex",
-    "ea",
-    "commodo",
-    "consequat",
-)
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description="Seed a database, start Conduit, and measure a few endpoints under concurrent load.",
-        epilog="The database given by --database-url is wiped: all Conduit tables are dropped and re-created.",
-    )
-    parser.add_argument(
-        "--database-url",
-        help="sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST:PORT/DB; WIPED before seeding "
-        "(default: a new SQLite file in a temporary directory)",
-    )
-    parser.add_argument("--users", type=_positive_int, default=200, help="users to seed (default 200)")
-    parser.add_argument("--articles", type=_positive_int, default=2000, help="articles to seed (default 2000)")
-    parser.add_argument("--duration", type=_positive_float, default=10.0, help="seconds per scenario (default 10)")
-    parser.add_argument("--concurrency", type=_positive_int, default=32, help="concurrent requests (default 32)")
-    parser.add_argument("--port", type=_positive_int, default=8766, help="port for the server (default 8766)")
-    args = parser.parse_args(argv)
-    if args.database_url and not args.database_url.startswith(SUPPORTED_URL_PREFIXES):
-        parser.error(f"--database-url must start with {' or '.join(SUPPORTED_URL_PREFIXES)}")
-    if args.users < 2:
-        parser.error("--users must be at least 2 (one user signs in, the feed needs others to follow)")
-    return args
-
-
-def _positive_int(raw: str) -> int:
-    value = int(raw)
-    if value <= 0:
-        msg = f"must be positive, not {value}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _positive_float(raw: str) -> float:
-    value = float(raw)
-    if not math.isfinite(value) or value <= 0:
-        msg = f"must be a positive number of seconds, not {raw}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def configure_environment(database_url: str, var_dir: Path) -> dict[str, str]:
-    """Set the variables Conduit reads at import time; return the environment for the server process."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["CONDUIT_ENV"] = "test"
-    os.environ["CONDUIT_VAR_DIR"] = str(var_dir)
-    return {**os.environ, "PYTHONUNBUFFERED": "1"}
-
-
-@dataclass
-class Seeded:
-    dialect: str
-    server_version: str
-    counts: dict[str, int]
-    login_email: str
-    read_slug: str
-    favorite_slugs: list[str]
-    tag: str
-    hash_seconds: float
-    schema_seconds: float
-    insert_seconds: float
-
-    @property
-    def total_rows(self) -> int:
-        return sum(self.counts.values())
-
-
-def _spread(start: datetime, end: datetime, count: int) -> list[datetime]:
-    """``count`` distinct, increasing instants between ``start`` and ``end``."""
-    span_us = (end - start) // timedelta(microseconds=1)
-    step_us = max(1, span_us // max(count, 1))
-    return [start + timedelta(microseconds=i * step_us) for i in range(count)]
-
-
-def _id_at(moment: datetime) -> UUID:
-    """A UUIDv7 whose embedded timestamp is ``moment``, so ids sort like creation times."""
-    return uuid7(nanoseconds=int(moment.timestamp() * 1_000_000_000))
-
-
-def _text(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choices(WORDS, k=words)).capitalize() + "."
-
-
-async def _insert_batches(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), INSERT_BATCH_SIZE):
-        await connection.execute(insert(table), rows[start : start + INSERT_BATCH_SIZE])
-
-
-Row = dict[str, Any]
-
-
-@dataclass
-class Dataset:
-    """Everything to insert; tags are referred to by their index in ``tag_names`` until they have ids."""
-
-    users: list[Row]
-    tag_names: list[str]
-    articles: list[Row]
-    article_tags: list[tuple[UUID, int]]
-    follows: list[Row]
-    favorites: list[Row]
-    comments: list[Row]
-    login_email: str
-    read_slug: str
-    favorite_slugs: list[str]
-
-
-def build_dataset(password_hash: str, n_users: int, n_articles: int, concurrency: int) -> Dataset:
-    """Deterministic seed rows with distinct, timezone-aware UTC timestamps and time-ordered UUIDv7 ids."""
-    rng = random.Random(RANDOM_SEED)  # noqa: S311
-    now = datetime.now(UTC)
-
-    user_times = _spread(now - timedelta(days=120), now - timedelta(days=90), n_users)
-    user_ids = [_id_at(moment) for moment in user_times]
-    emails = [f"bench_user_{i}@bench.example" for i in range(n_users)]
-    users: list[Row] = [
-        {
-            "id": user_id,
-            "username": f"bench_user_{i}",
-            "email": emails[i],
-            "password_hash": password_hash,
-            "bio": f"I am bench user {i}." if i % 3 else None,
-            "image": None,
-            "created_at": moment,
-            "updated_at": moment,
-        }
-        for i, (user_id, moment) in enumerate(zip(user_ids, user_times, strict=True))
-    ]
-
-    article_times = _spread(now - timedelta(days=90), now - timedelta(hours=1), n_articles)
-    article_ids = [_id_at(moment) for moment in article_times]
-    slugs = [f"benchmark-article-{i}" for i in range(n_articles)]
-    articles: list[Row] = [
-        {
-            "id": article_id,
-            "slug": slugs[i],
-            "title": f"Benchmark article {i}",
-            "description": _text(rng, 12),
-            "body": "\n\n".join(_text(rng, 60) for _ in range(4)),
-            "author_id": rng.choice(user_ids),
-            "created_at": moment,
-            "updated_at": moment,
-        }
-        for i, (article_id, moment) in enumerate(zip(article_ids, article_times, strict=True))
-    ]
-
-    tag_names = [f"tag-{i:02d}" for i in range(TAG_POOL_SIZE)]
-    tagging = [
-        (article_id, tag) for article_id in article_ids for tag in rng.sample(range(TAG_POOL_SIZE), TAGS_PER_ARTICLE)
-    ]
-    follows = [
-        {"follower_id": follower, "followed_id": followed}
-        for follower in user_ids
-        for followed in rng.sample([u for u in user_ids if u != follower], min(FOLLOWS_PER_USER, n_users - 1))
-    ]
-    favorite_picks = [rng.sample(range(n_articles), min(FAVORITES_PER_USER, n_articles)) for _ in user_ids]
-    favorites = [
-        {"user_id": user_id, "article_id": article_ids[pick]}
-        for user_id, picks in zip(user_ids, favorite_picks, strict=True)
-        for pick in picks
-    ]
-    comments: list[Row] = []
-    for _ in range(int(n_articles * COMMENTS_PER_ARTICLE)):
-        pick = rng.randrange(n_articles)
-        moment = article_times[pick] + timedelta(minutes=rng.randint(1, 50), microseconds=rng.randint(0, 999_999))
-        comments.append(
-            {
-                "body": _text(rng, 25),
-                "article_id": article_ids[pick],
-                "author_id": rng.choice(user_ids),
-                "created_at": moment,
-                "updated_at": moment,
-            }
-        )
-
-    not_yet_favorite = [slugs[i] for i in reversed(range(n_articles)) if i not in favorite_picks[0]]
-    return Dataset(
-        users=users,
-        tag_names=tag_names,
-        articles=articles,
-        article_tags=tagging,
-        follows=follows,
-        favorites=favorites,
-        comments=comments,
-        login_email=emails[0],
-        read_slug=slugs[n_articles // 2],
-        favorite_slugs=[not_yet_favorite[i % len(not_yet_favorite)] for i in range(concurrency)],
-    )
-
-
-async def seed(database_url: str, n_users: int, n_articles: int, concurrency: int) -> Seeded:
-    """Re-create the schema and fill it; Conduit is imported here, after the environment is set."""
-    from conduit.config import create_engine
-    from conduit.db.models import (
-        Article,
-        Comment,
-        Tag,
-        User,
-        article_tags,
-        favorites,
-        follows,
-        orm_registry,
-    )
-    from conduit.lib.passwords import hash_password
-
-    started = time.perf_counter()
-    password_hash: str = await hash_password(PASSWORD)
-    hash_seconds = time.perf_counter() - started
-    data = build_dataset(password_hash, n_users, n_articles, concurrency)
-    tags_table = cast("Table", Tag.__table__)
-
-    engine = create_engine(database_url)
-    try:
-        started = time.perf_counter()
-        async with engine.begin() as connection:
-            await connection.run_sync(orm_registry.metadata.drop_all)
-            await connection.run_sync(orm_registry.metadata.create_all)
-        schema_seconds = time.perf_counter() - started
-
-        started = time.perf_counter()
-        async with engine.begin() as connection:
-            await _insert_batches(connection, cast("Table", User.__table__), data.users)
-            await _insert_batches(connection, tags_table, [{"name": name} for name in data.tag_names])
-            names_and_ids = await connection.execute(select(tags_table.c.name, tags_table.c.id))
-            tag_ids: dict[str, int] = dict(names_and_ids.all())
-            await _insert_batches(connection, cast("Table", Article.__table__), data.articles)
-            tagging = [
-                {"article_id": article_id, "tag_id": tag_ids[data.tag_names[tag]]}
-                for article_id, tag in data.article_tags
-            ]
-            await _insert_batches(connection, article_tags, tagging)
-            await _insert_batches(connection, follows, data.follows)
-            await _insert_batches(connection, favorites, data.favorites)
-            await _insert_batches(connection, cast("Table", Comment.__table__), data.comments)
-        insert_seconds = time.perf_counter() - started
-        version = engine.dialect.server_version_info or ()
-        dialect: str = engine.dialect.name
-    finally:
-        await engine.dispose()
-
-    return Seeded(
-        dialect=dialect,
-        server_version=".".join(str(part) for part in version),
-        counts={
-            "users": len(data.users),
-            "tags": len(data.tag_names),
-            "articles": len(data.articles),
-            "article_tags": len(tagging),
-            "follows": len(data.follows),
-            "favorites": len(data.favorites),
-            "comments": len(data.comments),
-        },
-        login_email=data.login_email,
-        read_slug=data.read_slug,
-        favorite_slugs=data.favorite_slugs,
-        tag=data.tag_names[0],
-        hash_seconds=hash_seconds,
-        schema_seconds=schema_seconds,
-        insert_seconds=insert_seconds,
-    )
-
-
-def ensure_port_free(port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError as exc:
-            msg = f"port {port} on {HOST} is not free ({exc}); pick another with --port"
-            raise SystemExit(msg) from None
-
-
-def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """Start ``python -m conduit run`` in its own process group, so Ctrl-C reaches only this script."""
-    command = [sys.executable, "-m", "conduit", "run", "--host", HOST, "--port", str(port)]
-    with log_path.open("wb") as log:
-        return subprocess.Popen(  # noqa: S603
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-        )
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server's process group: SIGTERM, then SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
-    except ProcessLookupError:
-        return
-    except (subprocess.TimeoutExpired, KeyboardInterrupt):
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def log_tail(log_path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no server log)"
-
-
-async def wait_until_ready(client: httpx.AsyncClient, process: subprocess.Popen[bytes], log_path: Path) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < STARTUP_TIMEOUT_SECONDS:
-        if process.poll() is not None:
-            msg = f"server exited with status {process.returncode} during start-up:\n{log_tail(log_path)}"
-            raise SystemExit(msg)
-        try:
-            if (await client.get("/api/tags")).status_code == 200:
-                return time.perf_counter() - started
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    msg = f"server did not answer /api/tags within {STARTUP_TIMEOUT_SECONDS:.0f}s:\n{log_tail(log_path)}"
-    raise SystemExit(msg)
-
-
-async def login(client: httpx.AsyncClient, email: str) -> str:
-    response = await client.post("/api/users/login", json={"user": {"email": email, "password": PASSWORD}})
-    if response.status_code != 200:
-        msg = f"login as {email} failed: HTTP {response.status_code} {response.text[:500]}"
-        raise SystemExit(msg)
-    token: str = response.json()["user"]["token"]
-    return token
+HOST, POSTGRES = "127.0.0.1", "postgresql://postgres@127.0.0.1:5432"
+DATABASE_NAMES = {"small": "conduit_bench", "scale": "conduit_bench_scale"}
+SCALE_USERS, SCALE_ARTICLES = 10_000, 100_000
+SEED, UNTIL = 7, "2026-11-01"
+DEMO_PASSWORD = "conduit-demo"  # noqa: S105 - the password of every demo account
+SECRET_KEY = "bench-secret-key-not-for-production-0123456789ab"  # noqa: S105 - 48 characters, scratch data only
+CONNECTIONS, THREADS, WRK_TIMEOUT = 32, 2, "30s"
+DRAIN_SECONDS, DRAIN_TIMEOUT_SECONDS, READY_TIMEOUT_SECONDS, RSS_INTERVAL_SECONDS = 1.0, 60.0, 60.0, 0.1
+DEEP_OFFSET, SINGLE_REQUESTS = 50_000, 20
+WRITES_PER_SECOND_BUDGET = 1_000  # fresh pairs per second of favorite load, well above what one process manages
+SCRIPTS = Path(__file__).resolve().parent
+FLOOR_SCRIPT, LUA_DIR = SCRIPTS / "bench_floor.py", SCRIPTS / "bench"
+Options = argparse.Namespace
 
 
 @dataclass(frozen=True)
-class ProcessUsage:
-    rss_bytes: int
-    cpu_seconds: float
-    processes: int
+class DataSet:
+    """One database filled by ``conduit demo-data``: ``engine`` is sqlite or postgresql, ``size`` small or scale."""
 
-
-class ProcessTree:
-    """The server process and all its descendants, read from /proc."""
-
-    def __init__(self, root: int) -> None:
-        self.root = root
-        self._ticks = os.sysconf("SC_CLK_TCK")
-
-    def pids(self) -> list[int]:
-        found: list[int] = []
-        pending = [self.root]
-        while pending:
-            pid = pending.pop()
-            found.append(pid)
-            for children in Path(f"/proc/{pid}/task").glob("*/children"):
-                try:
-                    pending.extend(int(child) for child in children.read_text().split())
-                except OSError:
-                    continue
-        return found
-
-    def usage(self) -> ProcessUsage:
-        rss: list[int] = []
-        cpu = 0.0
-        for pid in self.pids():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-                stat = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
-                continue
-            rss.append(
-                next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-            )
-            fields = stat.rsplit(")", 1)[1].split()
-            cpu += (int(fields[11]) + int(fields[12])) / self._ticks
-        return ProcessUsage(sum(rss), cpu, len(rss))
+    engine: str
+    size: str
+    users: int
+    articles: int
+    url: str
 
 
 @dataclass(frozen=True)
 class Scenario:
+    """One wrk run: GET ``path`` (with a token when signed in), or POST/DELETE along favorite.lua's work list."""
+
     name: str
-    request: Callable[[int, int], tuple[str, str]]
-    """Given the worker number and its iteration, the method and path to send."""
-    authenticated: bool
+    path: str = ""
+    method: str = "GET"
+    token: str | None = None
+
+
+FLOOR_SCENARIOS = [Scenario("list", "/api/articles?limit=20"), Scenario("tags", "/api/tags")]
+
+
+@dataclass(frozen=True)
+class Writes:
+    """favorite.lua's material: the writers' Authorization headers (a file), and "<header line> <slug>" work lines
+    for shuffled (user, article) pairs that are not favorites yet; a run's lines go to ``work_file``."""
+
+    tokens_file: Path
+    work_file: Path
+    fresh: list[str]
 
 
 @dataclass
 class Result:
-    name: str
-    latencies: list[float] = field(default_factory=list)
-    non_2xx: int = 0
-    failures: int = 0
-    first_error: str | None = None
-    elapsed: float = 0.0
-    server_cpu_seconds: float = 0.0
-    client_cpu_seconds: float = 0.0
-    peak_rss_bytes: int = 0
+    """The figures of one measured scenario."""
 
-    @property
-    def completed(self) -> int:
-        return len(self.latencies)
-
-    @property
-    def rate(self) -> float:
-        return self.completed / self.elapsed if self.elapsed else 0.0
-
-    def percentile_ms(self, percent: float) -> float:
-        if not self.latencies:
-            return math.nan
-        ordered = sorted(self.latencies)
-        return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)] * 1000
-
-    def note_error(self, description: str) -> None:
-        if self.first_error is None:
-            self.first_error = description
-
-
-def scenarios(seeded: Seeded) -> list[Scenario]:
-    articles = f"/api/articles?limit={PAGE}"
-
-    def fixed(method: str, path: str) -> Callable[[int, int], tuple[str, str]]:
-        return lambda _worker, _iteration: (method, path)
-
-    def favorite(worker: int, iteration: int) -> tuple[str, str]:
-        return ("POST" if iteration % 2 == 0 else "DELETE", f"/api/articles/{seeded.favorite_slugs[worker]}/favorite")
-
-    return [
-        Scenario("GET /articles (anonymous)", fixed("GET", articles), authenticated=False),
-        Scenario("GET /articles (token)", fixed("GET", articles), authenticated=True),
-        Scenario("GET /articles/feed", fixed("GET", f"/api/articles/feed?limit={PAGE}"), authenticated=True),
-        Scenario("GET /articles?tag=", fixed("GET", f"{articles}&tag={seeded.tag}"), authenticated=False),
-        Scenario("GET /articles/:slug", fixed("GET", f"/api/articles/{seeded.read_slug}"), authenticated=True),
-        Scenario("GET /tags", fixed("GET", "/api/tags"), authenticated=False),
-        Scenario("POST+DELETE /favorite", favorite, authenticated=True),
-    ]
-
-
-class Sampler:
-    """Samples the server's RSS in the background while a scenario runs."""
-
-    def __init__(self, tree: ProcessTree) -> None:
-        self.tree = tree
-        self.peak = 0
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self.peak = max(self.peak, self.tree.usage().rss_bytes)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), RSS_SAMPLE_INTERVAL_SECONDS)
-
-
-async def run_scenario(
-    client: httpx.AsyncClient, scenario: Scenario, token: str, duration: float, concurrency: int, tree: ProcessTree
-) -> Result:
-    headers = {"Authorization": f"Token {token}"} if scenario.authenticated else {}
-    result = Result(scenario.name)
-    issued = 0
-
-    async def send(worker: int, iteration: int, *, record: bool) -> None:
-        method, path = scenario.request(worker, iteration)
-        started = time.perf_counter()
-        try:
-            response = await client.request(method, path, headers=headers)
-        except httpx.HTTPError as exc:
-            if record:
-                result.failures += 1
-                result.note_error(f"{method} {path}: {type(exc).__name__}: {exc}")
-            return
-        if not record:
-            return
-        result.latencies.append(time.perf_counter() - started)
-        if not 200 <= response.status_code < 300:
-            result.non_2xx += 1
-            result.note_error(f"{method} {path}: HTTP {response.status_code} {response.text[:500]}")
-
-    async def worker(number: int, deadline: float) -> None:
-        nonlocal issued
-        iteration = WARMUP_ROUNDS_PER_WORKER
-        while time.perf_counter() < deadline and issued < MAX_REQUESTS_PER_SCENARIO:
-            issued += 1
-            await send(number, iteration, record=True)
-            iteration += 1
-
-    async def warm_up(number: int) -> None:
-        for iteration in range(WARMUP_ROUNDS_PER_WORKER):
-            await send(number, iteration, record=False)
-
-    await asyncio.gather(*(warm_up(number) for number in range(concurrency)))
-
-    sampler = Sampler(tree)
-    stop = asyncio.Event()
-    sampling = asyncio.create_task(sampler.run(stop))
-    before = tree.usage()
-    client_cpu = time.process_time()
-    started = time.perf_counter()
-    try:
-        async with asyncio.timeout(duration + REQUEST_TIMEOUT_SECONDS + 5):
-            await asyncio.gather(*(worker(number, started + duration) for number in range(concurrency)))
-    finally:
-        result.elapsed = time.perf_counter() - started
-        result.client_cpu_seconds = time.process_time() - client_cpu
-        after = tree.usage()
-        result.server_cpu_seconds = after.cpu_seconds - before.cpu_seconds
-        stop.set()
-        await sampling
-    result.peak_rss_bytes = max(sampler.peak, before.rss_bytes, after.rss_bytes)
-    return result
+    scenario: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    rss_peak_mib: float
+    rss_end_mib: float
+    ratio_to_floor: float | None = None
+    note: str = ""
 
 
 @dataclass
-class Report:
-    startup_seconds: float
-    rss_before: ProcessUsage
+class Run:
+    """Every scenario measured against one server (conduit or floor) on one data set."""
+
+    server: str
+    dataset: DataSet
     results: list[Result]
+    deep_offset_single_ms: float | None = None
 
 
-async def benchmark(
-    seeded: Seeded, process: subprocess.Popen[bytes], log_path: Path, port: int, duration: float, concurrency: int
-) -> Report:
-    tree = ProcessTree(process.pid)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=f"http://{HOST}:{port}", limits=limits, timeout=REQUEST_TIMEOUT_SECONDS, trust_env=False
-    ) as client:
-        startup_seconds = await wait_until_ready(client, process, log_path)
-        print(f"server pid {process.pid} answered after {startup_seconds:.2f}s")
-        token = await login(client, seeded.login_email)
-        rss_before = tree.usage()
-        print(f"server RSS before the scenarios: {_mib(rss_before.rss_bytes)} MiB ({rss_before.processes} process(es))")
-        results = []
-        for scenario in scenarios(seeded):
-            result = await run_scenario(client, scenario, token, duration, concurrency, tree)
-            results.append(result)
-            print(
-                f"  {result.name:<26} {result.completed:>8} requests  {result.rate:>8.1f} req/s  "
-                f"p95 {result.percentile_ms(95):>8.1f} ms  non-2xx {result.non_2xx}  failed {result.failures}"
-            )
-            if result.first_error:
-                print(f"    first error: {result.first_error}")
-            if process.poll() is not None:
-                msg = f"server exited with status {process.returncode}:\n{log_tail(log_path)}"
-                raise SystemExit(msg)
-    return Report(startup_seconds, rss_before, results)
+def parse_args() -> Options:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--users", type=int, default=50, help="demo users of the small data set")
+    parser.add_argument("--articles", type=int, default=1_000, help="demo articles of the small data set")
+    parser.add_argument("--duration", type=int, default=15, help="seconds measured per scenario")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of discarded load before each scenario")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the Conduit server (1-3)")
+    parser.add_argument("--scale", action="store_true", help="also measure 10,000 users / 100,000 articles")
+    parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
+    parser.add_argument("--keep", action="store_true", help="keep the bench databases, SQLite files and server logs")
+    args = parser.parse_args()
+    if min(args.users, args.articles, args.duration) < 1:
+        parser.error("--users, --articles and --duration must be at least 1")
+    return args
 
 
-def _mib(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}"
+def ensure_wrk() -> str:
+    """The path of wrk, installed with apt-get when missing and running as root."""
+    if not shutil.which("wrk") and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=False)  # noqa: S607
+    return shutil.which("wrk") or sys.exit("bench: wrk is not installed; install it (Debian: apt-get install -y wrk)")
 
 
-def print_report(seeded: Seeded, report: Report, args: argparse.Namespace, database_url: str) -> None:
-    header = (
-        f"{'scenario':<26} {'requests':>8} {'non2xx':>6} {'failed':>6} {'req/s':>8} "
-        f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'srv CPU%':>8} {'cli CPU%':>8} {'peak MiB':>8}"
-    )
-    print()
-    print(header)
-    print("-" * len(header))
-    for result in report.results:
-        print(
-            f"{result.name:<26} {result.completed:>8} {result.non_2xx:>6} {result.failures:>6} {result.rate:>8.1f} "
-            f"{result.percentile_ms(50):>8.1f} {result.percentile_ms(95):>8.1f} {result.percentile_ms(99):>8.1f} "
-            f"{result.percentile_ms(100):>8.1f} "
-            f"{100 * result.server_cpu_seconds / result.elapsed:>8.0f} "
-            f"{100 * result.client_cpu_seconds / result.elapsed:>8.0f} {_mib(result.peak_rss_bytes):>8}"
-        )
-    peak = max((result.peak_rss_bytes for result in report.results), default=0)
-    print()
-    print(
-        f"server RSS: {_mib(report.rss_before.rss_bytes)} MiB before the scenarios, {_mib(peak)} MiB peak during them"
-    )
-    print(f"server start-up: {report.startup_seconds:.2f}s until /api/tags answered")
-    print()
-    version = f" {seeded.server_version}" if seeded.server_version else ""
-    print(f"database:    {seeded.dialect}{version}  {make_url(database_url).render_as_string(hide_password=True)}")
-    print(f"seeded rows: {', '.join(f'{name} {count}' for name, count in seeded.counts.items())}")
-    print(
-        f"seeding:     {seeded.total_rows} rows in {seeded.insert_seconds:.2f}s "
-        f"({seeded.total_rows / seeded.insert_seconds:,.0f} rows/s), batches of {INSERT_BATCH_SIZE}"
-    )
-    print(
-        f"load:        concurrency {args.concurrency}, {args.duration:g}s per scenario, "
-        f"{WARMUP_ROUNDS_PER_WORKER} untimed warm-up requests per worker, one httpx client"
-    )
-    print(
-        f"machine:     {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), "
-        f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}, {platform.platform()}"
-    )
-    print(f"python:      {platform.python_implementation()} {platform.python_version()}")
+def conduit(dataset: DataSet, var_dir: Path, *arguments: str) -> tuple[list[str], dict[str, str]]:
+    """A ``conduit`` command line and the environment that points it at the data set."""
+    env = {"DATABASE_URL": dataset.url, "CONDUIT_VAR_DIR": str(var_dir), "CONDUIT_ENV": "development"}
+    env |= {"SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "WARNING"}
+    return [sys.executable, "-m", "conduit", *arguments], {**os.environ, **env}
 
 
-def print_seeding(seeded: Seeded) -> None:
-    rows = seeded.total_rows
-    print(
-        f"seeded {rows} rows in {seeded.insert_seconds:.2f}s ({rows / seeded.insert_seconds:,.0f} rows/s); "
-        f"schema {seeded.schema_seconds:.2f}s, one argon2id hash {seeded.hash_seconds:.2f}s"
-    )
-    print(f"  {', '.join(f'{name} {count}' for name, count in seeded.counts.items())}")
+async def postgres(database: str, *statements: str) -> list[tuple[Any, ...]]:
+    """Run statements one by one, outside any transaction, on a local PostgreSQL database; the last one's rows."""
+    connection = await asyncpg.connect(f"{POSTGRES}/{database}")
+    try:
+        answers = [await connection.fetch(statement) for statement in statements]
+        return [tuple(row) for row in answers[-1]]
+    finally:
+        await connection.close()
+
+
+def fetch(dataset: DataSet, query: str) -> list[tuple[Any, ...]]:
+    """The rows of a read-only query on a data set's database, straight through its driver."""
+    if dataset.engine == "postgresql":
+        return asyncio.run(postgres(DATABASE_NAMES[dataset.size], query))
+    with closing(sqlite3.connect(dataset.url.removeprefix("sqlite+aiosqlite:///"))) as connection:
+        return connection.execute(query).fetchall()
+
+
+def build(dataset: DataSet, var_dir: Path) -> None:
+    """Make the data set's database afresh, migrate it and fill it with demo data."""
+    name, started = DATABASE_NAMES[dataset.size], time.monotonic()
+    if dataset.engine == "postgresql":
+        asyncio.run(postgres("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"))
+    demo = ["--users", str(dataset.users), "--articles", str(dataset.articles), "--seed", str(SEED), "--until", UNTIL]
+    for arguments in (["database", "upgrade", "--no-prompt"], ["demo-data", *demo, "--quiet"]):
+        command, env = conduit(dataset, var_dir, *arguments)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+        if done.returncode != 0:
+            raise RuntimeError(f"conduit {arguments[0]} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    if dataset.engine == "postgresql":
+        asyncio.run(postgres(name, "VACUUM ANALYZE"))
+    print(f"  built {dataset.users:,} users / {dataset.articles:,} articles in {time.monotonic() - started:.0f} s")
+
+
+def drop_database(name: str) -> None:
+    """Drop a bench database of the local PostgreSQL server."""
+    asyncio.run(postgres("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def api(base_url: str, path: str, body: object = None) -> Any:
+    """The decoded JSON answer of one API request: GET, or POST when there is a body."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base_url + path, data=data, headers={"Content-Type": "application/json"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - always http://127.0.0.1
+        return json.load(response)
+
+
+def sign_in(base_url: str, email: str) -> str:
+    """A demo user's token."""
+    answer = api(base_url, "/api/users/login", {"user": {"email": email, "password": DEMO_PASSWORD}})
+    return str(answer["user"]["token"])
 
 
 @contextmanager
-def interrupt_on_sigterm() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C, so the ``finally`` that stops the server runs."""
-
-    def interrupt(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
+def serve(command: list[str], env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+    """Start a server (its ``--port`` is added) in its own process group; yield its URL and pid once GET /api/tags
+    answers, and stop the whole group afterwards."""
+    with socket.socket() as probe:  # a port nothing listens on right now
+        probe.bind((HOST, 0))
+        port = probe.getsockname()[1]
+    with log.open("ab") as output:
+        process = subprocess.Popen(  # noqa: S603
+            [*command, "--port", str(port)], env=env, stdout=output, stderr=output, start_new_session=True
+        )
     try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    ensure_port_free(args.port)
-    with interrupt_on_sigterm(), tempfile.TemporaryDirectory(prefix="conduit-bench-") as temporary:
-        workdir = Path(temporary)
-        database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
-        env = configure_environment(database_url, workdir / "var")
-        shown_url = make_url(database_url).render_as_string(hide_password=True)
-        print(f"wiping and seeding {shown_url}")
-        try:
-            seeded = asyncio.run(seed(database_url, args.users, args.articles, args.concurrency))
-            print_seeding(seeded)
-            log_path = workdir / "server.log"
-            process = start_server(env, args.port, log_path)
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while True:
             try:
-                report = asyncio.run(benchmark(seeded, process, log_path, args.port, args.duration, args.concurrency))
-            finally:
-                stop_server(process)
+                api(f"http://{HOST}:{port}", "/api/tags")
+                break
+            except OSError as exc:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start ({exc}):\n{log.read_text()[-2000:]}") from exc
+                time.sleep(0.2)
+        yield f"http://{HOST}:{port}", process.pid
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+        with suppress(ProcessLookupError):  # whatever is left of the group
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def process_group(pgid: int) -> list[int]:
+    """The processes of a process group: a server started in its own session and the workers it forks."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        with suppress(ValueError, OSError):  # not a process, or one that has gone
+            pids += [int(entry.name)] if os.getpgid(int(entry.name)) == pgid else []
+    return pids
+
+
+def usage(pids: list[int]) -> tuple[int, int]:
+    """The summed VmRSS (bytes) and CPU time (clock ticks) of these processes; those that have gone count zero."""
+    rss = ticks = 0
+    for pid in pids:
+        with suppress(OSError, IndexError):  # gone, or a zombie without memory
+            ticks += sum(map(int, Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]))
+            rss += int(Path(f"/proc/{pid}/status").read_text().split("VmRSS:")[1].split()[0]) * 1024
+    return rss, ticks
+
+
+def drain(pid: int, dataset: DataSet) -> None:
+    """Let the server finish what wrk left in flight: pause, then wait until its processes stay under 5% of a core
+    for half a second and PostgreSQL runs no query on the bench database (for at most a minute)."""
+    time.sleep(DRAIN_SECONDS)
+    pids, deadline = process_group(pid), time.monotonic() + DRAIN_TIMEOUT_SECONDS
+    queries = "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND datname = current_database()"
+    queries += " AND backend_type = 'client backend'"
+    while time.monotonic() < deadline:
+        used = usage(pids)[1]
+        time.sleep(0.5)
+        quiet = usage(pids)[1] - used < 0.025 * os.sysconf("SC_CLK_TCK")
+        if quiet and (dataset.engine != "postgresql" or fetch(dataset, queries) == [(1,)]):  # 1: this query
+            return
+
+
+def run_wrk(base_url: str, pid: int, scenario: Scenario, seconds: int, lua: list[str], starts: list[int]) -> Any:
+    """Load the server for ``seconds`` as the scenario says (through favorite.lua with ``lua`` arguments and
+    per-thread start positions, if any): the figures report.lua prints as JSON, with "rss", the RSS of the
+    server's process tree sampled meanwhile (the last sample once wrk has stopped)."""
+    command = [ensure_wrk(), f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", WRK_TIMEOUT]
+    if lua:
+        command += ["-s", str(LUA_DIR / "favorite.lua"), base_url, "--", *lua, ",".join(map(str, starts))]
+    else:
+        command += ["-s", str(LUA_DIR / "report.lua"), base_url + scenario.path]
+        command += ["-H", f"Authorization: Token {scenario.token}"] if scenario.token else []
+    pids, samples = process_group(pid), []
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as wrk:  # noqa: S603
+        try:
+            while wrk.poll() is None:
+                samples.append(usage(pids)[0])
+                time.sleep(RSS_INTERVAL_SECONDS)
+        finally:
+            wrk.kill()  # only when interrupted: otherwise it has exited
+        output, errors = wrk.communicate()
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    if wrk.returncode != 0 or not lines:
+        raise RuntimeError(f"wrk failed on {scenario.name}: {errors or output}")
+    return {**json.loads(lines[-1]), "rss": [*samples, usage(pids)[0]]}
+
+
+def measure(
+    base_url: str, pid: int, dataset: DataSet, scenarios: list[Scenario], args: Options, writes: Writes | None
+) -> list[Result]:
+    """Warm up, drain, measure and drain each scenario in turn. A write's measured run continues its work lines where
+    the warm-up stopped. favorite.lua's threads walk them from both ends, so none is used twice before all are:
+    favorite favorites fresh pairs, then as many again unmeasured; unfavorite deletes exactly what it made."""
+    results: list[Result] = []
+    made: list[str] = []
+    for scenario in scenarios:
+        lua: list[str] = []
+        work: list[str] = []
+        if writes and scenario.method != "GET":
+            work = writes.fresh if scenario.method == "POST" else made
+            writes.work_file.write_text("".join(work))
+            lua = [scenario.method, str(writes.tokens_file), str(writes.work_file)]
+        starts = [0] * THREADS
+        if args.warmup:
+            warmup = run_wrk(base_url, pid, scenario, args.warmup, lua, starts)
+            starts = [reached + 1 for reached in warmup["reached"]]
+            drain(pid, dataset)
+        figures = run_wrk(base_url, pid, scenario, args.duration, lua, starts)
+        (front, back), note = figures["reached"], ""
+        if lua and (used := front + back + 2) > len(work):
+            note = f"used up its {len(work)} work lines: about {used - len(work)} requests changed nothing"
+        if writes and scenario.method == "POST":  # as much again, so that unfavorite, if faster, has enough
+            more = run_wrk(base_url, pid, scenario, args.warmup + args.duration, lua, [front + 1, back + 1])
+            made = work[: more["reached"][0] + 1] + work[len(work) - 1 - more["reached"][1] :]
+        rps = figures["requests"] * 1e6 / figures["duration_us"]
+        errors = figures["status_errors"] + figures["socket_errors"]
+        latency, rss = (figures["p50_us"] / 1e3, figures["p99_us"] / 1e3), [sample / 2**20 for sample in figures["rss"]]
+        results.append(Result(scenario.name, rps, *latency, errors, max(rss), rss[-1], note=note))
+        print(f"    {scenario.name:<18} {rps:8.1f} req/s  {errors} errors  {note}")
+        drain(pid, dataset)
+    return results
+
+
+def prepare(dataset: DataSet, base_url: str, workdir: Path, args: Options) -> tuple[list[Scenario], Writes]:
+    """Conduit's scenarios (the deep offset last): signed in as the user who follows the most people, filtered by
+    the most used tag. And favorite.lua's material for as many writers as the run may need."""
+    follows = "SELECT u.email FROM users AS u JOIN follows AS f ON f.follower_id = u.id GROUP BY u.email"
+    reader = fetch(dataset, f"{follows} ORDER BY count(*) DESC, u.email LIMIT 1")[0][0]
+    slugs = [row[0] for row in fetch(dataset, "SELECT slug FROM articles ORDER BY slug")]
+    budget = 2 * WRITES_PER_SECOND_BUDGET * (args.warmup + args.duration)
+    writers = f"SELECT email FROM users ORDER BY email LIMIT {math.ceil(budget / len(slugs)) + 1:d}"  # noqa: S608
+    favorites = "SELECT u.email, a.slug FROM favorites AS f JOIN users AS u ON u.id = f.user_id JOIN articles AS a"
+    taken = set(fetch(dataset, f"{favorites} ON a.id = f.article_id WHERE u.email IN ({writers})"))
+    line = {email: number for number, (email,) in enumerate(fetch(dataset, writers), 1)}
+    fresh = [f"{line[email]} {slug}\n" for email in line for slug in slugs if (email, slug) not in taken]
+    random.Random(SEED).shuffle(fresh)  # noqa: S311 - a reproducible order, not a secret
+    writes = Writes(workdir / "tokens", workdir / "work", fresh)
+    writes.tokens_file.write_text("".join(f"Token {sign_in(base_url, email)}\n" for email in line))
+    tags = "SELECT t.name FROM tags AS t JOIN article_tags AS at ON at.tag_id = t.id GROUP BY t.name"
+    token, tag = sign_in(base_url, reader), fetch(dataset, f"{tags} ORDER BY count(*) DESC, t.name LIMIT 1")[0][0]
+    offset = DEEP_OFFSET if dataset.articles > DEEP_OFFSET + 20 else max(dataset.articles - 40, 0)
+    scenarios = [
+        Scenario("list", "/api/articles?limit=20"),
+        Scenario("tag filter", f"/api/articles?tag={quote(tag)}&limit=20"),
+        Scenario("one article", f"/api/articles/{slugs[len(slugs) // 2]}"),
+        Scenario("tags", "/api/tags"),
+        Scenario("feed", "/api/articles/feed?limit=20", token=token),
+        Scenario("list signed in", "/api/articles?limit=20", token=token),
+        Scenario("favorite", method="POST"),
+        Scenario("unfavorite", method="DELETE"),
+        Scenario("web home", "/"),
+        Scenario(f"deep offset {offset}", f"/api/articles?limit=20&offset={offset}"),
+    ]
+    return scenarios, writes
+
+
+def single_request_ms(url: str) -> float:
+    """The median wall time of sequential requests to one URL, in milliseconds."""
+    timings = []
+    for _ in range(SINGLE_REQUESTS):
+        started = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - always http://127.0.0.1
+            response.read()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def bench_dataset(dataset: DataSet, workdir: Path, args: Options) -> list[Run]:
+    """Build a data set, then measure the floor on it (small PostgreSQL set only) and Conduit."""
+    print(f"{dataset.engine}, {dataset.users:,} users / {dataset.articles:,} articles:")
+    var_dir, runs = workdir / f"var-{dataset.engine}-{dataset.size}", []
+    build(dataset, var_dir)
+    if dataset.engine == "postgresql" and dataset.size == "small":
+        print("  floor (scripts/bench_floor.py)")
+        command = [sys.executable, str(FLOOR_SCRIPT), "--dsn", f"{POSTGRES}/{DATABASE_NAMES[dataset.size]}"]
+        with serve(command, dict(os.environ), workdir / "floor.log") as (base_url, pid):
+            runs.append(Run("floor", dataset, measure(base_url, pid, dataset, FLOOR_SCENARIOS, args, None)))
+    print("  conduit")
+    command, env = conduit(dataset, var_dir, "run", "--host", HOST, "--wc", str(args.workers))
+    with serve(command, env, workdir / f"conduit-{dataset.engine}-{dataset.size}.log") as (base_url, pid):
+        scenarios, writes = prepare(dataset, base_url, workdir, args)
+        run = Run("conduit", dataset, measure(base_url, pid, dataset, scenarios, args, writes))
+        run.deep_offset_single_ms = single_request_ms(base_url + scenarios[-1].path)
+    return [*runs, run]
+
+
+def add_floor_ratios(runs: list[Run]) -> None:
+    """Divide each small-set req/s by the floor's list req/s (the tags req/s by the floor's tags req/s)."""
+    floor = {r.scenario: r.requests_per_second for run in runs if run.server == "floor" for r in run.results}
+    for result in (r for run in runs if floor and run.dataset.size == "small" for r in run.results):
+        result.ratio_to_floor = result.requests_per_second / floor["tags" if result.scenario == "tags" else "list"]
+
+
+def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    """Print rows as an aligned plain-text table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
+    print(f"\n{title}")
+    for row in [header, ["-" * width for width in widths], *rows]:
+        cells = [row[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True))]
+        print("  ".join(cells).rstrip())
+
+
+def shown(result: Result) -> list[float]:
+    """The figures of a result that the tables show, as numbers."""
+    return [result.requests_per_second, result.p50_ms, result.p99_ms, result.errors, result.rss_peak_mib]
+
+
+def number(value: float) -> str:
+    """A figure as the tables show it: counts whole, the rest with one decimal."""
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+
+
+def change(before: float, after: float) -> str:
+    """A small-set figure, the scale-set one and their ratio (none for counts, nor when the first is zero)."""
+    ratio = f" (x{after / before:.2f})" if isinstance(before, float) and before else ""
+    return f"{number(before)} -> {number(after)}{ratio}"
+
+
+def print_report(runs: list[Run]) -> None:
+    """A table per server and database for the small set, then one small-versus-scale table per database."""
+    header = ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "RSS peak MiB", "RSS end MiB", "x floor"]
+    for run, data in ((run, run.dataset) for run in runs if run.dataset.size == "small"):
+        rows = []
+        for r in run.results:
+            ratio = "" if r.ratio_to_floor is None else f"{r.ratio_to_floor:.2f}"
+            rows.append([r.scenario, *map(number, shown(r)), number(r.rss_end_mib), ratio])
+        print_table(f"{run.server} on {data.engine}, {data.users:,} users / {data.articles:,} articles", header, rows)
+    small = {run.dataset.engine: run for run in runs if run.server == "conduit" and run.dataset.size == "small"}
+    for scale, data in ((run, run.dataset) for run in runs if run.dataset.size == "scale"):
+        base = small[data.engine]
+        pairs = zip(base.results, scale.results, strict=True)
+        rows = [[after.scenario, *map(change, shown(before), shown(after))] for before, after in pairs]
+        title = f"conduit on {data.engine}, {base.dataset.articles:,} -> {data.articles:,} articles (x scale/small)"
+        print_table(title, ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "RSS peak MiB"], rows)
+    print()
+    for run, data in ((run, run.dataset) for run in runs):
+        where = f"{run.server} on {data.engine}, {data.articles:,} articles"
+        for result in (result for result in run.results if result.note):
+            print(f"note: {where}, {result.scenario}: {result.note}")
+        if run.deep_offset_single_ms is not None:
+            single = f"{run.deep_offset_single_ms:,.1f} ms (median of {SINGLE_REQUESTS} sequential requests)"
+            print(f"{where}, {run.results[-1].scenario}, one request at a time: {single}")
+
+
+def main() -> int:
+    """Build, measure and report every selected data set; clean up whatever happens."""
+    args = parse_args()
+    ensure_wrk()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up on SIGTERM as on Ctrl-C
+    engines = ["postgresql", "sqlite"] if args.database == "both" else [args.database]
+    sizes = [("small", args.users, args.articles)] + ([("scale", SCALE_USERS, SCALE_ARTICLES)] if args.scale else [])
+    runs: list[Run] = []
+    with ExitStack() as cleanup:
+        workdir = Path(tempfile.mkdtemp(prefix="conduit-bench-"))
+        if not args.keep:
+            cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+        try:
+            for engine, (size, users, articles) in itertools.product(engines, sizes):
+                if engine == "postgresql":
+                    url = f"postgresql+asyncpg://{POSTGRES.split('://')[1]}/{DATABASE_NAMES[size]}"
+                    if not args.keep:
+                        cleanup.callback(drop_database, DATABASE_NAMES[size])
+                else:
+                    url = f"sqlite+aiosqlite:///{workdir / f'{size}.sqlite3'}"
+                runs += bench_dataset(DataSet(engine, size, users, articles, url), workdir, args)
         except KeyboardInterrupt:
-            print("\ninterrupted; server stopped", file=sys.stderr)
+            print("\ninterrupted: cleaning up")
             return 130
-    print_report(seeded, report, args, database_url)
+        except (RuntimeError, OSError) as exc:
+            where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+            print(f"bench: {exc}{where}", file=sys.stderr)
+            return 1
+    add_floor_ratios(runs)
+    print_report(runs)
+    if args.keep:
+        print(f"kept: logs and SQLite files in {workdir}, and the PostgreSQL databases (conduit_bench...) if any")
+    if args.json:
+        settings = {**vars(args), "json": str(args.json), "seed": SEED, "until": UNTIL, "cpus": os.cpu_count()}
+        settings |= {"connections": CONNECTIONS, "threads": THREADS}
+        args.json.write_text(json.dumps({"settings": settings, "runs": [asdict(run) for run in runs]}, indent=2) + "\n")
     return 0
 
 
