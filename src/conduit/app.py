@@ -27,6 +27,7 @@ from conduit.users.deps import session_holder, token_holder, users_service_provi
 from conduit.web.articles import ArticlePageController, EditorController, HomeController
 from conduit.web.comments import CommentPageController
 from conduit.web.errors import render_error
+from conduit.web.paging import PageRequest
 from conduit.web.profiles import ProfilePageController
 from conduit.web.rendering import STATIC_DIR
 from conduit.web.sessions import SESSION_STORE, purging_expired_sessions
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CommentPageController,
             ProfilePageController,
         ],
+        dependencies={"page_request": Provide(PageRequest.provide, sync_to_thread=False)},
         middleware=[
             DefineMiddleware(SessionUserMiddleware, retrieve_user=session_holder(alchemy)),
             DefineMiddleware(CSRFMiddleware, config=config.csrf_config(settings)),

@@ -12,6 +12,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 
 from conduit.app import create_app
+from conduit.articles.queries import Cursor
 from conduit.config import alchemy_config_of
 from conduit.db.demo import DemoPlan, insert_demo_data
 from conduit.db.models import Article, Tag, User
@@ -63,10 +64,18 @@ async def seeded(planned: tuple[AsyncClient, SQLAlchemyAsyncConfig]) -> dict[str
         slug = await connection.scalar(select(Article.slug).limit(1))
         author = await connection.scalar(select(User.username).where(User.articles_count > 0).limit(1))
         fan = await connection.scalar(select(User.username).where(User.favorites_count > 0).limit(1))
+        deep = (
+            await connection.execute(
+                select(Article.created_at, Article.id)
+                .order_by(Article.created_at.desc(), Article.id.desc())
+                .offset(9_000)
+            )
+        ).first()
+        assert deep is not None
     async with alchemy.get_engine().connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
         await autocommit.exec_driver_sql("VACUUM ANALYZE" if ON_POSTGRES else "ANALYZE")
-    return {"tag": tag, "slug": slug, "author": author, "fan": fan}
+    return {"tag": tag, "slug": slug, "author": author, "fan": fan, "cursor": Cursor(*deep).encode()}
 
 
 async def plans_of(client: AsyncClient, alchemy: SQLAlchemyAsyncConfig, path: str, **options: Any) -> list[str]:
@@ -132,6 +141,8 @@ def _scans_large_table(detail: str) -> bool:
         "/api/profiles/{author}",
         "/api/tags",
         "/",
+        "/?page=902&older_than={cursor}&skip=10",
+        "/?page=1000&oldest=10",
         "/profile/{author}",
         "/article/{slug}",
     ],

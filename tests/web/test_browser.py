@@ -155,7 +155,7 @@ def test_a_day_on_conduit(server: str, browser: Browser) -> None:
         before = page.url
         page.get_by_role("navigation", name="Pages").get_by_role("link", name="2").click()
         expect(page.get_by_role("navigation", name="Pages").locator('[aria-current="page"]')).to_have_text("2")
-        assert page.url.endswith("?page=2")
+        assert "page=2" in page.url
         assert page.url != before
         shots["home"] = ARTIFACTS / "home.png"
         journey.open("/")
@@ -257,7 +257,7 @@ def test_actions_work_with_javascript_off(server: str, browser: Browser) -> None
             page.locator("article.preview", has_text=title).get_by_role("button", name=re.compile(r"^Unfavorite "))
         ).to_be_visible()
         page.get_by_role("navigation", name="Pages").get_by_role("link", name="2").click()
-        expect(page).to_have_url(re.compile(r"\?page=2$"))
+        expect(page).to_have_url(re.compile(r"[?&]page=2(&|$)"))
     except Exception:
         journey.save_evidence(ARTIFACTS / "failure-no-javascript", {"home": "/"})
         raise

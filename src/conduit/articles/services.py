@@ -1,33 +1,29 @@
 """Articles: writing, listing, feeds and favorites.
 
-Reads are single statements that select exactly the columns a response shows, per-viewer fields
-included, so a page costs one round trip whatever its size; the paging itself runs on an index
-(``created_at, id``) before the rest of the row is looked up, so a deep offset reads index entries
-only. Totals come from counters the database keeps current (see the counters migration).
+Reads are single statements (built once, in ``queries``) that select exactly the columns a response
+shows, per-viewer fields and the total included, so a page costs one round trip whatever its size.
 """
 
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService, schema_dump
 from slugify import slugify
-from sqlalchemy import ColumnElement, Result, Select, bindparam, delete, exists, false, func, literal, select, update
+from sqlalchemy import Result, bindparam, delete, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
+from conduit.articles.queries import Cursor, Keyset, article_rows, page_statement, total_statement
 from conduit.articles.schemas import UpdateArticle
-from conduit.db.models import ARTICLES_TOTAL, SLUG_MAX_LENGTH, Article, Tag, User, article_tags, counters, favorites
-from conduit.db.statements import ResultRow, dialect_insert, insert_ignoring_duplicates, sorted_names
+from conduit.db.models import SLUG_MAX_LENGTH, Article, User, article_tags, favorites
+from conduit.db.statements import ResultRow, dialect_insert, insert_ignoring_duplicates
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError, is_unique_violation
-from conduit.profiles.services import followed_by, is_followed_by
 from conduit.tags.services import TagService
 
 SLUG_ATTEMPTS = 5
-NEWEST_FIRST = (Article.created_at.desc(), Article.id.desc())
 
 
 class SlugUnavailableError(Exception):
@@ -36,104 +32,10 @@ class SlugUnavailableError(Exception):
 
 @dataclass(frozen=True)
 class ArticlePage:
-    """One page of article rows (see ``ArticleService.Repo.rows``) and how many articles match in all."""
+    """One page of article rows (see ``queries.article_rows``) and how many articles match in all."""
 
     rows: Sequence[ResultRow]
     total: int
-
-
-TAG_NAME: ColumnElement[str] = Tag.__table__.c.name
-VIEWER = bindparam("viewer_id", type_=User.id.type)
-"""The signed-in viewer's id, bound when a statement runs."""
-FILTERS: dict[str, ColumnElement[bool]] = {
-    "tag": exists().where(
-        article_tags.c.article_id == Article.id,
-        article_tags.c.tag_id == select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery(),
-    ),
-    "author": Article.author_id == select(User.id).where(User.username == bindparam("author")).scalar_subquery(),
-    "favorited": Article.id.in_(
-        select(favorites.c.article_id).where(
-            favorites.c.user_id == select(User.id).where(User.username == bindparam("favorited")).scalar_subquery()
-        )
-    ),
-    "feed": Article.author_id.in_(followed_by(VIEWER)),
-}
-"""The article filters, by name; their values are bound (as ``tag``, ``author``, ``favorited``) when a page is read."""
-COUNTERS: dict[str, Select[Any]] = {
-    "": select(counters.c.value).where(counters.c.name == ARTICLES_TOTAL),
-    "tag": select(Tag.articles_count).where(Tag.name == bindparam("tag")),
-    "author": select(User.articles_count).where(User.username == bindparam("author")),
-    "favorited": select(User.favorites_count).where(User.username == bindparam("favorited")),
-    "feed": select(func.coalesce(func.sum(User.articles_count), 0)).where(User.id.in_(followed_by(VIEWER))),
-}
-"""Where the total of a list with no filter or a single one is kept; other combinations are counted."""
-
-
-def is_favorited_by(viewer_id: Any) -> ColumnElement[bool]:
-    """SQL telling whether the viewer (an id, or a bound parameter) favorited the ``Article`` row at hand."""
-    return exists().where(favorites.c.article_id == Article.id, favorites.c.user_id == viewer_id)
-
-
-@cache
-def article_rows(dialect: str, *, signed_in: bool, with_body: bool = False) -> Select[Any]:
-    """The columns an article response shows (author and tags included), as the bound viewer sees them.
-
-    Built once per combination; callers add the filter and the order.
-    """
-    columns: list[Any] = [
-        Article.slug,
-        Article.title,
-        Article.description,
-        Article.created_at,
-        Article.updated_at,
-        Article.favorites_count,
-        (is_favorited_by(VIEWER) if signed_in else false()).label("favorited"),
-        sorted_names(
-            dialect, Tag.__table__.c.name, article_tags.join(Tag), article_tags.c.article_id == Article.id
-        ).label("tag_list"),
-        User.username.label("author_username"),
-        User.bio.label("author_bio"),
-        User.image.label("author_image"),
-        (is_followed_by(VIEWER) if signed_in else false()).label("author_following"),
-    ]
-    if with_body:
-        columns.append(Article.body)
-    return select(*columns).join(User, User.id == Article.author_id)
-
-
-@cache
-def page_statement(dialect: str, *, signed_in: bool, filters: tuple[str, ...]) -> Select[Any]:
-    """A page of article rows matching ``filters`` (names of ``FILTERS``), newest first, with the total.
-
-    The index finds the page's ids before the rows are read, so a deep offset reads index entries only.
-    """
-    where = [FILTERS[name] for name in filters]
-    page_ids = (
-        select(Article.id)
-        .where(*where)
-        .order_by(*NEWEST_FIRST)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-        .subquery()
-    )
-    return (
-        article_rows(dialect, signed_in=signed_in)
-        .add_columns(total_statement(filters).scalar_subquery().label("total"))
-        .join(page_ids, page_ids.c.id == Article.id)
-        .order_by(*NEWEST_FIRST)
-    )
-
-
-@cache
-def total_statement(filters: tuple[str, ...]) -> Select[Any]:
-    """The total of a list matching ``filters``, for a page past its end."""
-    return (
-        COUNTERS[filters[0] if filters else ""] if len(filters) <= 1 else _counted([FILTERS[name] for name in filters])
-    )
-
-
-def _counted(where: list[ColumnElement[bool]]) -> Select[Any]:
-    return select(func.count()).select_from(Article).where(*where)
 
 
 class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
@@ -143,7 +45,14 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         model_type = Article
 
         async def page(
-            self, viewer_id: UUID | None, filters: dict[str, str], *, limit: int, offset: int
+            self,
+            viewer_id: UUID | None,
+            filters: dict[str, str],
+            *,
+            limit: int,
+            offset: int,
+            keyset: Keyset = "",
+            cursor: Cursor | None = None,
         ) -> ArticlePage:
             """One page of rows matching ``filters`` (``FILTERS`` name: value), newest first, and their total.
 
@@ -151,10 +60,14 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             """
             names = tuple(sorted(filters))
             dialect = self.session.get_bind().dialect.name
-            statement = page_statement(dialect, signed_in=viewer_id is not None, filters=names)
-            values = {**filters, "viewer_id": viewer_id, "limit": limit, "offset": offset}
+            statement = page_statement(dialect, signed_in=viewer_id is not None, filters=names, keyset=keyset)
+            values: dict[str, Any] = {**filters, "viewer_id": viewer_id, "limit": limit, "offset": offset}
+            if cursor is not None:
+                values |= {"cursor_at": cursor.created_at, "cursor_id": cursor.article_id}
             result: Result[Any] = await self.session.execute(statement, values)
             rows: Sequence[ResultRow] = result.all()
+            if keyset in ("newer", "oldest"):
+                rows = rows[::-1]
             if rows:
                 return ArticlePage(rows, int(rows[0].total or 0))
             return ArticlePage(rows, int(await self.session.scalar(total_statement(names), values) or 0))
@@ -219,6 +132,8 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         favorited: str | None = None,
         limit: int,
         offset: int,
+        keyset: Keyset = "",
+        cursor: Cursor | None = None,
     ) -> ArticlePage:
         """One page of articles, newest first, matching every filter given, and how many match in all.
 
@@ -228,24 +143,27 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             author: Only articles by the user with this username.
             favorited: Only articles favorited by the user with this username.
             limit: Page size.
-            offset: How many matching articles to skip.
+            offset: How many matching articles to skip (counting from ``cursor``, when one is given).
+            keyset: Find the page ``older`` or ``newer`` than ``cursor``, or counting from the ``oldest``.
+            cursor: Where the page starts.
 
         Returns:
             The page and the number of all matching articles.
         """
-        filters = {
-            name: value
-            for name, value in (("tag", tag), ("author", author), ("favorited", favorited))
-            if value is not None
-        }
+        given = {"tag": tag, "author": author, "favorited": favorited}
+        filters = {name: value for name, value in given.items() if value is not None}
         found: ArticlePage = await self.repository.page(
-            viewer.id if viewer else None, filters, limit=limit, offset=offset
+            viewer.id if viewer else None, filters, limit=limit, offset=offset, keyset=keyset, cursor=cursor
         )
         return found
 
-    async def feed_for(self, viewer: User, *, limit: int, offset: int) -> ArticlePage:
+    async def feed_for(
+        self, viewer: User, *, limit: int, offset: int, keyset: Keyset = "", cursor: Cursor | None = None
+    ) -> ArticlePage:
         """One page of articles by the authors ``viewer`` follows, newest first, and their total."""
-        found: ArticlePage = await self.repository.page(viewer.id, {"feed": ""}, limit=limit, offset=offset)
+        found: ArticlePage = await self.repository.page(
+            viewer.id, {"feed": ""}, limit=limit, offset=offset, keyset=keyset, cursor=cursor
+        )
         return found
 
     async def get_by_slug(self, slug: str, viewer: User | None) -> ResultRow:

@@ -1,11 +1,11 @@
 """Article pages: the home page with its feeds, reading an article, favoriting it, and the editor."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from litestar_htmx import HTMXRequest
@@ -20,10 +20,10 @@ from conduit.lib.schema import checked
 from conduit.tags.services import POPULAR_TAGS, TagService
 from conduit.web.forms import errors_by_field
 from conduit.web.markdown import render_markdown
-from conduit.web.rendering import PAGE_SIZE, back, page, paging, see_other
+from conduit.web.paging import PageRequest, page_links
+from conduit.web.rendering import back, page, see_other
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=100_000)]
 
 
 class HomeController(Controller):
@@ -38,18 +38,22 @@ class HomeController(Controller):
         viewer: NamedDependency[User | None],
         articles_service: NamedDependency[ArticleService],
         tags_service: NamedDependency[TagService],
+        page_request: NamedDependency[PageRequest],
         feed: FromQuery[str | None] = None,
         tag: FromQuery[str | None] = None,
-        page_number: PageNumber = 1,
     ) -> Template:
-        offset = (page_number - 1) * PAGE_SIZE
         if feed == "you" and viewer is not None:
-            found = await articles_service.feed_for(viewer, limit=PAGE_SIZE, offset=offset)
+            found = await articles_service.feed_for(viewer, **page_request.query())
         else:
             feed = None
-            found = await articles_service.list_articles(viewer, tag=tag, limit=PAGE_SIZE, offset=offset)
-        articles = [ArticleSummary.of(row) for row in found.rows]
-        context = {"articles": articles, **paging(found.total, page_number), "feed": feed, "tag": tag, "viewer": viewer}
+            found = await articles_service.list_articles(viewer, tag=tag, **page_request.query())
+        context: dict[str, Any] = {
+            "articles": [ArticleSummary.of(row) for row in found.rows],
+            "page_links": page_links(request, page_request, found),
+            "feed": feed,
+            "tag": tag,
+            "viewer": viewer,
+        }
         if request.htmx and request.htmx.target == "article-list":
             return page("partials/article_list.html", **context)
         return page("home.html", popular_tags=await tags_service.popular(POPULAR_TAGS), **context)

@@ -1,5 +1,7 @@
 """Profile pages: a person's articles, their favorites, and following them."""
 
+from typing import Any
+
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -11,8 +13,9 @@ from conduit.articles.services import ArticleService
 from conduit.db.models import User
 from conduit.profiles.schemas import Profile
 from conduit.profiles.services import ProfileService
-from conduit.web.articles import Form, PageNumber
-from conduit.web.rendering import PAGE_SIZE, back, page, paging
+from conduit.web.articles import Form
+from conduit.web.paging import PageRequest, page_links
+from conduit.web.rendering import back, page
 
 
 class ProfilePageController(Controller):
@@ -29,7 +32,7 @@ class ProfilePageController(Controller):
         viewer: NamedDependency[User | None],
         profiles_service: NamedDependency[ProfileService],
         articles_service: NamedDependency[ArticleService],
-        page_number: PageNumber = 1,
+        page_request: NamedDependency[PageRequest],
     ) -> Template:
         """What the person wrote, or at ``/favorites`` what they favorited."""
         favorites = request.scope["path_template"].endswith("/favorites")
@@ -38,11 +41,13 @@ class ProfilePageController(Controller):
             viewer,
             author=None if favorites else username,
             favorited=username if favorites else None,
-            limit=PAGE_SIZE,
-            offset=(page_number - 1) * PAGE_SIZE,
+            **page_request.query(),
         )
-        articles = [ArticleSummary.of(row) for row in found.rows]
-        context = {"articles": articles, **paging(found.total, page_number), "viewer": viewer}
+        context: dict[str, Any] = {
+            "articles": [ArticleSummary.of(row) for row in found.rows],
+            "page_links": page_links(request, page_request, found),
+            "viewer": viewer,
+        }
         if request.htmx and request.htmx.target == "article-list":
             return page("partials/article_list.html", **context)
         return page("profile.html", profile=profile, favorites=favorites, **context)

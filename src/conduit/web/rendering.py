@@ -1,11 +1,9 @@
 """How pages are rendered: the Jinja helpers templates use, and the responses page controllers return."""
 
 import hashlib
-import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -20,7 +18,6 @@ WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 HTMX_SCRIPT = STATIC_DIR / "vendor" / "htmx.min.js"
-PAGE_SIZE = 10
 
 
 def page(template: str, status_code: int = HTTP_200_OK, **context: Any) -> Template:
@@ -36,11 +33,6 @@ def see_other(path: str) -> Redirect:
 def back(form: dict[str, str], default: str) -> Redirect:
     """Back to the page the form was posted from (its ``next`` field), or to ``default``."""
     return see_other(local_path(form.get("next"), default))
-
-
-def paging(total: int, current: int) -> dict[str, Any]:
-    """The template context for page ``current`` of a list of ``total`` items."""
-    return {"page": current, "pages": max(math.ceil(total / PAGE_SIZE), 1), "total": total}
 
 
 def avatar(user: Profile, size: str = "small") -> Markup:
@@ -64,17 +56,7 @@ def current_url(request: Request[Any, Any, Any]) -> str:
     return f"{request.url.path}?{query}" if query else request.url.path
 
 
-def page_url(request: Request[Any, Any, Any], number: int) -> str:
-    """The current page's address, showing page ``number`` of the list."""
-    params = {key: value for key, value in request.query_params.items() if key != "page"}
-    if number > 1:
-        params["page"] = str(number)
-    return f"{request.url.path}?{urlencode(params)}" if params else request.url.path
-
-
 def register_helpers(engine: JinjaTemplateEngine) -> None:
     """Make the helpers above available to every template."""
-    engine.engine.globals.update(
-        avatar=avatar, current_url=current_url, page_url=page_url, htmx_available=HTMX_SCRIPT.exists()
-    )
+    engine.engine.globals.update(avatar=avatar, current_url=current_url, htmx_available=HTMX_SCRIPT.exists())
     engine.engine.filters["long_date"] = long_date
