@@ -36,9 +36,14 @@ ScratchDatabase = Callable[..., str]
 
 
 def settings_for(var_dir: Path, database_url: str, **overrides: Any) -> Settings:
-    """Settings for an app under test: the ``test`` environment, a fixed secret, ``var_dir`` for files."""
+    """Settings for an app under test: the ``test`` environment, a fixed secret, ``var_dir`` for files.
+
+    The pool is small (at most ten connections an app), so that test processes running side by side
+    stay well within the database server's connection limit.
+    """
+    options: dict[str, Any] = {"database_pool_size": 4, "database_max_overflow": 6, **overrides}
     return Settings(
-        environment="test", var_dir=str(var_dir), database_url=database_url, secret_key=TEST_SECRET, **overrides
+        environment="test", var_dir=str(var_dir), database_url=database_url, secret_key=TEST_SECRET, **options
     ).completed()
 
 
