@@ -19,14 +19,14 @@ install: $(UV) $(HTMX)
 	$(UV) sync --frozen
 
 # htmx and Swagger UI are pinned in package-lock.json and served from the package, never from a CDN.
-# Without npm the pages still work (full page loads instead of in-place updates) and the API docs are not served.
+# Without npm the pages still work (full page loads instead of in-place updates); the API docs page stays blank.
 $(HTMX): package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --no-audit --no-fund --loglevel=error && mkdir -p $(@D) $(SWAGGER_UI) && \
 		cp node_modules/htmx.org/dist/htmx.min.js $@ && \
 		cp $(addprefix node_modules/swagger-ui-dist/,$(SWAGGER_UI_FILES)) $(SWAGGER_UI)/; \
 	else \
-		echo "npm not found: the web app will work without htmx (full page loads instead of in-place updates), without API docs"; \
+		echo "npm not found: the web app will work without htmx (full page loads instead of in-place updates) and the API docs page stays blank"; \
 	fi
 
 run: install

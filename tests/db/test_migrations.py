@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,8 @@ def test_history_and_heads_show_the_revisions(scratch_database: ScratchDatabase,
     )
 
     assert (history.returncode, heads.returncode) == (0, 0)
-    assert f"-> {head_revision()} (head), Browser sessions" in history.stdout
+    assert f"-> {head_revision()} (head), Revocable credentials and canonical usernames" in history.stdout
+    assert "-> 2b2b0df6430f, Browser sessions" in history.stdout
     assert "<base> -> 656fa7ce9850, Initial schema" in history.stdout
     assert f"{head_revision()} (head)" in heads.stdout
 
@@ -188,3 +190,63 @@ def test_bad_input_gives_one_line_and_a_failure_exit(
     error_lines = [line for line in result.stderr.splitlines() if "Error" in line or "error" in line]
     assert len(error_lines) == 1, result.stderr
     assert message in error_lines[0]
+
+
+def insert_users(database_url: str, *names: str) -> None:
+    """Add accounts called ``names`` straight into ``users``, in a database at the browser-sessions revision."""
+
+    async def insert(connection: AsyncConnection) -> None:
+        for number, name in enumerate(names):
+            await connection.execute(
+                text(
+                    "INSERT INTO users (id, username, email, password_hash, is_active, created_at, updated_at)"
+                    " VALUES (:id, :username, :email, 'x', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {
+                    "id": uuid.uuid4().bytes if "sqlite" in database_url else uuid.uuid4(),
+                    "username": name,
+                    "email": f"{name}.{number}@Example.org",
+                },
+            )
+        await connection.commit()
+
+    read_database(database_url, insert)
+
+
+def test_the_canonical_usernames_revision_names_case_duplicates_and_changes_nothing_until_they_are_renamed(
+    conduit: Conduit, scratch_database: ScratchDatabase
+) -> None:
+    url = scratch_database()
+    conduit("database", "upgrade", "--no-prompt", "2b2b0df6430f", database_url=url)
+    insert_users(url, "Ada", "ada", "grace", "Linus")
+
+    refused = conduit("database", "upgrade", "--no-prompt", database_url=url)
+    revision_after_refusal = stamped_revision(url)
+    read_database(url, lambda connection: _rename(connection, "ada", "ada2"))
+    upgraded = conduit("database", "upgrade", "--no-prompt", database_url=url)
+    users = read_database(url, _users)
+
+    assert refused.returncode != 0
+    assert "DuplicateAccountsError: these accounts differ only in case or Unicode form: usernames 'Ada' = 'ada'" in (
+        refused.stderr
+    )
+    assert revision_after_refusal == "2b2b0df6430f"
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert users == [
+        ("Ada", "ada", "ada.0@example.org", 0, 0),
+        ("Linus", "linus", "linus.3@example.org", 0, 0),
+        ("ada2", "ada2", "ada.1@example.org", 0, 0),
+        ("grace", "grace", "grace.2@example.org", 0, 0),
+    ]
+
+
+async def _rename(connection: AsyncConnection, old: str, new: str) -> None:
+    await connection.execute(text("UPDATE users SET username = :new WHERE username = :old"), {"new": new, "old": old})
+    await connection.commit()
+
+
+async def _users(connection: AsyncConnection) -> list[tuple[object, ...]]:
+    result = await connection.execute(
+        text("SELECT username, canonical_username, email, token_version, session_version FROM users ORDER BY username")
+    )
+    return [tuple(row) for row in result]

@@ -23,6 +23,11 @@ from conduit.lib.exceptions import AuthenticationError
 
 SCHEMES = ("token", "bearer")
 INVALID_TOKEN = "token is invalid or expired"  # noqa: S105  # a message, not a secret
+TOKEN_VERSION = "ver"  # noqa: S105  # a claim's name, not a secret
+"""The claim holding the account's ``token_version`` when the token was issued; a token whose version is behind
+the account's was revoked (by a new password, a sign-out everywhere or an administrator)."""
+SESSION_VERSION = "session_version"
+"""The browser-session key holding the account's ``session_version`` at sign-in; see ``conduit.web.sessions``."""
 RetrieveUser = Callable[[Any, ASGIConnection[Any, Any, Any, Any]], Awaitable[User | None]]
 
 
@@ -61,8 +66,8 @@ class Tokens:
         return self.auth.middleware
 
     def issue(self, user: User) -> str:
-        """A token naming ``user``, valid for the configured lifetime."""
-        return self.auth.create_token(identifier=str(user.id))
+        """A token naming ``user`` and their current token version, valid for the configured lifetime."""
+        return self.auth.create_token(identifier=str(user.id), token_extras={TOKEN_VERSION: user.token_version})
 
 
 class SessionUserMiddleware(AbstractAuthenticationMiddleware):

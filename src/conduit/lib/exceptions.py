@@ -70,6 +70,11 @@ class ConduitError(Exception):
         super().__init__(*messages)
         self.messages = list(messages)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers that go with the refusal."""
+        return {"WWW-Authenticate": "Token"} if self.status_code == HTTP_401_UNAUTHORIZED else {}
+
 
 class BadRequestError(ConduitError):
     """The request cannot be read at all (a body that is not JSON, not UTF-8, or nested too deeply)."""
@@ -109,6 +114,30 @@ class NotFoundError(ConduitError):
     status_code = HTTP_404_NOT_FOUND
 
 
+class TooManyAttemptsError(ConduitError):
+    """The client has tried too often; it may try again after ``retry_after`` seconds."""
+
+    status_code = HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class ServiceUnavailableError(ConduitError):
+    """Something the request needs (besides the database) cannot be reached right now; retrying may succeed."""
+
+    status_code = HTTP_503_SERVICE_UNAVAILABLE
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 class CommitFailedError(Exception):
     """COMMIT failed, so nothing the request changed was saved; the cause is chained."""
 
@@ -132,8 +161,7 @@ def problem_for(exc: BaseException) -> Problem:
         The status, messages and headers the client gets.
     """
     if isinstance(exc, ConduitError):
-        headers = {"WWW-Authenticate": "Token"} if exc.status_code == HTTP_401_UNAUTHORIZED else {}
-        return Problem(exc.status_code, exc.messages, headers)
+        return Problem(exc.status_code, exc.messages, exc.headers)
     if database_unavailable(exc):
         logger.warning("database unavailable: %s", _first_line(_root_cause(exc)))
         return Problem(HTTP_503_SERVICE_UNAVAILABLE, [UNAVAILABLE], {"Retry-After": str(RETRY_AFTER_SECONDS)})

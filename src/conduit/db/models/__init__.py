@@ -6,7 +6,7 @@ from conduit.db.models.article import Article, article_tags, favorites
 from conduit.db.models.comment import Comment
 from conduit.db.models.session import SessionRecord
 from conduit.db.models.tag import Tag
-from conduit.db.models.user import User, follows
+from conduit.db.models.user import User, canonical_username, follows
 
 __all__ = (
     "Article",
@@ -15,6 +15,7 @@ __all__ = (
     "Tag",
     "User",
     "article_tags",
+    "canonical_username",
     "favorites",
     "follows",
     "orm_registry",
