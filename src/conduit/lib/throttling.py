@@ -165,7 +165,10 @@ class RequestThrottleMiddleware(ASGIMiddleware):
     """Counts each request against its address's writes or reads limit; static files are not counted."""
 
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = "^/static/"
+
+    @staticmethod
+    def should_bypass_for_scope(scope: Scope) -> bool:
+        return scope["path"].startswith("/static/")
 
     def __init__(self, throttle: Throttle) -> None:
         self.throttle = throttle
