@@ -57,8 +57,9 @@ TRANSIENT_SQLSTATES = {
     "08006",  # connection failures
 }
 """PostgreSQL error classes that mean "not now", not "never": a retry can succeed."""
-_POSTGRES_KEY = re.compile(r"Key \((?:lower\()?(?P<column>\w+)")
-_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(?P<column>\w+)")
+_POSTGRES_KEY = re.compile(r"Key \((?:lower\()?(?:canonical_)?(?P<column>\w+)")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(?:canonical_)?(?P<column>\w+)")
+"""The column a unique constraint names; a ``canonical_`` column (``canonical_username``) speaks for its field."""
 
 
 class ConduitError(Exception):

@@ -201,6 +201,8 @@ def _describe(variable: str, message: str) -> str:
         return f"{variable} must be {', '.join(choices[:-1])} or {choices[-1]}"
     if message.startswith("Expected `int`, got"):
         return f"{variable} must be an integer"
-    if message.startswith("Expected `bool`"):
+    if message.startswith(("Expected `bool`", "Expected `bool | null`")):
         return f"{variable} must be true or false"
+    if message.startswith("Expected `float` > 0"):
+        return f"{variable} must be a number above 0"
     return describe_validation_error(variable, message)
