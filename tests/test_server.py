@@ -33,15 +33,35 @@ def seconds_until_closed(address: str, first_bytes: bytes, trickle: bytes = b"")
     return time.monotonic() - started
 
 
+def answer_to_growing_headers(address: str) -> bytes:
+    """Send ever more header lines, 2 kB at a time, until the server answers; return the start of its answer."""
+    parts = urlsplit(address)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as connection:
+        connection.sendall(b"GET /api/tags HTTP/1.1\r\nHost: x\r\n")
+        connection.settimeout(0.05)
+        for _ in range(50):
+            try:
+                connection.sendall(b"X-Filler: " + b"a" * 2000 + b"\r\n")
+                return connection.recv(100)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+    return b""
+
+
 def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
     scratch_database: ScratchDatabase, tmp_path: Path
 ) -> None:
-    timeouts = {"REQUEST_HEADER_TIMEOUT_SECONDS": "1", "KEEP_ALIVE_TIMEOUT_SECONDS": "1"}
+    # CONDUIT_ENV=test: the server makes its tables at start, no migration needed.
+    timeouts = {"CONDUIT_ENV": "test", "REQUEST_HEADER_TIMEOUT_SECONDS": "1", "KEEP_ALIVE_TIMEOUT_SECONDS": "1"}
     with running_server(scratch_database(), tmp_path, **timeouts) as address:
         response = httpx.get(f"{address}/api/tags")
         trickling = seconds_until_closed(address, b"GET /api/tags HTTP/1.1\r\nHost: x\r\n", trickle=b"X-Slow: 1\r\n")
         silent = seconds_until_closed(address, b"")
         idle_after_a_response = seconds_until_closed(address, b"GET /api/tags HTTP/1.1\r\nHost: x\r\n\r\n")
+        too_large = answer_to_growing_headers(address)
+        large = httpx.get(f"{address}/api/articles", headers={"X-Padding": "a" * 8_000})
 
     assert response.status_code == 200
     assert "server" not in response.headers
@@ -49,3 +69,5 @@ def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
     assert 0.8 < trickling < 3
     assert 0.8 < silent < 3
     assert 0.8 < idle_after_a_response < 3
+    assert too_large.startswith(b"HTTP/1.1 400 ")
+    assert large.status_code == 200

@@ -4,8 +4,8 @@ Litestar's ``run`` starts uvicorn with a host, a port, workers and TLS files onl
 a ``server`` header, and waits as long as a client likes for the headers of a request: a few hundred clients
 trickling header bytes hold as many connections open (slowloris). This command replaces it under the same name
 and options, and starts uvicorn without the ``server`` header, with ``KEEP_ALIVE_TIMEOUT_SECONDS`` for idle
-connections and with ``REQUEST_HEADER_TIMEOUT_SECONDS`` to receive a request's headers, through
-``HeaderDeadlineProtocol`` (uvicorn has no such setting).
+connections, with ``REQUEST_HEADER_TIMEOUT_SECONDS`` to receive a request's headers through
+``HeaderDeadlineProtocol`` (uvicorn has no such setting), and with at most ``MAX_HEADER_BYTES`` of them.
 """
 
 import asyncio
@@ -14,19 +14,23 @@ from typing import Any
 
 import click
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from conduit.lib.settings import Settings
 
 APP_FACTORY = "conduit.app:create_app"
+MAX_HEADER_BYTES = 16 * 1024
+"""A request line and headers larger than this are refused (400) and the connection closed."""
 
 
-class HeaderDeadlineProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol, closing a connection whose request headers do not arrive in time.
+class HeaderDeadlineProtocol(H11Protocol):
+    """uvicorn's h11 protocol, closing a connection whose request headers do not arrive in time.
 
-    The deadline starts when the connection opens and again when a response is done (while it waits for the next
-    request); it ends when a request's headers are complete. Its length is ``REQUEST_HEADER_TIMEOUT_SECONDS``, read
-    in each worker process (uvicorn starts workers with the protocol's class, not an instance).
+    The deadline starts when the connection opens and again when a response is done (while the connection waits
+    for the next request); it ends when h11 has read a request's headers, that is when a new request cycle starts.
+    Its length is ``REQUEST_HEADER_TIMEOUT_SECONDS``, read in each worker process (uvicorn starts workers with the
+    protocol's class, not an instance). h11 rather than httptools, because h11 also bounds the size of the headers
+    (``MAX_HEADER_BYTES``), where httptools buffers any amount.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -38,14 +42,15 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         self._start_header_deadline()
 
-    def on_headers_complete(self) -> None:
-        self._cancel_header_deadline()
-        super().on_headers_complete()
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle:
+            self._cancel_header_deadline()
 
     def on_response_complete(self) -> None:
+        self._start_header_deadline()  # before handling a pipelined request, which cancels it again
         super().on_response_complete()
-        if not self.transport.is_closing():
-            self._start_header_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_deadline()
@@ -53,7 +58,8 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
 
     def _start_header_deadline(self) -> None:
         self._cancel_header_deadline()
-        self.header_deadline = self.loop.call_later(self.header_timeout_seconds, self._headers_too_late)
+        if not self.transport.is_closing():
+            self.header_deadline = self.loop.call_later(self.header_timeout_seconds, self._headers_too_late)
 
     def _cancel_header_deadline(self) -> None:
         if self.header_deadline is not None:
@@ -109,6 +115,7 @@ def run(
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
         http=HeaderDeadlineProtocol,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         server_header=False,
         timeout_keep_alive=settings.keep_alive_timeout_seconds,
     )

@@ -28,8 +28,8 @@ def conduit_command(*arguments: str, environment: dict[str, str]) -> None:
 
 @contextmanager
 def running_server(database_url: str, workdir: Path, *setup: list[str], **variables: str) -> Iterator[str]:
-    """``conduit run`` on ``database_url``, migrated and then prepared by the ``setup`` commands, with ``variables``
-    in its environment; yields its address."""
+    """``conduit run`` on ``database_url``, prepared by the ``setup`` commands (a migration, demo data), with
+    ``variables`` in its environment; yields its address."""
     environment = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -37,7 +37,7 @@ def running_server(database_url: str, workdir: Path, *setup: list[str], **variab
         "CONDUIT_VAR_DIR": str(workdir),
         **variables,
     }
-    for command in (["database", "upgrade", "--no-prompt"], *setup):
+    for command in setup:
         conduit_command(*command, environment=environment)
     port = free_port()
     log_path = workdir / "server.log"
