@@ -5,6 +5,10 @@ so that the same two providers serve every handler: ``viewer`` (``User | None``)
 ``current_user`` (a ``User``, or 401). The token side is Litestar's ``JWTAuth`` with one change:
 RealWorld lets anonymous callers read, so a request without the header is let through as
 anonymous instead of refused, while a header that is present must hold a valid token.
+
+Both can be ended from elsewhere: a token carries the account's token version and a session the
+account's session version, and either is refused once the account's version has moved on (see
+``conduit.users.deps``, which looks the account up, and ``conduit.web.sessions``).
 """
 
 from collections.abc import Awaitable, Callable
@@ -71,7 +75,8 @@ class Tokens:
 
 
 class SessionUserMiddleware(AbstractAuthenticationMiddleware):
-    """Sets ``request.user`` from the browser session; a session naming no active account is forgotten."""
+    """Sets ``request.user`` from the browser session; a session naming no active account, or one ended from
+    elsewhere (its session version is behind the account's), is forgotten and its row deleted."""
 
     def __init__(
         self,

@@ -37,7 +37,15 @@ class SessionCSRFMiddleware(CSRFMiddleware):
     """Litestar's CSRF middleware with tokens bound to the session and the request's origin checked."""
 
     def __init__(self, app: ASGIApp, config: CSRFConfig, trusted_origins: tuple[str, ...], https: bool) -> None:
-        """``https``: the site is served over HTTPS behind a proxy, so its ``https://`` origin is its own too."""
+        """Protect ``app``.
+
+        Args:
+            app: The next ASGI app.
+            config: Litestar's CSRF configuration (secret, cookie, header).
+            trusted_origins: Origins besides the site's own whose forms are accepted.
+            https: The site is served over HTTPS (behind a proxy, requests may arrive as plain HTTP): its
+                ``https://`` origin is its own too.
+        """
         super().__init__(app, config)
         self.trusted_origins = frozenset(origin.rstrip("/") for origin in trusted_origins)
         self.https = https
