@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.models import User
+from conduit.users.services import UserService
 from tests.conftest import RegisterUser
 from tests.factories import NewUserFactory
 
@@ -37,6 +38,17 @@ async def test_usernames_differing_only_in_case_or_unicode_form_cannot_both_regi
 async def test_admin_and_other_reserved_names_cannot_register_in_any_case(client: AsyncClient) -> None:
     for name in ("admin", "ADMIN", "Admin", "..", ".", "...", "login", "Settings", "api", "static", "\uff41dmin"):
         assert await sign_up(client, username=name) == (422, ["username is reserved"]), name
+
+
+async def test_an_account_that_already_had_a_reserved_name_keeps_it(db: AsyncSession) -> None:
+    legacy = User(username="admin", email="admin@example.org", password_hash="x")
+    db.add(legacy)
+    await db.commit()
+
+    changed = await UserService(session=db).update_account(legacy, {"username": "Admin", "bio": "since 2020"})
+    await db.commit()
+
+    assert (changed.username, changed.bio) == ("Admin", "since 2020")
 
 
 async def test_a_username_is_stored_in_its_nfkc_form(client: AsyncClient, db: AsyncSession) -> None:

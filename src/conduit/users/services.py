@@ -59,6 +59,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             InvalidInputError: The username or the email is taken, the username reserved, or the password weak.
         """
         username, email = _normalized_username(username), email.lower()
+        _check_username(username)
         _check_password(password)
         await self._ensure_available(username=username, email=email)
         return await self.create({"username": username, "email": email, "password": password})
@@ -94,6 +95,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             sent["email"] = sent["email"].lower()
         if "username" in sent:
             sent["username"] = _normalized_username(sent["username"])
+            if canonical_username(sent["username"]) != user.canonical_username:  # an old name stays usable
+                _check_username(sent["username"])
         if sent.get("image") == "":
             sent["image"] = None
         if "password" in sent:
@@ -167,12 +170,9 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
     async def _ensure_available(
         self, *, username: str | None, email: str | None, except_id: UUID | None = None
     ) -> None:
-        canonical = canonical_username(username) if username is not None else None
-        if canonical is not None and (canonical in RESERVED_USERNAMES or not canonical.strip(".")):
-            raise InvalidFieldError("username", "username is reserved")
         taken = await self.repository.taken(username=username, email=email, except_id=except_id)
         messages = []
-        if username is not None and any(row.canonical_username == canonical for row in taken):
+        if username is not None and any(row.canonical_username == canonical_username(username) for row in taken):
             messages.append("username has already been taken")
         if email is not None and any(row.email == email for row in taken):
             messages.append("email has already been taken")
@@ -190,6 +190,12 @@ def _normalized_username(username: str) -> str:
     if len(normalized) > MAX_USERNAME_LENGTH:
         raise InvalidFieldError("username", f"username must have at most {MAX_USERNAME_LENGTH} characters")
     return normalized
+
+
+def _check_username(username: str) -> None:
+    canonical = canonical_username(username)
+    if canonical in RESERVED_USERNAMES or not canonical.strip("."):
+        raise InvalidFieldError("username", "username is reserved")
 
 
 def _check_password(password: str) -> None:
