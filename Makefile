@@ -10,17 +10,23 @@ $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv
 
-HTMX := src/conduit/web/static/vendor/htmx.min.js
+VENDOR := src/conduit/web/static/vendor
+HTMX := $(VENDOR)/htmx.min.js
+SWAGGER_UI := $(VENDOR)/swagger-ui
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 
 install: $(UV) $(HTMX)
 	$(UV) sync --frozen
 
-# htmx is pinned in package-lock.json; without npm the pages still work, without in-place updates.
+# htmx and Swagger UI are pinned in package-lock.json and served from the package, never from a CDN.
+# Without npm the pages still work (full page loads instead of in-place updates); the API docs page stays blank.
 $(HTMX): package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --no-audit --no-fund --loglevel=error && mkdir -p $(@D) && cp node_modules/htmx.org/dist/htmx.min.js $@; \
+		npm ci --no-audit --no-fund --loglevel=error && mkdir -p $(@D) $(SWAGGER_UI) && \
+		cp node_modules/htmx.org/dist/htmx.min.js $@ && \
+		cp $(addprefix node_modules/swagger-ui-dist/,$(SWAGGER_UI_FILES)) $(SWAGGER_UI)/; \
 	else \
-		echo "npm not found: the web app will work without htmx (full page loads instead of in-place updates)"; \
+		echo "npm not found: the web app will work without htmx (full page loads instead of in-place updates) and the API docs page stays blank"; \
 	fi
 
 run: install
@@ -46,8 +52,11 @@ bench: install
 fuzz: install
 	$(UV) run python scripts/fuzz.py $(if $(FUZZ_DATABASE_URL),--database-url $(FUZZ_DATABASE_URL))
 
+# The suite's default password, "password", is among the common passwords Conduit refuses.
+CONFORMANCE_PASSWORD ?= conformance-$(shell date +%s)
+
 conformance:
-	../shared/tools/realworld-conformance http://$(HOST):$(PORT)/api
+	../shared/tools/realworld-conformance http://$(HOST):$(PORT)/api --global-var PASSWORD=$(CONFORMANCE_PASSWORD)
 
 clean:
-	rm -rf $(TOOLS) .venv var .pytest_cache .mypy_cache .ruff_cache node_modules $(HTMX)
+	rm -rf $(TOOLS) .venv var .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)

@@ -39,9 +39,17 @@ def settings_for(var_dir: Path, database_url: str, **overrides: Any) -> Settings
     """Settings for an app under test: the ``test`` environment, a fixed secret, ``var_dir`` for files.
 
     The pool is small (at most ten connections an app), so that test processes running side by side
-    stay well within the database server's connection limit.
+    stay well within the database server's connection limit. Registrations and writes are limited
+    generously, so that tests registering dozens of users from one address measure what they test;
+    the throttling tests set the limits they check.
     """
-    options: dict[str, Any] = {"database_pool_size": 4, "database_max_overflow": 6, **overrides}
+    options: dict[str, Any] = {
+        "database_pool_size": 4,
+        "database_max_overflow": 6,
+        "registrations_per_hour": 10_000,
+        "writes_per_minute": 10_000,
+        **overrides,
+    }
     return Settings(
         environment="test", var_dir=str(var_dir), database_url=database_url, secret_key=TEST_SECRET, **options
     ).completed()

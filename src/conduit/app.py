@@ -4,7 +4,6 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.static_files import create_static_files_router
 from litestar_htmx import HTMXConfig, HTMXPlugin
 
@@ -14,9 +13,12 @@ from conduit.articles.deps import articles_service_provider
 from conduit.cli import ConduitCLIPlugin
 from conduit.comments.controllers import CommentController
 from conduit.comments.deps import comments_service_provider
+from conduit.db.engine import closing_connections
 from conduit.lib.auth import SessionUserMiddleware, Tokens, provide_current_user, provide_viewer
+from conduit.lib.headers import security_headers
 from conduit.lib.requests import ConduitRequest, refuse_nul_in_url
 from conduit.lib.settings import Settings
+from conduit.lib.throttling import Throttle
 from conduit.lib.transactions import commit_before_response, remember_request_scope
 from conduit.profiles.controllers import ProfileController
 from conduit.profiles.deps import profiles_service_provider
@@ -26,6 +28,7 @@ from conduit.users.controllers import UserController
 from conduit.users.deps import session_holder, token_holder, users_service_provider
 from conduit.web.articles import ArticlePageController, EditorController, HomeController
 from conduit.web.comments import CommentPageController
+from conduit.web.csrf import SessionCSRFMiddleware
 from conduit.web.errors import render_error
 from conduit.web.paging import PageRequest
 from conduit.web.profiles import ProfilePageController
@@ -40,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     alchemy = config.alchemy_config(settings)
     tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_holder(alchemy))
     sessions = config.session_config(settings)
+    throttle = Throttle(settings)
     api = Router(
         path="/api",
         route_handlers=[UserController, ProfileController, ArticleController, CommentController, TagController],
@@ -58,7 +62,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"page_request": Provide(PageRequest.provide, sync_to_thread=False)},
         middleware=[
             DefineMiddleware(SessionUserMiddleware, retrieve_user=session_holder(alchemy)),
-            DefineMiddleware(CSRFMiddleware, config=config.csrf_config(settings)),
+            DefineMiddleware(
+                SessionCSRFMiddleware,
+                config=config.csrf_config(settings),
+                trusted_origins=settings.csrf_trusted_origins,
+                https=settings.cookies_secure,
+            ),
         ],
     )
     return Litestar(
@@ -76,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "tokens": Provide(lambda: tokens, use_cache=True, sync_to_thread=False),
+            "throttle": Provide(lambda: throttle, use_cache=True, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
             "current_user": Provide(provide_current_user, sync_to_thread=False),
             "users_service": Provide(users_service_provider(alchemy)),
@@ -84,14 +94,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "comments_service": Provide(comments_service_provider(alchemy)),
             "tags_service": Provide(tags_service_provider(alchemy)),
         },
-        middleware=[remember_request_scope, refuse_nul_in_url, sessions.middleware],
+        middleware=[remember_request_scope, refuse_nul_in_url, throttle.middleware, sessions.middleware],
         after_request=commit_before_response(alchemy),
+        before_send=[security_headers(hsts=settings.cookies_secure)],
         exception_handlers={Exception: render_error},
         stores={SESSION_STORE: config.session_store(alchemy)},
         template_config=config.template_config(),
-        lifespan=[purging_expired_sessions(alchemy)],
+        lifespan=[closing_connections(alchemy), purging_expired_sessions(alchemy)],
+        on_shutdown=[throttle.close],
         cors_config=config.cors_config(settings),
-        openapi_config=config.openapi_config(),
+        openapi_config=config.openapi_config(settings),
         request_max_body_size=settings.max_request_body_bytes,
         logging_config=config.logging_config(settings),
         debug=False,

@@ -21,6 +21,7 @@ from conduit.db.demo import DEMO_PASSWORD, DemoPlan, insert_demo_data
 from conduit.db.transfer import TransferError, count_rows, export_rows, import_rows
 from conduit.lib.exceptions import ConduitError
 from conduit.lib.schema import checked
+from conduit.server import run as run_server
 from conduit.users.schemas import NewUser, UpdateUser
 from conduit.users.services import UserService
 
@@ -76,9 +77,10 @@ def with_users(action: Callable[[UserService], Awaitable[T]]) -> T:
 
 
 class ConduitCLIPlugin(CLIPluginProtocol):
-    """Adds ``demo-data``, ``users``, ``export`` and ``import`` to the command line."""
+    """Adds ``demo-data``, ``users``, ``export`` and ``import`` to the command line, and replaces ``run``."""
 
     def on_cli_init(self, cli: click.Group) -> None:
+        cli.add_command(run_server)
         cli.add_command(demo_data)
         cli.add_command(users)
         cli.add_command(export_data)
@@ -162,7 +164,7 @@ def create_user(username: str, email: str, password: str) -> None:
 @click.argument("username")
 @click.password_option("--password", help="Prompted for when left out.")
 def reset_password(username: str, password: str) -> None:
-    """Give an account a new password."""
+    """Give an account a new password; its sessions and tokens end."""
     new_password = validated(UpdateUser, password=password).password
 
     async def action(service: UserService) -> None:
@@ -175,9 +177,33 @@ def reset_password(username: str, password: str) -> None:
 @users.command("disable")
 @click.argument("username")
 def disable_user(username: str) -> None:
-    """Stop an account from signing in; its existing tokens stop working too."""
+    """Stop an account from signing in; its sessions and tokens end too."""
     with_users(lambda service: service.set_active(username, active=False))
     click.echo(f"disabled {username!r}")
+
+
+@users.command("sign-out-everywhere")
+@click.argument("username")
+def sign_out_everywhere(username: str) -> None:
+    """End every browser session of an account and revoke its API tokens."""
+
+    async def action(service: UserService) -> None:
+        await service.sign_out_everywhere(await service.get_by_username(username))
+
+    with_users(action)
+    click.echo(f"signed {username!r} out everywhere")
+
+
+@users.command("revoke-tokens")
+@click.argument("username")
+def revoke_tokens(username: str) -> None:
+    """Make every API token of an account answer 401; its browser sessions go on."""
+
+    async def action(service: UserService) -> None:
+        await service.revoke_tokens(await service.get_by_username(username))
+
+    with_users(action)
+    click.echo(f"revoked the API tokens of {username!r}")
 
 
 @users.command("enable")

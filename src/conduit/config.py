@@ -19,13 +19,13 @@ from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from conduit.db.engine import create_engine
 from conduit.db.models import SessionRecord, orm_registry
+from conduit.lib.openapi import SwaggerPage
 from conduit.lib.settings import Settings
 from conduit.lib.transactions import RequestSession
 from conduit.web.rendering import TEMPLATES_DIR, register_helpers
@@ -106,7 +106,11 @@ def session_store(alchemy: SQLAlchemyAsyncConfig) -> SQLAlchemyStore:
 
 
 def csrf_config(settings: Settings) -> CSRFConfig:
-    """CSRF tokens for every state-changing form and htmx request (the JSON API uses tokens, not cookies)."""
+    """CSRF tokens for every state-changing form and htmx request (the JSON API uses tokens, not cookies).
+
+    The cookie, header and form field are Litestar's; ``conduit.web.csrf`` binds the tokens to the session and checks
+    the origin of each request.
+    """
     return CSRFConfig(
         secret=hashlib.sha256(f"csrf:{settings.secret_key}".encode()).hexdigest(),
         cookie_secure=settings.cookies_secure,
@@ -124,8 +128,10 @@ def cors_config(settings: Settings) -> CORSConfig:
     )
 
 
-def openapi_config() -> OpenAPIConfig:
-    """The API's OpenAPI schema, served under ``/api/docs``."""
+def openapi_config(settings: Settings) -> OpenAPIConfig | None:
+    """The API's OpenAPI schema and Swagger UI, served under ``/api/docs`` unless ``API_DOCS`` turns them off."""
+    if not settings.api_docs:
+        return None
     return OpenAPIConfig(
         title="Conduit API",
         version=API_VERSION,
@@ -142,7 +148,7 @@ def openapi_config() -> OpenAPIConfig:
                 )
             }
         ),
-        render_plugins=[SwaggerRenderPlugin()],
+        render_plugins=[SwaggerPage()],
     )
 
 

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conduit.config import MIGRATIONS_DIR
 from conduit.db.migration_rules import compare_type
 from conduit.db.models import orm_registry
-from tests.conftest import ScratchDatabase
+from tests.conftest import ON_POSTGRES, ScratchDatabase
 from tests.db.conftest import Conduit, read_database, row_counts
 
 TABLES = {table.name for table in orm_registry.metadata.sorted_tables}
@@ -104,6 +105,7 @@ def test_history_and_heads_show_the_revisions(scratch_database: ScratchDatabase,
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(head_revision())
     assert head is not None
     assert f"-> {head.revision} (head), {head.doc.splitlines()[0]}" in history.stdout
+    assert "-> 2b2b0df6430f, Browser sessions" in history.stdout
     assert "<base> -> 656fa7ce9850, Initial schema" in history.stdout
     assert f"{head_revision()} (head)" in heads.stdout
 
@@ -190,3 +192,96 @@ def test_bad_input_gives_one_line_and_a_failure_exit(
     error_lines = [line for line in result.stderr.splitlines() if "Error" in line or "error" in line]
     assert len(error_lines) == 1, result.stderr
     assert message in error_lines[0]
+
+
+def insert_users(database_url: str, *names: str) -> None:
+    """Add accounts called ``names`` straight into ``users``, in a database at the browser-sessions revision."""
+
+    async def insert(connection: AsyncConnection) -> None:
+        for number, name in enumerate(names):
+            await connection.execute(
+                text(
+                    "INSERT INTO users (id, username, email, password_hash, is_active, created_at, updated_at)"
+                    " VALUES (:id, :username, :email, 'x', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {
+                    "id": uuid.uuid4().bytes if "sqlite" in database_url else uuid.uuid4(),
+                    "username": name,
+                    "email": f"{name}.{number}@Example.org",
+                },
+            )
+        await connection.commit()
+
+    read_database(database_url, insert)
+
+
+def test_the_canonical_usernames_revision_names_case_duplicates_and_changes_nothing_until_they_are_renamed(
+    conduit: Conduit, scratch_database: ScratchDatabase
+) -> None:
+    url = scratch_database()
+    conduit("database", "upgrade", "--no-prompt", "2b2b0df6430f", database_url=url)
+    insert_users(url, "Ada", "ada", "grace", "Linus")
+
+    refused = conduit("database", "upgrade", "--no-prompt", database_url=url)
+    revision_after_refusal = stamped_revision(url)
+    read_database(url, lambda connection: _rename(connection, "ada", "ada2"))
+    upgraded = conduit("database", "upgrade", "--no-prompt", database_url=url)
+    users = read_database(url, _users)
+
+    assert refused.returncode != 0
+    assert "DuplicateAccountsError: these accounts differ only in case or Unicode form: usernames 'Ada' = 'ada'" in (
+        refused.stderr
+    )
+    credentials = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision("42faef43b0fb")
+    assert credentials is not None
+    # The refused revision changed nothing; PostgreSQL also undoes the revisions run before it in the same upgrade.
+    assert revision_after_refusal == ("2b2b0df6430f" if ON_POSTGRES else credentials.down_revision)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert users == [
+        ("Ada", "ada", "ada.0@example.org", 0, 0),
+        ("Linus", "linus", "linus.3@example.org", 0, 0),
+        ("ada2", "ada2", "ada.1@example.org", 0, 0),
+        ("grace", "grace", "grace.2@example.org", 0, 0),
+    ]
+
+
+async def _rename(connection: AsyncConnection, old: str, new: str) -> None:
+    await connection.execute(text("UPDATE users SET username = :new WHERE username = :old"), {"new": new, "old": old})
+    await connection.commit()
+
+
+async def _users(connection: AsyncConnection) -> list[tuple[object, ...]]:
+    result = await connection.execute(
+        text("SELECT username, canonical_username, email, token_version, session_version FROM users ORDER BY username")
+    )
+    return [tuple(row) for row in result]
+
+
+def test_downgrading_and_upgrading_a_full_database_keeps_every_row(
+    conduit: Conduit, scratch_database: ScratchDatabase
+) -> None:
+    """Revisions that rebuild a table on SQLite (copy, drop, rename) must not let the drop cascade to other tables."""
+    url = scratch_database()
+    conduit("database", "upgrade", "--no-prompt", database_url=url)
+    seeded = conduit("demo-data", "--users", "12", "--articles", "40", "--seed", "4", "--quiet", database_url=url)
+    assert seeded.returncode == 0, seeded.stderr
+    before = row_counts(url)
+
+    down = conduit("database", "downgrade", "--no-prompt", "2b2b0df6430f", database_url=url)
+    at_old_revision = row_counts(url)
+    up = conduit("database", "upgrade", "--no-prompt", database_url=url)
+
+    assert (down.returncode, up.returncode) == (0, 0), down.stderr + up.stderr
+    assert at_old_revision == {table: count for table, count in before.items() if table in at_old_revision}
+    assert row_counts(url) == before
+    counted = read_database(
+        url,
+        lambda connection: connection.scalar(
+            text(
+                "SELECT (SELECT value FROM counters) = (SELECT count(*) FROM articles)"
+                " AND (SELECT sum(favorites_count) FROM articles) = (SELECT count(*) FROM favorites)"
+                " AND (SELECT sum(articles_count) FROM tags) = (SELECT count(*) FROM article_tags)"
+            )
+        ),
+    )
+    assert counted

@@ -49,6 +49,34 @@ def test_postgres_url_and_origins_are_read(tmp_path: Path) -> None:
     assert settings.cors_allowed_origins == ("https://a.example", "https://b.example")
 
 
+def test_security_settings_are_read_with_safe_defaults(tmp_path: Path) -> None:
+    development = Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path)})
+    production = Settings.from_env(
+        {"CONDUIT_ENV": "production", "SECRET_KEY": "s" * 40, "CONDUIT_VAR_DIR": str(tmp_path)}
+    )
+    configured = Settings.from_env(
+        {
+            "CONDUIT_VAR_DIR": str(tmp_path),
+            "API_DOCS": "False",
+            "REDIS_URL": "redis://127.0.0.1:6379/2",
+            "CSRF_TRUSTED_ORIGINS": "https://a.example, https://b.example",
+            "SIGN_IN_FAILURES_PER_ACCOUNT": "5",
+            "WRITES_PER_MINUTE": "0",
+            "REQUEST_HEADER_TIMEOUT_SECONDS": "2.5",
+        }
+    )
+
+    assert (development.api_docs, development.cookies_secure, development.token_ttl_seconds) == (True, False, 86400)
+    assert (development.sign_in_failures_per_account, development.sign_in_window_seconds) == (10, 900)
+    assert (development.writes_per_minute, development.reads_per_minute, development.redis_url) == (300, 0, "")
+    assert (production.api_docs, production.cookies_secure) == (False, True)
+    assert configured.api_docs is False
+    assert configured.redis_url == "redis://127.0.0.1:6379/2"
+    assert configured.csrf_trusted_origins == ("https://a.example", "https://b.example")
+    assert (configured.sign_in_failures_per_account, configured.writes_per_minute) == (5, 0)
+    assert configured.request_header_timeout_seconds == 2.5
+
+
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
@@ -62,6 +90,11 @@ def test_postgres_url_and_origins_are_read(tmp_path: Path) -> None:
         ({"MAX_REQUEST_BODY_BYTES": "1"}, "MAX_REQUEST_BODY_BYTES must be at least 1024"),
         ({"DATABASE_ECHO": "maybe"}, "DATABASE_ECHO must be true or false"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+        ({"REDIS_URL": "memcached://localhost"}, "REDIS_URL must start with one of redis://, rediss://, unix://"),
+        ({"WRITES_PER_MINUTE": "-1"}, "WRITES_PER_MINUTE must be at least 0"),
+        ({"API_DOCS": "sometimes"}, "API_DOCS must be true or false"),
+        ({"REQUEST_HEADER_TIMEOUT_SECONDS": "0"}, "REQUEST_HEADER_TIMEOUT_SECONDS must be a number above 0"),
+        ({"SESSION_COOKIE_SECURE": "perhaps"}, "SESSION_COOKIE_SECURE must be true or false"),
     ],
 )
 def test_invalid_settings_are_refused_with_a_clear_message(

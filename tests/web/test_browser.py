@@ -1,7 +1,10 @@
 """The web app in a real browser: Debian's Chromium, driven by Playwright, against the real server.
 
 A person signs up, writes an article with tags, another person comments, favorites and
-follows, the author edits and deletes, and both sign out; each step checks the screen.
+follows, the author edits and deletes, and both sign out, then the API docs are opened; each
+step checks the screen. The
+server enforces its Content-Security-Policy, and every violation the browser reports (as a
+``securitypolicyviolation`` event or on the console) fails the test.
 When a step fails, screenshots of the page at hand and of the main pages are saved in
 ``tests/artifacts/``. With ``CONDUIT_UPDATE_SCREENSHOTS=1`` the run also refreshes the
 README's screenshots in ``docs/screenshots/``.
@@ -10,18 +13,14 @@ README's screenshots in ``docs/screenshots/``.
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, Error, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Locator, Page, expect, sync_playwright
 
 from tests.conftest import ScratchDatabase
+from tests.support.server import running_server
 
 CHROMIUM = Path(os.environ.get("CONDUIT_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,47 +32,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(scratch_database: ScratchDatabase, tmp_path: Path) -> Iterator[str]:
     """The real server on a freshly migrated database with a little demo data; yields its address."""
-    environment = {
-        **os.environ,
-        "DATABASE_URL": scratch_database(),
-        "CONDUIT_ENV": "development",
-        "CONDUIT_VAR_DIR": str(tmp_path),
-    }
-    conduit = [sys.executable, "-m", "conduit"]
-    for command in (
-        ["database", "upgrade", "--no-prompt"],
-        ["demo-data", "--users", "8", "--articles", "24", "--seed", "11", "--until", "2026-11-20", "--quiet"],
-    ):
-        subprocess.run([*conduit, *command], env=environment, check=True, capture_output=True, timeout=120)  # noqa: S603
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(  # noqa: S603
-        [*conduit, "run", "--host", "127.0.0.1", "--port", str(port)], env=environment, stdout=log, stderr=log
-    )
-    address = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{address}/api/tags", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(f"the server did not start: {(tmp_path / 'server.log').read_text()}")
+    demo_data = ["demo-data", "--users", "8", "--articles", "24", "--seed", "11", "--until", "2026-11-20", "--quiet"]
+    migration = ["database", "upgrade", "--no-prompt"]
+    with running_server(scratch_database(), tmp_path, migration, demo_data) as address:
         yield address
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
@@ -85,6 +50,26 @@ def browser() -> Iterator[Browser]:
         )
         yield chromium
         chromium.close()
+
+
+def csp_violations(context: BrowserContext) -> list[str]:
+    """Every Content-Security-Policy violation the pages of ``context`` report, from now on."""
+    violations: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    def report(violation: str) -> None:
+        violations.append(violation)
+
+    context.expose_function("reportViolation", report)
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (event) => window.reportViolation("
+        "`${event.violatedDirective} blocked ${event.blockedURI} at ${event.sourceFile}:${event.lineNumber}`))"
+    )
+    context.on("console", on_console)
+    return violations
 
 
 class Journey:
@@ -140,6 +125,7 @@ class Journey:
 
 def test_a_day_on_conduit(server: str, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    violations = csp_violations(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
     journey = Journey(page, server)
@@ -229,6 +215,14 @@ def test_a_day_on_conduit(server: str, browser: Browser) -> None:
         journey.sign_out()
         journey.open("/settings")
         expect(page).to_have_url(re.compile(r"/login\?next=/settings$"))
+
+        journey.step("the API docs under the same policy")
+        journey.open("/api/docs/swagger")
+        expect(page.get_by_role("heading", name=re.compile("Conduit API"))).to_be_visible()
+        expect(page.get_by_text("/api/users/login").first).to_be_visible()
+
+        journey.step("no page broke the Content-Security-Policy")
+        assert violations == []
     except Exception:
         journey.save_evidence(
             ARTIFACTS / "failure", {"home": "/", "article": "/article/notes-from-the-browser", "editor": "/editor"}
@@ -245,6 +239,7 @@ def test_a_day_on_conduit(server: str, browser: Browser) -> None:
 
 def test_actions_work_with_javascript_off(server: str, browser: Browser) -> None:
     context = browser.new_context(java_script_enabled=False)
+    violations = csp_violations(context)
     page = context.new_page()
     journey = Journey(page, server)
     try:
@@ -258,6 +253,7 @@ def test_actions_work_with_javascript_off(server: str, browser: Browser) -> None
         ).to_be_visible()
         page.get_by_role("navigation", name="Pages").get_by_role("link", name="2").click()
         expect(page).to_have_url(re.compile(r"[?&]page=2(&|$)"))
+        assert violations == []
     except Exception:
         journey.save_evidence(ARTIFACTS / "failure-no-javascript", {"home": "/"})
         raise

@@ -16,7 +16,17 @@ from slugify import slugify
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conduit.db.models import SLUG_MAX_LENGTH, Article, Comment, Tag, User, article_tags, favorites, follows
+from conduit.db.models import (
+    SLUG_MAX_LENGTH,
+    Article,
+    Comment,
+    Tag,
+    User,
+    article_tags,
+    canonical_username,
+    favorites,
+    follows,
+)
 from conduit.db.statements import reset_identity_sequences
 from conduit.lib.passwords import hash_password_with_salt
 
@@ -104,6 +114,7 @@ class DemoData:
             yield {
                 "id": user_id,
                 "username": username,
+                "canonical_username": canonical_username(username),
                 "email": f"{username}@{self.fake.free_email_domain()}",
                 "password_hash": password_hash,
                 "bio": self.fake.sentence(nb_words=12) if self.rng.random() < 0.7 else None,

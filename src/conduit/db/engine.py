@@ -1,8 +1,11 @@
 """How Conduit opens its database: SQLAlchemy's async engine, with SQLite made fit for a web server."""
 
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -27,3 +30,22 @@ def _configure_sqlite_connection(dbapi_connection: Any, _: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def closing_connections(
+    alchemy: SQLAlchemyAsyncConfig,
+) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
+    """A lifespan closing the engine's connections when the app stops.
+
+    Advanced Alchemy's own lifespan does this only while its app-state keys keep their default names;
+    in a process that builds several apps (the test suite, the command line) it renames them and skips it.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await alchemy.get_engine().dispose()
+
+    return lifespan

@@ -5,6 +5,10 @@ so that the same two providers serve every handler: ``viewer`` (``User | None``)
 ``current_user`` (a ``User``, or 401). The token side is Litestar's ``JWTAuth`` with one change:
 RealWorld lets anonymous callers read, so a request without the header is let through as
 anonymous instead of refused, while a header that is present must hold a valid token.
+
+Both can be ended from elsewhere: a token carries the account's token version and a session the
+account's session version, and either is refused once the account's version has moved on (see
+``conduit.users.deps``, which looks the account up, and ``conduit.web.sessions``).
 """
 
 from collections.abc import Awaitable, Callable
@@ -23,6 +27,11 @@ from conduit.lib.exceptions import AuthenticationError
 
 SCHEMES = ("token", "bearer")
 INVALID_TOKEN = "token is invalid or expired"  # noqa: S105  # a message, not a secret
+TOKEN_VERSION = "ver"  # noqa: S105  # a claim's name, not a secret
+"""The claim holding the account's ``token_version`` when the token was issued; a token whose version is behind
+the account's was revoked (by a new password, a sign-out everywhere or an administrator)."""
+SESSION_VERSION = "session_version"
+"""The browser-session key holding the account's ``session_version`` at sign-in; see ``conduit.web.sessions``."""
 RetrieveUser = Callable[[Any, ASGIConnection[Any, Any, Any, Any]], Awaitable[User | None]]
 
 
@@ -61,12 +70,13 @@ class Tokens:
         return self.auth.middleware
 
     def issue(self, user: User) -> str:
-        """A token naming ``user``, valid for the configured lifetime."""
-        return self.auth.create_token(identifier=str(user.id))
+        """A token naming ``user`` and their current token version, valid for the configured lifetime."""
+        return self.auth.create_token(identifier=str(user.id), token_extras={TOKEN_VERSION: user.token_version})
 
 
 class SessionUserMiddleware(AbstractAuthenticationMiddleware):
-    """Sets ``request.user`` from the browser session; a session naming no active account is forgotten."""
+    """Sets ``request.user`` from the browser session; a session naming no active account, or one ended from
+    elsewhere (its session version is behind the account's), is forgotten and its row deleted."""
 
     def __init__(
         self,

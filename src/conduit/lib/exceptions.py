@@ -57,8 +57,9 @@ TRANSIENT_SQLSTATES = {
     "08006",  # connection failures
 }
 """PostgreSQL error classes that mean "not now", not "never": a retry can succeed."""
-_POSTGRES_KEY = re.compile(r"Key \((?:lower\()?(?P<column>\w+)")
-_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(?P<column>\w+)")
+_POSTGRES_KEY = re.compile(r"Key \((?:lower\()?(?:canonical_)?(?P<column>\w+)")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(?:canonical_)?(?P<column>\w+)")
+"""The column a unique constraint names; a ``canonical_`` column (``canonical_username``) speaks for its field."""
 
 
 class ConduitError(Exception):
@@ -69,6 +70,11 @@ class ConduitError(Exception):
     def __init__(self, *messages: str) -> None:
         super().__init__(*messages)
         self.messages = list(messages)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers that go with the refusal."""
+        return {"WWW-Authenticate": "Token"} if self.status_code == HTTP_401_UNAUTHORIZED else {}
 
 
 class BadRequestError(ConduitError):
@@ -109,6 +115,30 @@ class NotFoundError(ConduitError):
     status_code = HTTP_404_NOT_FOUND
 
 
+class TooManyAttemptsError(ConduitError):
+    """The client has tried too often; it may try again after ``retry_after`` seconds."""
+
+    status_code = HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class ServiceUnavailableError(ConduitError):
+    """Something the request needs (besides the database) cannot be reached right now; retrying may succeed."""
+
+    status_code = HTTP_503_SERVICE_UNAVAILABLE
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 class CommitFailedError(Exception):
     """COMMIT failed, so nothing the request changed was saved; the cause is chained."""
 
@@ -132,8 +162,7 @@ def problem_for(exc: BaseException) -> Problem:
         The status, messages and headers the client gets.
     """
     if isinstance(exc, ConduitError):
-        headers = {"WWW-Authenticate": "Token"} if exc.status_code == HTTP_401_UNAUTHORIZED else {}
-        return Problem(exc.status_code, exc.messages, headers)
+        return Problem(exc.status_code, exc.messages, exc.headers)
     if database_unavailable(exc):
         logger.warning("database unavailable: %s", _first_line(_root_cause(exc)))
         return Problem(HTTP_503_SERVICE_UNAVAILABLE, [UNAVAILABLE], {"Retry-After": str(RETRY_AFTER_SECONDS)})

@@ -1,7 +1,15 @@
-"""How errors appear in the OpenAPI schema: the RealWorld error body, under every status an endpoint may answer."""
+"""The API's documentation: how errors appear in the OpenAPI schema (the RealWorld error body, under every status an
+endpoint may answer), and the Swagger UI page that shows it."""
 
+import html
+from typing import Any
+
+from litestar import Request
 from litestar.openapi import ResponseSpec
+from litestar.openapi.plugins import OpenAPIRenderPlugin
 from msgspec import Struct
+
+SWAGGER_UI = "/static/vendor/swagger-ui"
 
 
 class ErrorMessages(Struct):
@@ -36,3 +44,31 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
         )
         for status in sorted({*EVERY_ENDPOINT, *statuses})
     }
+
+
+class SwaggerPage(OpenAPIRenderPlugin):
+    """Swagger UI at ``/api/docs/swagger``, from the package's own static files (``make install`` copies them from
+    npm's ``swagger-ui-dist``), started by a script file rather than inline code: the page needs no CDN and obeys
+    the Content-Security-Policy. Litestar's ``SwaggerRenderPlugin`` inlines the schema and its start-up script."""
+
+    def __init__(self) -> None:
+        favicon = f'<link rel="icon" type="image/png" href="{SWAGGER_UI}/favicon-32x32.png">'
+        super().__init__(path="/swagger", favicon=favicon)
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        title = html.escape(str(openapi_schema["info"]["title"]))
+        schema_url = html.escape(self.get_openapi_json_route(request))
+        return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{title}</title>
+  {self.favicon}
+  <link rel="stylesheet" href="{SWAGGER_UI}/swagger-ui.css">
+  <script src="{SWAGGER_UI}/swagger-ui-bundle.js" defer></script>
+  <script src="/static/api-docs.js" defer></script>
+</head>
+<body><div id="swagger-ui" data-schema-url="{schema_url}"></div></body>
+</html>
+""".encode()

@@ -1,4 +1,4 @@
-"""Password hashing with argon2id, off the event loop."""
+"""Passwords: hashing with argon2id off the event loop, and the rule that refuses weak ones."""
 
 import asyncio
 from functools import cache
@@ -44,3 +44,23 @@ def hash_password_with_salt(password: str, salt: bytes) -> str:
 @cache
 def _decoy_hash() -> str:
     return _hasher.hash("decoy password that matches no account")
+
+
+def password_weakness(password: str) -> str | None:
+    """Why ``password`` may not be used (blank, or among the most common passwords), or None when it may.
+
+    The list is the 30,000 most common passwords that ships with zxcvbn (Dropbox's password strength estimator),
+    compared without regard to case or surrounding spaces.
+    """
+    if not password.strip():
+        return "password must not be only spaces"
+    if password.strip().lower() in _common_passwords():
+        return "password is too common; choose one that is harder to guess"
+    return None
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # a large module: loaded on first use
+
+    return frozenset(FREQUENCY_LISTS["passwords"])

@@ -18,8 +18,11 @@ from conduit.lib.validation import describe_validation_error, located
 Environment = Literal["development", "production", "test"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 MIN_SECRET_LENGTH = 32
 Seconds = Annotated[int, Meta(ge=60)]
+Limit = Annotated[int, Meta(ge=0)]
+"""How many requests a throttle lets through in its window; 0 turns it off."""
 
 ENVIRONMENT_VARIABLES = {
     "environment": "CONDUIT_ENV",
@@ -36,6 +39,17 @@ ENVIRONMENT_VARIABLES = {
     "log_level": "LOG_LEVEL",
     "session_max_age_seconds": "SESSION_MAX_AGE_SECONDS",
     "session_cookie_secure": "SESSION_COOKIE_SECURE",
+    "csrf_trusted_origins": "CSRF_TRUSTED_ORIGINS",
+    "redis_url": "REDIS_URL",
+    "sign_in_failures_per_account": "SIGN_IN_FAILURES_PER_ACCOUNT",
+    "sign_in_failures_per_address": "SIGN_IN_FAILURES_PER_ADDRESS",
+    "sign_in_window_seconds": "SIGN_IN_WINDOW_SECONDS",
+    "registrations_per_hour": "REGISTRATIONS_PER_HOUR",
+    "writes_per_minute": "WRITES_PER_MINUTE",
+    "reads_per_minute": "READS_PER_MINUTE",
+    "api_docs": "API_DOCS",
+    "request_header_timeout_seconds": "REQUEST_HEADER_TIMEOUT_SECONDS",
+    "keep_alive_timeout_seconds": "KEEP_ALIVE_TIMEOUT_SECONDS",
 }
 """Which environment variable sets which setting."""
 
@@ -60,13 +74,33 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     """How long a request waits for a free connection before it is answered with a retryable 503."""
     secret_key: str = ""
     """Signs tokens and CSRF cookies; empty means generated once into ``var_dir`` (refused in production)."""
-    token_ttl_seconds: Seconds = 7 * 24 * 3600
+    token_ttl_seconds: Seconds = 24 * 3600
     cors_allowed_origins: tuple[str, ...] = ("*",)
     max_request_body_bytes: Annotated[int, Meta(ge=1024)] = 1024 * 1024
     log_level: LogLevel = "INFO"
     session_max_age_seconds: Seconds = 14 * 24 * 3600
     session_cookie_secure: bool | None = None
-    """Mark sign-in and CSRF cookies Secure on every response; unset means only in production."""
+    """Mark sign-in and CSRF cookies Secure on every response (and send HSTS); unset means only in production."""
+    csrf_trusted_origins: tuple[str, ...] = ()
+    """Origins besides the request's own that may post the web forms (``https://conduit.example``)."""
+    redis_url: str = ""
+    """Where throttling counters live, shared by every process; empty means in this process's memory."""
+    sign_in_failures_per_account: Limit = 10
+    sign_in_failures_per_address: Limit = 50
+    sign_in_window_seconds: Seconds = 15 * 60
+    """The window both sign-in limits count failures in."""
+    registrations_per_hour: Limit = 20
+    """Per client address."""
+    writes_per_minute: Limit = 300
+    """POST, PUT, PATCH and DELETE requests per client address."""
+    reads_per_minute: Limit = 0
+    """GET requests per client address; off by default."""
+    api_docs: bool | None = None
+    """Serve the OpenAPI schema and Swagger UI under ``/api/docs``; unset means everywhere but production."""
+    request_header_timeout_seconds: Annotated[float, Meta(gt=0)] = 10.0
+    """How long the server waits for a request's headers before closing the connection."""
+    keep_alive_timeout_seconds: Annotated[int, Meta(ge=1)] = 5
+    """How long an idle connection is kept open for the next request."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -85,11 +119,12 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
         raw: dict[str, object] = {
             name: env[name].strip() for name in ENVIRONMENT_VARIABLES.values() if env.get(name, "").strip()
         }
-        if origins := raw.get("CORS_ALLOWED_ORIGINS"):
-            raw["CORS_ALLOWED_ORIGINS"] = [origin.strip() for origin in str(origins).split(",") if origin.strip()]
+        for name in ("CORS_ALLOWED_ORIGINS", "CSRF_TRUSTED_ORIGINS"):
+            if origins := raw.get(name):
+                raw[name] = [origin.strip() for origin in str(origins).split(",") if origin.strip()]
         if "LOG_LEVEL" in raw:
             raw["LOG_LEVEL"] = str(raw["LOG_LEVEL"]).upper()
-        for name in ("DATABASE_ECHO", "SESSION_COOKIE_SECURE"):
+        for name in ("DATABASE_ECHO", "SESSION_COOKIE_SECURE", "API_DOCS"):
             if name in raw:
                 raw[name] = str(raw[name]).lower()
         try:
@@ -102,18 +137,22 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
         """These settings with the defaults that depend on others filled in, and checked as a whole.
 
         Raises:
-            ImproperlyConfiguredError: The database URL names an unsupported driver, or production lacks a secret.
+            ImproperlyConfiguredError: The database or Redis URL is not supported, or production lacks a secret.
         """
         var_dir = Path(self.var_dir)
         database_url = self.database_url or f"sqlite+aiosqlite:///{var_dir.absolute() / 'conduit.sqlite3'}"
         if not database_url.startswith(tuple(f"{driver}://" for driver in SUPPORTED_DRIVERS)):
             msg = f"DATABASE_URL must start with one of {', '.join(d + '://' for d in SUPPORTED_DRIVERS)}"
             raise ImproperlyConfiguredError(msg)
+        if self.redis_url and not self.redis_url.startswith(REDIS_SCHEMES):
+            msg = f"REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}"
+            raise ImproperlyConfiguredError(msg)
         return msgspec.structs.replace(
             self,
             database_url=database_url,
             secret_key=self._secret_key(var_dir),
             session_cookie_secure=self.production if self.session_cookie_secure is None else self.session_cookie_secure,
+            api_docs=not self.production if self.api_docs is None else self.api_docs,
         )
 
     def __repr__(self) -> str:
@@ -162,6 +201,8 @@ def _describe(variable: str, message: str) -> str:
         return f"{variable} must be {', '.join(choices[:-1])} or {choices[-1]}"
     if message.startswith("Expected `int`, got"):
         return f"{variable} must be an integer"
-    if message.startswith("Expected `bool`"):
+    if message.startswith(("Expected `bool`", "Expected `bool | null`")):
         return f"{variable} must be true or false"
+    if message.startswith("Expected `float` > 0"):
+        return f"{variable} must be a number above 0"
     return describe_validation_error(variable, message)

@@ -25,14 +25,28 @@ from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
 from litestar import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from conduit.lib.exceptions import CommitFailedError
 
 _request_scope: ContextVar[Scope | None] = ContextVar("conduit_request_scope", default=None)
-_autocommit_views: "WeakKeyDictionary[AsyncEngine, AsyncEngine]" = WeakKeyDictionary()
+_autocommit_views: "WeakKeyDictionary[Engine, AsyncEngine]" = WeakKeyDictionary()
 SAFE_METHODS = ("GET", "HEAD")
+
+
+def _autocommit_view(engine: AsyncEngine) -> AsyncEngine:
+    """The AUTOCOMMIT view of ``engine``, made once; forgotten when the engine is disposed (its pool replaced)."""
+    view = _autocommit_views.get(engine.sync_engine)
+    if view is None:
+        view = _autocommit_views[engine.sync_engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+        event.listen(engine.sync_engine, "engine_disposed", _forget_view, once=True)
+    return view
+
+
+def _forget_view(engine: Engine) -> None:
+    _autocommit_views.pop(engine, None)
 
 
 class RequestSession(AsyncSession):
@@ -42,9 +56,7 @@ class RequestSession(AsyncSession):
         scope = _request_scope.get()
         reading = scope is not None and scope.get("method") in SAFE_METHODS
         if reading and isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
-            if bind not in _autocommit_views:
-                _autocommit_views[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
-            bind = _autocommit_views[bind]
+            bind = _autocommit_view(bind)
         super().__init__(bind=bind, **options)
 
 

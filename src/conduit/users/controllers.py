@@ -1,6 +1,7 @@
 """The accounts API: registration, sign-in and one's own account."""
 
-from litestar import Controller, get, post, put
+from litestar import Controller, Request, get, post, put
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -8,6 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from conduit.db.models import User
 from conduit.lib.auth import Tokens
 from conduit.lib.openapi import error_responses
+from conduit.lib.throttling import Throttle, client_address
 from conduit.users.schemas import LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse
 from conduit.users.services import UserService
 
@@ -17,30 +19,37 @@ def _account(user: User, tokens: Tokens) -> UserResponse:
 
 
 class UserController(Controller):
-    """Registration, sign-in and the signed-in user's own account."""
+    """Registration, sign-in and the signed-in user's own account; every answer carries a token, so none is stored."""
 
     path = "/"
     tags = ["User and Authentication"]
+    cache_control = CacheControlHeader(no_store=True)
 
     @post("/users/login", status_code=HTTP_200_OK, operation_id="Login", responses=error_responses(413))
     async def login(
         self,
+        request: Request,
         data: JSONBody[LoginUserRequest],
         users_service: NamedDependency[UserService],
         tokens: NamedDependency[Tokens],
+        throttle: NamedDependency[Throttle],
     ) -> UserResponse:
-        """Sign in with email and password; the answer carries a token."""
-        user = await users_service.authenticate(email=data.user.email, password=data.user.password)
+        """Sign in with email and password; the answer carries a token. Repeated failures are throttled."""
+        async with throttle.sign_in(client_address(request), data.user.email):
+            user = await users_service.authenticate(email=data.user.email, password=data.user.password)
         return _account(user, tokens)
 
     @post("/users", status_code=HTTP_201_CREATED, operation_id="CreateUser", responses=error_responses(413))
     async def register(
         self,
+        request: Request,
         data: JSONBody[NewUserRequest],
         users_service: NamedDependency[UserService],
         tokens: NamedDependency[Tokens],
+        throttle: NamedDependency[Throttle],
     ) -> UserResponse:
         """Create an account and sign in to it."""
+        await throttle.hit(throttle.registrations, client_address(request))
         new = data.user
         user = await users_service.register(username=new.username, email=new.email, password=new.password)
         return _account(user, tokens)

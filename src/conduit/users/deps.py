@@ -9,7 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.security.jwt import Token
 
 from conduit.db.models import User
-from conduit.lib.auth import RetrieveUser
+from conduit.lib.auth import SESSION_VERSION, TOKEN_VERSION, RetrieveUser
 from conduit.lib.di import ServiceProvider
 from conduit.users.services import UserService
 
@@ -20,19 +20,29 @@ def users_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[Us
 
 
 def token_holder(alchemy: SQLAlchemyAsyncConfig) -> RetrieveUser:
-    """The active account a valid token names (None when it was deleted or disabled), read on the request's session."""
+    """The active account a valid token names, read on the request's session.
+
+    None when the account was deleted or disabled, or when the token was revoked: its version is not the
+    account's current ``token_version``.
+    """
 
     async def retrieve(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
-        return await _active_account(alchemy, connection, token.sub)
+        user = await _active_account(alchemy, connection, token.sub)
+        return user if user is not None and token.extras.get(TOKEN_VERSION) == user.token_version else None
 
     return retrieve
 
 
 def session_holder(alchemy: SQLAlchemyAsyncConfig) -> RetrieveUser:
-    """The active account a browser session names, read on the request's session."""
+    """The active account a browser session names, read on the request's session.
+
+    None when the account was deleted or disabled, or when the session was ended from elsewhere: its version
+    is not the account's current ``session_version`` (see ``conduit.web.sessions``).
+    """
 
     async def retrieve(session: dict[str, Any], connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
-        return await _active_account(alchemy, connection, str(session.get("user_id", "")))
+        user = await _active_account(alchemy, connection, str(session.get("user_id", "")))
+        return user if user is not None and session.get(SESSION_VERSION) == user.session_version else None
 
     return retrieve
 

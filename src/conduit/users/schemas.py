@@ -11,7 +11,8 @@ Email = Annotated[str, Meta(min_length=1, max_length=254, pattern=r"^[^@\s]+@[^@
 PASSWORD_FORMAT = {"extra": {"format": "password"}}
 Password = Annotated[str, Meta(min_length=8, max_length=256, extra_json_schema=PASSWORD_FORMAT)]
 Bio = Annotated[str, Meta(max_length=10_000)]
-ImageUrl = Annotated[str, Meta(max_length=2048)]
+ImageUrl = Annotated[str, Meta(max_length=2048, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$")]
+"""An http or https address: never ``javascript:`` or ``data:``."""
 
 
 class NewUser(Struct):

@@ -1,5 +1,6 @@
-"""Accounts: registration, sign-in and changes to one's own details."""
+"""Accounts: registration, sign-in, changes to one's own details, and ending the credentials given out."""
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -8,9 +9,22 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import ModelDictT, SQLAlchemyAsyncRepositoryService, is_dict, schema_dump
 from sqlalchemy import Row, bindparam, or_, select
 
-from conduit.db.models import User
-from conduit.lib.exceptions import AuthenticationError, InvalidInputError, NotFoundError
-from conduit.lib.passwords import hash_password, verify_password
+from conduit.db.models import User, canonical_username
+from conduit.lib.exceptions import AuthenticationError, InvalidFieldError, InvalidInputError, NotFoundError
+from conduit.lib.passwords import hash_password, password_weakness, verify_password
+
+RESERVED_USERNAMES = frozenset(
+    {
+        *(".", ".."),
+        *("login", "logout", "register", "signin", "signout", "signup", "settings", "editor", "new"),
+        *("article", "articles", "profile", "profiles", "user", "users", "tag", "tags", "comments", "feed", "feeds"),
+        *("api", "static", "docs", "search", "health", "metrics", "status", "favicon.ico", "robots.txt"),
+        *("admin", "administrator", "root", "system", "support", "security", "moderator", "staff", "conduit"),
+        *("null", "none", "undefined", "anonymous", "me", "you"),
+    }
+)
+"""Usernames nobody may take: words of the site's own addresses, and names that suggest authority."""
+MAX_USERNAME_LENGTH = 64
 
 ACTIVE_ACCOUNT = select(User).where(User.id == bindparam("user_id"), User.is_active)
 """Built once: the statement behind every signed-in request."""
@@ -25,13 +39,16 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         async def taken(
             self, *, username: str | None, email: str | None, except_id: UUID | None
         ) -> Sequence[Row[str, str]]:
-            """(username, email) of the accounts other than ``except_id`` that use this username or email."""
+            """(canonical username, email) of the accounts other than ``except_id`` with this username or email."""
+            canonical = canonical_username(username) if username else None
             conditions = [
-                column == value for column, value in ((User.username, username), (User.email, email)) if value
+                column == value
+                for column, value in ((User.canonical_username, canonical), (User.email, email))
+                if value
             ]
             if not conditions:
                 return []
-            statement = select(User.username, User.email).where(or_(*conditions))
+            statement = select(User.canonical_username, User.email).where(or_(*conditions))
             if except_id is not None:
                 statement = statement.where(User.id != except_id)
             return (await self.session.execute(statement)).all()
@@ -39,12 +56,14 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
     repository_type = Repo
 
     async def register(self, *, username: str, email: str, password: str) -> User:
-        """Create an account.
+        """Create an account; the username is kept in its NFKC form and the email in lower case.
 
         Raises:
-            InvalidInputError: The username or the email is taken.
+            InvalidInputError: The username or the email is taken, the username reserved, or the password weak.
         """
-        email = email.lower()
+        username, email = _normalized_username(username), email.lower()
+        _check_username(username)
+        _check_password(password)
         await self._ensure_available(username=username, email=email)
         return await self.create({"username": username, "email": email, "password": password})
 
@@ -67,14 +86,25 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
     async def update_account(self, user: User, changes: Any) -> User:
         """Apply ``changes`` (an ``UpdateUser``, or a dict of the fields to change) to ``user``'s account.
 
+        A new password ends every token and browser session given out before it; the caller hands the
+        account a fresh one.
+
         Raises:
-            InvalidInputError: The new username or email belongs to someone else.
+            InvalidInputError: The new username or email belongs to someone else, the username is reserved, or
+                the password weak.
         """
         sent = schema_dump(changes)
         if "email" in sent:
             sent["email"] = sent["email"].lower()
+        if "username" in sent:
+            sent["username"] = _normalized_username(sent["username"])
+            if canonical_username(sent["username"]) != user.canonical_username:  # an old name stays usable
+                _check_username(sent["username"])
         if sent.get("image") == "":
             sent["image"] = None
+        if "password" in sent:
+            _check_password(sent["password"])
+            sent |= {"token_version": user.token_version + 1, "session_version": user.session_version + 1}
         await self._ensure_available(username=sent.get("username"), email=sent.get("email"), except_id=user.id)
         return await self.update(sent, item_id=user.id)
 
@@ -91,6 +121,17 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             data = {**data, "password_hash": await hash_password(data["password"])}
             del data["password"]
         return data
+
+    async def sign_out_everywhere(self, user: User) -> User:
+        """End every browser session and every API token ``user`` was given."""
+        user.token_version += 1
+        user.session_version += 1
+        return await self.update(user)
+
+    async def revoke_tokens(self, user: User) -> User:
+        """Make every API token ``user`` was given answer 401; browser sessions go on."""
+        user.token_version += 1
+        return await self.update(user)
 
     async def active_account(self, user_id: UUID) -> User | None:
         """The account ``user_id`` names, unless it was deleted or disabled (read on every signed-in request)."""
@@ -110,13 +151,15 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         return user
 
     async def set_active(self, username: str, *, active: bool) -> User:
-        """Enable or disable an account; a disabled account can neither sign in nor use its tokens.
+        """Enable or disable an account; disabling it also ends every session and token it was given.
 
         Raises:
             NotFoundError: No account has that username.
         """
         user = await self.get_by_username(username)
         user.is_active = active
+        if not active:
+            return await self.sign_out_everywhere(user)
         return await self.update(user)
 
     async def remove(self, username: str) -> None:
@@ -132,9 +175,32 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
     ) -> None:
         taken = await self.repository.taken(username=username, email=email, except_id=except_id)
         messages = []
-        if username is not None and any(row.username == username for row in taken):
+        if username is not None and any(row.canonical_username == canonical_username(username) for row in taken):
             messages.append("username has already been taken")
         if email is not None and any(row.email == email for row in taken):
             messages.append("email has already been taken")
         if messages:
             raise InvalidInputError(*messages)
+
+
+def _normalized_username(username: str) -> str:
+    """``username`` in NFKC form: compatibility characters (full-width letters, ligatures) become plain ones.
+
+    Raises:
+        InvalidFieldError: The normalized form is longer than a username may be.
+    """
+    normalized = unicodedata.normalize("NFKC", username)
+    if len(normalized) > MAX_USERNAME_LENGTH:
+        raise InvalidFieldError("username", f"username must have at most {MAX_USERNAME_LENGTH} characters")
+    return normalized
+
+
+def _check_username(username: str) -> None:
+    canonical = canonical_username(username)
+    if canonical in RESERVED_USERNAMES or not canonical.strip("."):
+        raise InvalidFieldError("username", "username is reserved")
+
+
+def _check_password(password: str) -> None:
+    if (weakness := password_weakness(password)) is not None:
+        raise InvalidFieldError("password", weakness)

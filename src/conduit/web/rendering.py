@@ -18,6 +18,9 @@ WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 HTMX_SCRIPT = STATIC_DIR / "vendor" / "htmx.min.js"
+AVATAR_HUES = 12
+"""Initials avatars come in this many colours, ``.hue-0`` to ``.hue-11`` in the style sheet (no inline styles,
+which the Content-Security-Policy forbids)."""
 
 
 def page(template: str, status_code: int = HTTP_200_OK, **context: Any) -> Template:
@@ -36,11 +39,11 @@ def back(form: dict[str, str], default: str) -> Redirect:
 
 
 def avatar(user: Profile, size: str = "small") -> Markup:
-    """The user's picture, or their initial on a colour derived from their name."""
-    if user.image:
+    """The user's picture (only from an http or https address), or their initial on a colour derived from their name."""
+    if user.image and user.image.lower().startswith(("https://", "http://")):
         return Markup('<img class="avatar {}" src="{}" alt="">').format(size, user.image)
-    hue = int(hashlib.sha256(user.username.encode()).hexdigest()[:4], 16) % 360
-    return Markup('<span class="avatar {}" style="--hue: {}" aria-hidden="true">{}</span>').format(
+    hue = int(hashlib.sha256(user.username.encode()).hexdigest()[:4], 16) % AVATAR_HUES
+    return Markup('<span class="avatar {} hue-{}" aria-hidden="true">{}</span>').format(
         size, hue, escape(user.username[:1].upper())
     )
 

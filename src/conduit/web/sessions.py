@@ -3,8 +3,16 @@
 Litestar's server-side sessions with Advanced Alchemy's ``SQLAlchemyStore``, with four changes to
 the backend: nothing is stored for a visitor whose session is empty (anonymous visitors leave no
 row); a session id the browser presents but the store does not know is never adopted; signing in
-always starts a new session id and deletes the old row (no session fixation); and an unchanged
-session is renewed at most every few minutes rather than written on every request.
+always starts a new session id and deletes the old row, and signing out deletes the row (no session
+fixation: a session id known before a sign-in is worthless after it); and an unchanged session is
+renewed at most every few minutes rather than written on every request.
+
+Ending all of an account's sessions at once (a new password, a disabled account, "sign out
+everywhere") does not look for their rows: the store keys rows by session id only. Instead each
+session remembers the account's ``session_version`` at sign-in, and ``SessionUserMiddleware`` (through
+``conduit.users.deps.session_holder``) accepts it only while the account still has that version. Raising
+the version is one UPDATE of the user's row; every older session is refused at its next request, its row
+deleted then, and rows never presented again expire and are purged like any other.
 """
 
 import asyncio
@@ -24,6 +32,7 @@ from litestar.types import Empty, Message, ScopeSession
 from sqlalchemy import delete
 
 from conduit.db.models import SessionRecord, User
+from conduit.lib.auth import SESSION_VERSION
 
 logger = logging.getLogger("conduit")
 
@@ -39,9 +48,9 @@ _SESSION_ID = "conduit_session_id"
 
 
 def sign_in(request: Request[Any, Any, Any], user: User) -> None:
-    """Remember ``user`` in the browser session, under a session id never used before."""
+    """Remember ``user`` (and their current session version) in the browser session, under a new session id."""
     request.state[_NEW_ID] = True
-    request.set_session({"user_id": str(user.id), "username": user.username})
+    request.set_session({"user_id": str(user.id), "username": user.username, SESSION_VERSION: user.session_version})
 
 
 def sign_out(request: Request[Any, Any, Any]) -> None:

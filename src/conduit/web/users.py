@@ -9,8 +9,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from conduit.db.models import User
-from conduit.lib.exceptions import AuthenticationError, InvalidInputError
+from conduit.lib.exceptions import AuthenticationError, InvalidInputError, TooManyAttemptsError
 from conduit.lib.schema import checked
+from conduit.lib.throttling import Throttle, client_address
 from conduit.users.schemas import LoginUser, NewUser, UpdateUser
 from conduit.users.services import UserService
 from conduit.web.articles import Form
@@ -30,13 +31,20 @@ class AccountController(Controller):
 
     @post("/login")
     async def sign_in(
-        self, request: Request, data: Form, users_service: NamedDependency[UserService]
+        self,
+        request: Request,
+        data: Form,
+        users_service: NamedDependency[UserService],
+        throttle: NamedDependency[Throttle],
     ) -> Template | Redirect:
         try:
             credentials = checked(LoginUser, {"email": data.get("email", ""), "password": data.get("password", "")})
-            user = await users_service.authenticate(email=credentials.email, password=credentials.password)
+            async with throttle.sign_in(client_address(request), credentials.email):
+                user = await users_service.authenticate(email=credentials.email, password=credentials.password)
         except InvalidInputError as exc:
             return _refused("sign_in.html", data, errors_by_field(exc, ["email", "password"]))
+        except TooManyAttemptsError as exc:
+            return _refused("sign_in.html", data, {"": exc.messages}, status_code=exc.status_code, headers=exc.headers)
         except AuthenticationError as exc:
             return _refused("sign_in.html", data, {"": exc.messages})
         sign_in(request, user)
@@ -48,14 +56,21 @@ class AccountController(Controller):
 
     @post("/register")
     async def sign_up(
-        self, request: Request, data: Form, users_service: NamedDependency[UserService]
+        self,
+        request: Request,
+        data: Form,
+        users_service: NamedDependency[UserService],
+        throttle: NamedDependency[Throttle],
     ) -> Template | Redirect:
         fields = {name: data.get(name, "") for name in ("username", "email", "password")}
         try:
+            await throttle.hit(throttle.registrations, client_address(request))
             new = checked(NewUser, fields)
             user = await users_service.register(username=new.username, email=new.email, password=new.password)
         except InvalidInputError as exc:
             return _refused("sign_up.html", data, errors_by_field(exc, list(fields)))
+        except TooManyAttemptsError as exc:
+            return _refused("sign_up.html", data, {"": exc.messages}, status_code=exc.status_code, headers=exc.headers)
         sign_in(request, user)
         return see_other("/")
 
@@ -63,6 +78,15 @@ class AccountController(Controller):
     async def sign_out(self, request: Request) -> Redirect:
         sign_out(request)
         return see_other("/")
+
+    @post("/settings/sign-out-everywhere")
+    async def sign_out_everywhere(
+        self, request: Request, current_user: NamedDependency[User], users_service: NamedDependency[UserService]
+    ) -> Redirect:
+        """End this and every other browser session of the account, and revoke its API tokens."""
+        await users_service.sign_out_everywhere(current_user)
+        sign_out(request)
+        return see_other("/login")
 
     @get("/settings")
     async def settings_page(self, current_user: NamedDependency[User]) -> Template:
@@ -95,7 +119,17 @@ class AccountController(Controller):
         return see_other(f"/profile/{user.username}")
 
 
-def _refused(template: str, data: dict[str, str], errors: dict[str, list[str]], **context: Any) -> Template:
+def _refused(
+    template: str,
+    data: dict[str, str],
+    errors: dict[str, list[str]],
+    *,
+    status_code: int = HTTP_422_UNPROCESSABLE_ENTITY,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
     """The form again, with what was typed (never the password) and the errors next to their fields."""
     form = {name: value for name, value in data.items() if name != "password"}
-    return page(template, HTTP_422_UNPROCESSABLE_ENTITY, form=form, errors=errors, next=data.get("next"), **context)
+    response = page(template, status_code, form=form, errors=errors, next=data.get("next"), **context)
+    response.headers.update(headers or {})
+    return response

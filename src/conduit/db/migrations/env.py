@@ -41,10 +41,26 @@ def _run_migrations(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
-    """Run the migrations in one transaction on the configured engine."""
+    """Run the migrations in one transaction on the configured engine.
+
+    On SQLite, a revision that changes a table's constraints copies the table, drops the old one and
+    renames the copy. Foreign keys are therefore off while migrations run (dropping ``users`` would
+    otherwise delete every row that refers to it), renaming leaves the triggers' text alone, and the
+    foreign keys are checked once the copy is in place.
+    """
     engine = cast(AsyncEngine, config.engine)
     async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await connection.exec_driver_sql("PRAGMA legacy_alter_table=ON")
+            await connection.commit()  # the migrations open their own transaction
         await connection.run_sync(_run_migrations)
+        if sqlite:
+            violations = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+            if violations:
+                msg = f"the migrated database breaks {len(violations)} foreign keys, first {violations[0]}"
+                raise RuntimeError(msg)
     await engine.dispose()
 
 

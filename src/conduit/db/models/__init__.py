@@ -7,7 +7,7 @@ from conduit.db.models.comment import Comment
 from conduit.db.models.counter import ARTICLES_TOTAL, counters
 from conduit.db.models.session import SessionRecord
 from conduit.db.models.tag import Tag
-from conduit.db.models.user import User, follows
+from conduit.db.models.user import User, canonical_username, follows
 
 __all__ = (
     "ARTICLES_TOTAL",
@@ -18,6 +18,7 @@ __all__ = (
     "Tag",
     "User",
     "article_tags",
+    "canonical_username",
     "counters",
     "favorites",
     "follows",

@@ -1,8 +1,10 @@
 """Users, and who follows whom."""
 
+import unicodedata
+
 from advanced_alchemy.base import UUIDv7AuditBase
 from sqlalchemy import String, Text, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from conduit.db.models.links import link_table
 
@@ -13,19 +15,36 @@ DERIVED = {"derived": True}
 """Column ``info`` marking values the database computes (kept current by triggers): never exported or imported."""
 
 
+def canonical_username(username: str) -> str:
+    """What makes two usernames the same person: ``Ada``, ``ADA`` and ``Ada`` in full-width letters are all ``ada``."""
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
 class User(UUIDv7AuditBase):
     """A registered author; seen by others as a profile."""
 
     __tablename__ = "users"
 
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    canonical_username: Mapped[str] = mapped_column(String(255), unique=True)
+    """``canonical_username(username)``, kept by the model whenever ``username`` is set; unique, so that names
+    differing only in case or Unicode form cannot both exist."""
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     bio: Mapped[str | None] = mapped_column(Text, default=None)
     image: Mapped[str | None] = mapped_column(String(2048), default=None)
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
     """A disabled account can neither sign in nor use its tokens."""
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Written into every API token; raising it makes every token issued before answer 401."""
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Written into every browser session at sign-in; raising it signs out every browser."""
     articles_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
     """How many articles the user wrote."""
     favorites_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
     """How many articles the user favorited."""
+
+    @validates("username")
+    def _keep_canonical_username(self, _: str, username: str) -> str:
+        self.canonical_username = canonical_username(username)
+        return username

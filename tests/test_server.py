@@ -1,0 +1,75 @@
+"""The real server (``conduit run``): no banner, and no waiting forever for slow or idle clients."""
+
+import socket
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from tests.conftest import ScratchDatabase
+from tests.support.databases import migrate_afresh
+from tests.support.server import running_server
+
+
+def seconds_until_closed(address: str, first_bytes: bytes, trickle: bytes = b"") -> float:
+    """Send ``first_bytes``, then ``trickle`` every 0.2 s, and time how long the server keeps the connection."""
+    parts = urlsplit(address)
+    started = time.monotonic()
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as connection:
+        connection.sendall(first_bytes)
+        connection.settimeout(0.2)
+        while time.monotonic() - started < 10:
+            try:
+                if connection.recv(65536) == b"":
+                    break
+            except TimeoutError:
+                if trickle:
+                    try:
+                        connection.sendall(trickle)
+                    except OSError:
+                        break
+            except OSError:
+                break
+    return time.monotonic() - started
+
+
+def answer_to_growing_headers(address: str) -> bytes:
+    """Send ever more header lines, 2 kB at a time, until the server answers; return the start of its answer."""
+    parts = urlsplit(address)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as connection:
+        connection.sendall(b"GET /api/tags HTTP/1.1\r\nHost: x\r\n")
+        connection.settimeout(0.05)
+        for _ in range(50):
+            try:
+                connection.sendall(b"X-Filler: " + b"a" * 2000 + b"\r\n")
+                return connection.recv(100)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+    return b""
+
+
+def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
+    scratch_database: ScratchDatabase, tmp_path: Path
+) -> None:
+    url = scratch_database()
+    migrate_afresh(url)
+    timeouts = {"REQUEST_HEADER_TIMEOUT_SECONDS": "1", "KEEP_ALIVE_TIMEOUT_SECONDS": "1"}
+    with running_server(url, tmp_path, **timeouts) as address:
+        response = httpx.get(f"{address}/api/tags")
+        trickling = seconds_until_closed(address, b"GET /api/tags HTTP/1.1\r\nHost: x\r\n", trickle=b"X-Slow: 1\r\n")
+        silent = seconds_until_closed(address, b"")
+        idle_after_a_response = seconds_until_closed(address, b"GET /api/tags HTTP/1.1\r\nHost: x\r\n\r\n")
+        too_large = answer_to_growing_headers(address)
+        large = httpx.get(f"{address}/api/articles", headers={"X-Padding": "a" * 8_000})
+
+    assert response.status_code == 200
+    assert "server" not in response.headers
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert 0.8 < trickling < 3
+    assert 0.8 < silent < 3
+    assert 0.8 < idle_after_a_response < 3
+    assert too_large.startswith(b"HTTP/1.1 400 ")
+    assert large.status_code == 200

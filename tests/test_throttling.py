@@ -1,0 +1,169 @@
+"""Throttling: failed sign-ins per account and per address, registrations, writes and reads, in memory and in Redis."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from httpx import ASGITransport, AsyncClient, Response
+
+from conduit.app import create_app
+from tests.conftest import Account, RegisterUser, settings_for
+from tests.factories import NewUserFactory
+
+pytestmark = pytest.mark.anyio
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+Throttled = Callable[..., AbstractAsyncContextManager[AsyncClient]]
+
+
+def redis_reachable() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def throttled(client: AsyncClient, suite_database_url: str, tmp_path: Path) -> Throttled:
+    """Clients of apps with the limits given (the tables were emptied by ``client``), from one address."""
+
+    @asynccontextmanager
+    async def open_client(address: str = "203.0.113.7", **limits: Any) -> AsyncIterator[AsyncClient]:
+        app = create_app(settings_for(tmp_path, suite_database_url, **limits))
+        transport = ASGITransport(app=app, client=(address, 4321))  # type: ignore[arg-type]
+        async with app.lifespan(), AsyncClient(transport=transport, base_url="http://testserver.local") as http:
+            yield http
+
+    return open_client
+
+
+async def sign_in(client: AsyncClient, email: str, password: str) -> Response:
+    return await client.post("/api/users/login", json={"user": {"email": email, "password": password}})
+
+
+async def test_the_eleventh_wrong_password_within_the_window_is_429_even_with_the_right_password(
+    throttled: Throttled, register: RegisterUser
+) -> None:
+    account, other = await register(), await register()
+    async with throttled() as client:
+        failures = [(await sign_in(client, account.email, f"wrong password {n}")).status_code for n in range(10)]
+        refused = await sign_in(client, account.email, "wrong password 11")
+        right = await sign_in(client, account.email.upper(), account.password)
+        elsewhere = await sign_in(client, other.email, other.password)
+
+    assert failures == [401] * 10
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
+    (message,) = refused.json()["errors"]["body"]
+    assert message.startswith("too many failed sign-ins for this account; try again in ")
+    assert right.status_code == 429
+    assert elsewhere.status_code == 200
+
+
+async def test_failed_sign_ins_from_one_address_are_limited_across_accounts(
+    throttled: Throttled, register: RegisterUser
+) -> None:
+    accounts = [await register() for _ in range(3)]
+    async with throttled(sign_in_failures_per_address=4) as client:
+        statuses = [(await sign_in(client, account.email, "wrong password")).status_code for account in accounts]
+        statuses += [(await sign_in(client, f"nobody{n}@example.org", "wrong password")).status_code for n in range(2)]
+    async with throttled(address="198.51.100.9", sign_in_failures_per_address=4) as elsewhere:
+        other_address = await sign_in(elsewhere, accounts[0].email, accounts[0].password)
+
+    assert statuses == [401, 401, 401, 401, 429]
+    assert other_address.status_code == 200
+
+
+async def test_successful_sign_ins_are_not_counted(throttled: Throttled, register: RegisterUser) -> None:
+    account = await register()
+    async with throttled(sign_in_failures_per_account=2) as client:
+        statuses = [(await sign_in(client, account.email, account.password)).status_code for _ in range(5)]
+
+    assert statuses == [200] * 5
+
+
+async def test_registrations_from_one_address_are_limited(throttled: Throttled) -> None:
+    async with throttled(registrations_per_hour=2) as client:
+        statuses = []
+        for _ in range(3):
+            new = NewUserFactory.build()
+            fields = {"username": new.username, "email": new.email, "password": new.password}
+            statuses.append((await client.post("/api/users", json={"user": fields})).status_code)
+
+    assert statuses == [201, 201, 429]
+
+
+async def test_writes_are_limited_per_address_and_reads_are_not_by_default(
+    throttled: Throttled, register: RegisterUser
+) -> None:
+    account = await register()
+    async with throttled(writes_per_minute=3) as client:
+        writes = [
+            (await client.put("/api/user", headers=account.headers, json={"user": {"bio": f"{n}"}})).status_code
+            for n in range(4)
+        ]
+        reads = [(await client.get("/api/articles")).status_code for _ in range(50)]
+
+    assert writes == [200, 200, 200, 429]
+    assert reads == [200] * 50
+
+
+async def test_reads_can_be_limited_and_static_files_never_are(throttled: Throttled) -> None:
+    async with throttled(reads_per_minute=2) as client:
+        reads = [(await client.get("/api/tags")).status_code for _ in range(3)]
+        static = [(await client.get("/static/conduit.css")).status_code for _ in range(3)]
+
+    assert reads == [200, 200, 429]
+    assert static == [200] * 3
+
+
+async def test_the_sign_in_page_shows_the_refusal(throttled: Throttled, register: RegisterUser) -> None:
+    account = await register()
+    async with throttled(sign_in_failures_per_account=1) as client:
+        await sign_in(client, account.email, "wrong password")
+        form = await client.get("/login")
+        token = form.text.split('name="_csrf_token" value="')[1].split('"')[0]
+        page = await client.post(
+            "/login", data={"email": account.email, "password": account.password, "_csrf_token": token}
+        )
+
+    assert page.status_code == 429
+    assert "retry-after" in page.headers
+    assert "too many failed sign-ins for this account; try again in" in page.text
+    assert 'name="email"' in page.text
+
+
+@pytest.mark.skipif(
+    not redis_reachable() and os.environ.get("CI") != "true", reason=f"no Redis at {REDIS_URL} (TEST_REDIS_URL)"
+)
+async def test_processes_sharing_redis_share_the_counts(throttled: Throttled, register: RegisterUser) -> None:
+    account = await register()
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    limits = {"redis_url": REDIS_URL, "sign_in_failures_per_account": 3, "writes_per_minute": 0}
+    email = account.email
+    async with throttled(address, **limits) as first, throttled(address, **limits) as second:
+        statuses = [(await sign_in(first, email, "wrong password")).status_code for _ in range(2)]
+        statuses.append((await sign_in(second, email, "wrong password")).status_code)
+        statuses.append((await sign_in(first, email, account.password)).status_code)
+        statuses.append((await sign_in(second, email, account.password)).status_code)
+
+    assert statuses == [401, 401, 401, 429, 429]
+    server = redis.Redis.from_url(REDIS_URL)
+    server.delete(*server.keys(f"conduit*{email}*"), *server.keys(f"conduit*{address}*"))
+
+
+async def test_unreachable_counters_answer_503_and_let_nothing_through(
+    throttled: Throttled, register: RegisterUser
+) -> None:
+    account: Account = await register()
+    async with throttled(redis_url="redis://127.0.0.1:1/0") as client:
+        response = await sign_in(client, account.email, account.password)
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json() == {"errors": {"body": ["the service is busy; please retry"]}}

@@ -1,0 +1,123 @@
+"""What an account may be called and protected with: usernames, emails, passwords and pictures."""
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conduit.db.models import User
+from conduit.users.services import UserService
+from tests.conftest import RegisterUser
+from tests.factories import NewUserFactory
+
+pytestmark = pytest.mark.anyio
+
+
+async def sign_up(client: AsyncClient, **fields: str) -> tuple[int, list[str]]:
+    payload = NewUserFactory.build()
+    user = {"username": payload.username, "email": payload.email, "password": payload.password, **fields}
+    response = await client.post("/api/users", json={"user": user})
+    return response.status_code, response.json().get("errors", {}).get("body", [])
+
+
+async def test_usernames_differing_only_in_case_or_unicode_form_cannot_both_register(
+    client: AsyncClient, db: AsyncSession
+) -> None:
+    first = await sign_up(client, username="Ada_Lovelace")
+
+    refused = [
+        await sign_up(client, username=name)
+        for name in ("ada_lovelace", "ADA_LOVELACE", "\uff21\uff44\uff41_Lovelace")  # the last in full-width letters
+    ]
+
+    assert first == (201, [])
+    assert refused == [(422, ["username has already been taken"])] * 3
+    assert await db.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_admin_and_other_reserved_names_cannot_register_in_any_case(client: AsyncClient) -> None:
+    for name in ("admin", "ADMIN", "Admin", "..", ".", "...", "login", "Settings", "api", "static", "\uff41dmin"):
+        assert await sign_up(client, username=name) == (422, ["username is reserved"]), name
+
+
+async def test_an_account_that_already_had_a_reserved_name_keeps_it(db: AsyncSession) -> None:
+    legacy = User(username="admin", email="admin@example.org", password_hash="x")
+    db.add(legacy)
+    await db.commit()
+
+    changed = await UserService(session=db).update_account(legacy, {"username": "Admin", "bio": "since 2020"})
+    await db.commit()
+
+    assert (changed.username, changed.bio) == ("Admin", "since 2020")
+
+
+async def test_a_username_is_stored_in_its_nfkc_form(client: AsyncClient, db: AsyncSession) -> None:
+    status, _ = await sign_up(client, username="\ufb01sh")  # the "fi" ligature
+
+    assert status == 201
+    assert await db.scalar(select(User.username)) == "fish"
+
+
+async def test_renaming_to_someone_elses_name_in_another_case_is_refused(
+    client: AsyncClient, register: RegisterUser
+) -> None:
+    taken, renaming = await register(username="Grace"), await register()
+
+    response = await client.put("/api/user", headers=renaming.headers, json={"user": {"username": "GRACE"}})
+    own = await client.put("/api/user", headers=taken.headers, json={"user": {"username": "grace"}})
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": ["username has already been taken"]}}
+    assert own.status_code == 200
+    assert own.json()["user"]["username"] == "grace"
+
+
+async def test_emails_are_unique_without_regard_to_case(client: AsyncClient) -> None:
+    assert (await sign_up(client, email="Someone@Example.org"))[0] == 201
+
+    assert await sign_up(client, email="someone@example.ORG") == (422, ["email has already been taken"])
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("12345678", "password is too common; choose one that is harder to guess"),
+        ("Password", "password is too common; choose one that is harder to guess"),
+        ("qwertyuiop", "password is too common; choose one that is harder to guess"),
+        (" " * 8, "password must not be only spaces"),
+        ("\t\n  \t\n  ", "password must not be only spaces"),
+        ("short", "password must have at least 8 characters"),
+    ],
+)
+async def test_weak_passwords_are_refused(client: AsyncClient, password: str, message: str) -> None:
+    assert await sign_up(client, password=password) == (422, [message])
+
+
+async def test_a_weak_new_password_is_refused(client: AsyncClient, register: RegisterUser) -> None:
+    account = await register()
+
+    response = await client.put("/api/user", headers=account.headers, json={"user": {"password": "iloveyou"}})
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": ["password is too common; choose one that is harder to guess"]}}
+
+
+@pytest.mark.parametrize(
+    "image", ["javascript:alert(1)", "data:image/png;base64,AAAA", "//evil.example/x.png", "not a url", "ftp://a/b"]
+)
+async def test_image_must_be_an_http_or_https_address(client: AsyncClient, register: RegisterUser, image: str) -> None:
+    account = await register()
+
+    response = await client.put("/api/user", headers=account.headers, json={"user": {"image": image}})
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"body": ["image is invalid"]}}
+
+
+async def test_http_and_https_images_are_accepted(client: AsyncClient, register: RegisterUser) -> None:
+    account = await register()
+
+    for image in ("https://example.org/me.png", "http://example.org/me.jpg?size=2"):
+        response = await client.put("/api/user", headers=account.headers, json={"user": {"image": image}})
+        assert response.status_code == 200
+        assert response.json()["user"]["image"] == image
