@@ -301,7 +301,7 @@ def build_dataset(password_hash: str, n_users: int, n_articles: int, concurrency
 
 async def seed(database_url: str, n_users: int, n_articles: int, concurrency: int) -> Seeded:
     """Re-create the schema and fill it; Conduit is imported here, after the environment is set."""
-    from conduit.config import create_engine
+    from conduit.db.engine import create_engine
     from conduit.db.models import (
         Article,
         Comment,

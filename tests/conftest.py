@@ -38,9 +38,8 @@ ScratchDatabase = Callable[..., str]
 
 def settings_for(var_dir: Path, database_url: str, **overrides: Any) -> Settings:
     """Settings for an app under test: the ``test`` environment, a fixed secret, ``var_dir`` for files."""
-    return Settings(
-        environment="test", var_dir=str(var_dir), database_url=database_url, secret_key=TEST_SECRET, **overrides
-    ).completed()
+    fields: dict[str, Any] = {"environment": "test", "secret_key": TEST_SECRET, **overrides}
+    return Settings(var_dir=str(var_dir), database_url=database_url, **fields).completed()
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,13 @@
 """The composition root: ``create_app`` is the one place a Conduit application is assembled."""
 
+from datetime import timedelta
+
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
+from litestar.plugins.structlog import StructlogPlugin
 from litestar.static_files import create_static_files_router
 from litestar_htmx import HTMXConfig, HTMXPlugin
 
@@ -15,6 +18,9 @@ from conduit.cli import ConduitCLIPlugin
 from conduit.comments.controllers import CommentController
 from conduit.comments.deps import comments_service_provider
 from conduit.lib.auth import SessionUserMiddleware, Tokens, provide_current_user, provide_viewer
+from conduit.lib.health import HealthController, Readiness
+from conduit.lib.logs import request_log, structlog_config
+from conduit.lib.metrics import MetricsController, leave_multiprocess_registry, request_metrics, watch_pool
 from conduit.lib.requests import ConduitRequest, refuse_nul_in_url
 from conduit.lib.settings import Settings
 from conduit.lib.transactions import commit_before_response, remember_request_scope
@@ -39,6 +45,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     alchemy = config.alchemy_config(settings)
     tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_holder(alchemy))
     sessions = config.session_config(settings)
+    watch_pool(alchemy.get_engine(), config.pool_limit(settings))
+    readiness = Readiness(alchemy.get_engine(), settings.redis_url)
     api = Router(
         path="/api",
         route_handlers=[UserController, ProfileController, ArticleController, CommentController, TagController],
@@ -59,14 +67,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(CSRFMiddleware, config=config.csrf_config(settings)),
         ],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api,
             pages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            HealthController,
+            MetricsController,
         ],
         plugins=[
             SQLAlchemyPlugin(config=alchemy),
+            StructlogPlugin(structlog_config(settings)),
             ConduitCLIPlugin(),
             HTMXPlugin(HTMXConfig(set_request_class_globally=False)),
         ],
@@ -81,16 +92,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "articles_service": Provide(articles_service_provider(alchemy)),
             "comments_service": Provide(comments_service_provider(alchemy)),
             "tags_service": Provide(tags_service_provider(alchemy)),
+            "readiness": Provide(lambda: readiness, use_cache=True, sync_to_thread=False),
         },
         middleware=[remember_request_scope, refuse_nul_in_url, sessions.middleware],
         after_request=commit_before_response(alchemy),
         exception_handlers={Exception: render_error},
         stores={SESSION_STORE: config.session_store(alchemy)},
         template_config=config.template_config(),
-        lifespan=[purging_expired_sessions(alchemy)],
+        lifespan=[purging_expired_sessions(alchemy, timedelta(seconds=settings.session_purge_interval_seconds))],
+        on_shutdown=[readiness.close, leave_multiprocess_registry],
         cors_config=config.cors_config(settings),
         openapi_config=config.openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,
-        logging_config=config.logging_config(settings),
         debug=False,
     )
+    # Around the router rather than in ``middleware`` (which Litestar applies per route), so that requests
+    # for unknown paths are counted and logged too.
+    app.asgi_handler = request_log(
+        request_metrics(app.asgi_handler, quiet_paths=config.OPERATIONS_PATHS), quiet_paths=config.OPERATIONS_PATHS
+    )
+    return app

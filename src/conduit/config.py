@@ -1,9 +1,10 @@
 """Every framework configuration, built from ``Settings``: the database, browser sessions, CSRF, CORS,
-OpenAPI, templates and logging. Nothing here reads the environment or runs at import time;
+OpenAPI and templates (logging is in ``conduit.lib.logs``). Nothing here reads the environment or runs at import time;
 ``conduit.app.create_app`` calls these functions.
 """
 
 import hashlib
+import re
 from pathlib import Path
 
 from advanced_alchemy.extensions.litestar import (
@@ -17,21 +18,25 @@ from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from sqlalchemy.pool import NullPool
 
-from conduit.db.engine import create_engine
+from conduit.db.engine import create_engine, pgbouncer_connect_args
 from conduit.db.models import SessionRecord, orm_registry
+from conduit.lib.health import LIVENESS_PATH, READINESS_PATH
+from conduit.lib.metrics import METRICS_PATH
 from conduit.lib.settings import Settings
 from conduit.web.rendering import TEMPLATES_DIR, register_helpers
 from conduit.web.sessions import SESSION_COOKIE, SESSION_STORE, BrowserSessionConfig
 
 MIGRATIONS_DIR = Path(__file__).parent / "db" / "migrations"
 API_VERSION = "1.1.0"
+OPERATIONS_PATHS = (LIVENESS_PATH, READINESS_PATH, METRICS_PATH)
+"""What load balancers and Prometheus call: no session, no access log line, no request metrics."""
 
 
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
@@ -44,13 +49,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         create_engine_callable=create_engine,
-        engine_config=EngineConfig(
-            echo=settings.database_echo,
-            pool_size=settings.database_pool_size,
-            max_overflow=settings.database_max_overflow,
-            pool_timeout=settings.database_pool_timeout_seconds,  # type: ignore[arg-type]  # SQLAlchemy takes seconds as a float
-            pool_pre_ping=True,
-        ),
+        engine_config=engine_config(settings),
         metadata=orm_registry.metadata,
         before_send_handler="autocommit_include_redirects",
         session_dependency_key="db_session",
@@ -67,6 +66,29 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
             user_module_prefix=None,
         ),
     )
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    """The connection pool: ``DATABASE_POOL_*`` connections per process, or none in front of PgBouncer.
+
+    Through PgBouncer in transaction mode, consecutive transactions of one client connection may run on
+    different server connections, so prepared statements cannot be kept between them: PgBouncer is the
+    pool (as SQLAlchemy's asyncpg documentation advises), and statements get unique names and no cache.
+    """
+    if settings.database_pgbouncer:
+        return EngineConfig(echo=settings.database_echo, poolclass=NullPool, connect_args=pgbouncer_connect_args())
+    return EngineConfig(
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout_seconds,  # type: ignore[arg-type]  # SQLAlchemy takes seconds as a float
+        pool_pre_ping=True,
+    )
+
+
+def pool_limit(settings: Settings) -> int:
+    """Most connections one process opens (0: no client-side pool, PgBouncer limits them)."""
+    return 0 if settings.database_pgbouncer else settings.database_pool_size + settings.database_max_overflow
 
 
 def alchemy_config_of(app: Litestar) -> SQLAlchemyAsyncConfig:
@@ -88,7 +110,7 @@ def session_config(settings: Settings) -> BrowserSessionConfig:
         httponly=True,
         samesite="lax",
         secure=settings.cookies_secure,
-        exclude=["^/api/", "^/static/"],
+        exclude=["^/api/", "^/static/", *(f"^{re.escape(path)}$" for path in OPERATIONS_PATHS)],
     )
 
 
@@ -141,11 +163,3 @@ def openapi_config() -> OpenAPIConfig:
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     """The pages' Jinja templates and the helpers they use."""
     return TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=register_helpers)
-
-
-def logging_config(settings: Settings) -> LoggingConfig:
-    """Log at ``LOG_LEVEL``; exceptions are logged once, by the error mapping, not again by Litestar."""
-    return LoggingConfig(
-        root={"level": settings.log_level, "handlers": ["queue_listener"]},
-        log_exceptions="never",
-    )

@@ -101,7 +101,7 @@ def test_history_and_heads_show_the_revisions(scratch_database: ScratchDatabase,
     )
 
     assert (history.returncode, heads.returncode) == (0, 0)
-    assert f"-> {head_revision()} (head), Browser sessions" in history.stdout
+    assert f"-> {head_revision()} (head), Background job runs" in history.stdout
     assert "<base> -> 656fa7ce9850, Initial schema" in history.stdout
     assert f"{head_revision()} (head)" in heads.stdout
 

@@ -19,6 +19,7 @@ from conduit.articles.schemas import UpdateArticle
 from conduit.db.models import Article, Tag, User, article_tags, favorites, follows
 from conduit.db.statements import dialect_insert, insert_ignoring_duplicates
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError, is_unique_violation
+from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.profiles.services import is_followed_by
 from conduit.tags.services import TagService
 
@@ -168,6 +169,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         await insert_ignoring_duplicates(
             self.repository.session, article_tags, [{"article_id": article_id, "tag_id": tag.id} for tag in tag_rows]
         )
+        ARTICLES_PUBLISHED.inc()
         return await self.get_by_slug(slug, author)
 
     async def revise(self, slug: str, editor: User, changes: UpdateArticle) -> Article:

@@ -11,6 +11,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 
 from conduit.db.models import Article, Comment, User
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError
+from conduit.lib.metrics import COMMENTS_POSTED
 from conduit.profiles.services import is_followed_by
 
 LARGEST_ID = 2**63 - 1
@@ -64,6 +65,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         """
         article_id = await self.repository.article_id(slug)
         comment = await self.create(Comment(article_id=article_id, author_id=author.id, body=body))
+        COMMENTS_POSTED.inc()
         return await self.get_one(
             Comment.id == comment.id, load=as_seen_by(author), execution_options={"populate_existing": True}
         )

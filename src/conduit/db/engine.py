@@ -1,5 +1,6 @@
 """How Conduit opens its database: SQLAlchemy's async engine, with SQLite made fit for a web server."""
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +28,17 @@ def _configure_sqlite_connection(dbapi_connection: Any, _: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def pgbouncer_connect_args() -> dict[str, Any]:
+    """asyncpg's arguments for PgBouncer in transaction mode: no statement caches, and statement names that
+    cannot collide with another client's on a shared server connection."""
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _unique_statement_name,
+    }
+
+
+def _unique_statement_name() -> str:
+    return f"__conduit_{uuid.uuid4().hex}__"

@@ -10,7 +10,7 @@ A dump is one JSON object per line::
 Tables come parents first. UUIDs are strings, timestamps ISO 8601 with microseconds and
 an offset. The closing ``end`` line lists the row counts, so a truncated file is detected.
 An import runs in one transaction: any problem and nothing is written. Browser sessions
-are neither exported nor imported.
+and the background jobs' bookkeeping are neither exported nor imported.
 """
 
 import json
@@ -23,16 +23,19 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Column, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conduit.db.models import SessionRecord, orm_registry
+from conduit.db.models import SessionRecord, job_runs, orm_registry
 from conduit.db.statements import reset_identity_sequences
 
 FORMAT = "conduit-export"
 VERSION = 1
 BATCH_SIZE = 1_000
 TABLES: list[Table] = [
-    table for table in orm_registry.metadata.sorted_tables if table.name != SessionRecord.__tablename__
+    table
+    for table in orm_registry.metadata.sorted_tables
+    if table.name not in (SessionRecord.__tablename__, job_runs.name)
 ]
-"""Conduit's data, parents first. Browser sessions are not data (and their ids are secrets): they stay out."""
+"""Conduit's data, parents first. Browser sessions (whose ids are secrets) and job runs are not data: they stay
+out."""
 
 
 class TransferError(Exception):

@@ -8,7 +8,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal, get_args, get_type_hints
+from typing import Annotated, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
 from msgspec import Meta, Struct
@@ -17,6 +17,7 @@ from conduit.lib.validation import describe_validation_error, located
 
 Environment = Literal["development", "production", "test"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["json", "console"]
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 MIN_SECRET_LENGTH = 32
 Seconds = Annotated[int, Meta(ge=60)]
@@ -29,13 +30,17 @@ ENVIRONMENT_VARIABLES = {
     "database_pool_size": "DATABASE_POOL_SIZE",
     "database_max_overflow": "DATABASE_MAX_OVERFLOW",
     "database_pool_timeout_seconds": "DATABASE_POOL_TIMEOUT_SECONDS",
+    "database_pgbouncer": "DATABASE_PGBOUNCER",
+    "redis_url": "REDIS_URL",
     "secret_key": "SECRET_KEY",
     "token_ttl_seconds": "TOKEN_TTL_SECONDS",
     "cors_allowed_origins": "CORS_ALLOWED_ORIGINS",
     "max_request_body_bytes": "MAX_REQUEST_BODY_BYTES",
     "log_level": "LOG_LEVEL",
+    "log_format": "LOG_FORMAT",
     "session_max_age_seconds": "SESSION_MAX_AGE_SECONDS",
     "session_cookie_secure": "SESSION_COOKIE_SECURE",
+    "session_purge_interval_seconds": "SESSION_PURGE_INTERVAL_SECONDS",
 }
 """Which environment variable sets which setting."""
 
@@ -58,15 +63,24 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     database_max_overflow: Annotated[int, Meta(ge=0)] = 20
     database_pool_timeout_seconds: Annotated[float, Meta(gt=0)] = 5.0
     """How long a request waits for a free connection before it is answered with a retryable 503."""
+    database_pgbouncer: bool = False
+    """PostgreSQL is reached through PgBouncer in transaction mode: no client-side pool, no reused prepared
+    statements."""
+    redis_url: str = ""
+    """Redis shared by every instance (``redis://host:6379/0``); empty means none. Readiness checks it when set."""
     secret_key: str = ""
     """Signs tokens and CSRF cookies; empty means generated once into ``var_dir`` (refused in production)."""
     token_ttl_seconds: Seconds = 7 * 24 * 3600
     cors_allowed_origins: tuple[str, ...] = ("*",)
     max_request_body_bytes: Annotated[int, Meta(ge=1024)] = 1024 * 1024
     log_level: LogLevel = "INFO"
+    log_format: LogFormat | None = None
+    """``json`` (one object per line) or ``console`` (readable); unset means JSON in production only."""
     session_max_age_seconds: Seconds = 14 * 24 * 3600
     session_cookie_secure: bool | None = None
     """Mark sign-in and CSRF cookies Secure on every response; unset means only in production."""
+    session_purge_interval_seconds: Annotated[int, Meta(ge=1)] = 3600
+    """How often expired sessions are purged, by one process of all those sharing the database."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -89,7 +103,7 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
             raw["CORS_ALLOWED_ORIGINS"] = [origin.strip() for origin in str(origins).split(",") if origin.strip()]
         if "LOG_LEVEL" in raw:
             raw["LOG_LEVEL"] = str(raw["LOG_LEVEL"]).upper()
-        for name in ("DATABASE_ECHO", "SESSION_COOKIE_SECURE"):
+        for name in ("DATABASE_ECHO", "DATABASE_PGBOUNCER", "SESSION_COOKIE_SECURE", "LOG_FORMAT"):
             if name in raw:
                 raw[name] = str(raw[name]).lower()
         try:
@@ -109,11 +123,18 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
         if not database_url.startswith(tuple(f"{driver}://" for driver in SUPPORTED_DRIVERS)):
             msg = f"DATABASE_URL must start with one of {', '.join(d + '://' for d in SUPPORTED_DRIVERS)}"
             raise ImproperlyConfiguredError(msg)
+        if self.database_pgbouncer and not database_url.startswith("postgresql+asyncpg://"):
+            msg = "DATABASE_PGBOUNCER=true needs a postgresql+asyncpg:// DATABASE_URL"
+            raise ImproperlyConfiguredError(msg)
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            msg = "REDIS_URL must start with redis://, rediss:// or unix://"
+            raise ImproperlyConfiguredError(msg)
         return msgspec.structs.replace(
             self,
             database_url=database_url,
             secret_key=self._secret_key(var_dir),
             session_cookie_secure=self.production if self.session_cookie_secure is None else self.session_cookie_secure,
+            log_format=self.log_format or ("json" if self.production else "console"),
         )
 
     def __repr__(self) -> str:
@@ -157,11 +178,18 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
 def _describe(variable: str, message: str) -> str:
     """What is wrong with ``variable``, in the words an operator expects."""
     field = next(name for name, env_name in ENVIRONMENT_VARIABLES.items() if env_name == variable)
-    choices = get_args(get_type_hints(Settings)[field])
-    if choices and all(isinstance(choice, str) for choice in choices):
+    choices = _choices(get_type_hints(Settings)[field])
+    if choices:
         return f"{variable} must be {', '.join(choices[:-1])} or {choices[-1]}"
     if message.startswith("Expected `int`, got"):
         return f"{variable} must be an integer"
     if message.startswith("Expected `bool`"):
         return f"{variable} must be true or false"
     return describe_validation_error(variable, message)
+
+
+def _choices(hint: object) -> tuple[str, ...]:
+    """The values a ``Literal`` setting (possibly optional) accepts; empty for any other type."""
+    if get_origin(hint) is Literal:
+        return tuple(str(choice) for choice in get_args(hint))
+    return tuple(choice for argument in get_args(hint) for choice in _choices(argument))

@@ -10,6 +10,7 @@ from sqlalchemy import Row, or_, select
 
 from conduit.db.models import User
 from conduit.lib.exceptions import AuthenticationError, InvalidInputError, NotFoundError
+from conduit.lib.metrics import SIGNUPS
 from conduit.lib.passwords import hash_password, verify_password
 
 
@@ -43,7 +44,9 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         """
         email = email.lower()
         await self._ensure_available(username=username, email=email)
-        return await self.create({"username": username, "email": email, "password": password})
+        user = await self.create({"username": username, "email": email, "password": password})
+        SIGNUPS.inc()
+        return user
 
     async def authenticate(self, *, email: str, password: str) -> User:
         """Return the account these credentials belong to.
