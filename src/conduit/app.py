@@ -14,9 +14,9 @@ from litestar_htmx import HTMXConfig, HTMXPlugin
 from conduit import config
 from conduit.articles.controllers import ArticleController
 from conduit.articles.deps import articles_service_provider
-from conduit.cli import ConduitCLIPlugin
 from conduit.comments.controllers import CommentController
 from conduit.comments.deps import comments_service_provider
+from conduit.db.engine import pool_limit
 from conduit.lib.auth import SessionUserMiddleware, Tokens, provide_current_user, provide_viewer
 from conduit.lib.health import HealthController, Readiness
 from conduit.lib.logs import request_log, structlog_config
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     alchemy = config.alchemy_config(settings)
     tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_holder(alchemy))
     sessions = config.session_config(settings)
-    watch_pool(alchemy.get_engine(), config.pool_limit(settings))
+    watch_pool(alchemy.get_engine(), pool_limit(settings))
     readiness = Readiness(alchemy.get_engine(), settings.redis_url)
     api = Router(
         path="/api",
@@ -78,7 +78,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[
             SQLAlchemyPlugin(config=alchemy),
             StructlogPlugin(structlog_config(settings)),
-            ConduitCLIPlugin(),
             HTMXPlugin(HTMXConfig(set_request_class_globally=False)),
         ],
         request_class=ConduitRequest,

@@ -23,10 +23,10 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
-from sqlalchemy.pool import NullPool
 
-from conduit.db.engine import create_engine, pgbouncer_connect_args
+from conduit.db.engine import create_engine, engine_options
 from conduit.db.models import SessionRecord, orm_registry
+from conduit.db.models.session import SESSION_NAMESPACE
 from conduit.lib.health import LIVENESS_PATH, READINESS_PATH
 from conduit.lib.metrics import METRICS_PATH
 from conduit.lib.settings import Settings
@@ -49,7 +49,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         create_engine_callable=create_engine,
-        engine_config=engine_config(settings),
+        engine_config=EngineConfig(**engine_options(settings)),
         metadata=orm_registry.metadata,
         before_send_handler="autocommit_include_redirects",
         session_dependency_key="db_session",
@@ -66,29 +66,6 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
             user_module_prefix=None,
         ),
     )
-
-
-def engine_config(settings: Settings) -> EngineConfig:
-    """The connection pool: ``DATABASE_POOL_*`` connections per process, or none in front of PgBouncer.
-
-    Through PgBouncer in transaction mode, consecutive transactions of one client connection may run on
-    different server connections, so prepared statements cannot be kept between them: PgBouncer is the
-    pool (as SQLAlchemy's asyncpg documentation advises), and statements get unique names and no cache.
-    """
-    if settings.database_pgbouncer:
-        return EngineConfig(echo=settings.database_echo, poolclass=NullPool, connect_args=pgbouncer_connect_args())
-    return EngineConfig(
-        echo=settings.database_echo,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-        pool_timeout=settings.database_pool_timeout_seconds,  # type: ignore[arg-type]  # SQLAlchemy takes seconds as a float
-        pool_pre_ping=True,
-    )
-
-
-def pool_limit(settings: Settings) -> int:
-    """Most connections one process opens (0: no client-side pool, PgBouncer limits them)."""
-    return 0 if settings.database_pgbouncer else settings.database_pool_size + settings.database_max_overflow
 
 
 def alchemy_config_of(app: Litestar) -> SQLAlchemyAsyncConfig:
@@ -116,7 +93,8 @@ def session_config(settings: Settings) -> BrowserSessionConfig:
 
 def session_store(alchemy: SQLAlchemyAsyncConfig) -> SQLAlchemyStore:
     """Where browser sessions are kept: the ``sessions`` table, through the same database configuration."""
-    return SQLAlchemyStore(config=alchemy, model=SessionRecord, namespace="conduit")
+    # SessionRecord has the store model's columns without deriving from it (see conduit.db.models.session).
+    return SQLAlchemyStore(config=alchemy, model=SessionRecord, namespace=SESSION_NAMESPACE)  # type: ignore[arg-type]
 
 
 def csrf_config(settings: Settings) -> CSRFConfig:

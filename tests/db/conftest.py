@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from litestar.cli.main import litestar_group
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -53,8 +52,6 @@ def conduit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Conduit:
             "SECRET_KEY": TEST_SECRET,
         }.items():
             monkeypatch.setenv(name, value)
-        # Litestar's command group loads the app once per process; make it load it for this command too.
-        monkeypatch.setattr(litestar_group, "_prepare_done", False)
         code: Any = 0
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:

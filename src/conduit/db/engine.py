@@ -1,4 +1,8 @@
-"""How Conduit opens its database: SQLAlchemy's async engine, with SQLite made fit for a web server."""
+"""How Conduit opens its database: SQLAlchemy's async engine, with SQLite made fit for a web server.
+
+The application (through ``conduit.config.alchemy_config``) and the command line open it the same way:
+``create_engine(settings.database_url, **engine_options(settings))``.
+"""
 
 import uuid
 from pathlib import Path
@@ -6,6 +10,9 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from conduit.lib.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long a SQLite writer waits for the lock before the request is answered with a retryable 503."""
@@ -19,6 +26,29 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
             Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
+
+
+def engine_options(settings: Settings) -> dict[str, Any]:
+    """The connection pool: ``DATABASE_POOL_*`` connections per process, or none in front of PgBouncer.
+
+    Through PgBouncer in transaction mode, consecutive transactions of one client connection may run on
+    different server connections, so prepared statements cannot be kept between them: PgBouncer is the
+    pool (as SQLAlchemy's asyncpg documentation advises), and statements get unique names and no cache.
+    """
+    if settings.database_pgbouncer:
+        return {"echo": settings.database_echo, "poolclass": NullPool, "connect_args": pgbouncer_connect_args()}
+    return {
+        "echo": settings.database_echo,
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_max_overflow,
+        "pool_timeout": settings.database_pool_timeout_seconds,
+        "pool_pre_ping": True,
+    }
+
+
+def pool_limit(settings: Settings) -> int:
+    """Most connections one process opens (0: no client-side pool, PgBouncer limits them)."""
+    return 0 if settings.database_pgbouncer else settings.database_pool_size + settings.database_max_overflow
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _: Any) -> None:

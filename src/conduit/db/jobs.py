@@ -10,10 +10,10 @@ runs from overlapping, not from repeating in every process) and on SQLite alike.
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-import structlog
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Litestar
 from sqlalchemy import update
@@ -31,7 +31,7 @@ Job = Callable[[AsyncSession], Awaitable[int]]
 """A job's work, in the claiming transaction; it returns how many things it did (rows purged, ...)."""
 Lifespan = Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]
 
-logger = structlog.stdlib.get_logger("conduit.jobs")
+logger = logging.getLogger("conduit.jobs")
 
 
 async def claim(session: AsyncSession, name: str, interval: timedelta) -> bool:
@@ -57,7 +57,7 @@ async def run_if_due(alchemy: SQLAlchemyAsyncConfig, name: str, interval: timede
             return None
         done = await job(session)
     JOB_RUNS.labels(name).inc()
-    logger.info("job ran", job=name, done=done)
+    logger.info("job ran", extra={"job": name, "done": done})
     return done
 
 
@@ -75,9 +75,9 @@ def periodic_job(alchemy: SQLAlchemyAsyncConfig, name: str, interval: timedelta,
                     await run_if_due(alchemy, name, interval, job)
                 except Exception as exc:
                     if not database_unavailable(exc):
-                        logger.exception("job failed", job=name)
+                        logger.exception("job failed", extra={"job": name})
                     else:  # expected while the database is down: one line, and the next check tries again
-                        logger.warning("job failed", job=name, cause=describe_cause(exc))
+                        logger.warning("job failed", extra={"job": name, "cause": describe_cause(exc)})
 
         task = asyncio.create_task(run_forever())
         try:

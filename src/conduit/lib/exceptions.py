@@ -5,13 +5,13 @@ same ``Problem``). Expected failures (the database unreachable or busy, a client
 line without a traceback; anything unforeseen is a 500 logged once with its traceback.
 """
 
+import logging
 import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
 from advanced_alchemy.exceptions import AdvancedAlchemyError
 from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
 from litestar import Request, Response
@@ -36,7 +36,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from conduit.lib.validation import describe_validation_error
 
-logger = structlog.stdlib.get_logger("conduit")
+logger = logging.getLogger("conduit")
 
 RETRY_AFTER_SECONDS = 1
 UNAVAILABLE = "the database is busy; please retry"
@@ -135,10 +135,10 @@ def problem_for(exc: BaseException) -> Problem:
         headers = {"WWW-Authenticate": "Token"} if exc.status_code == HTTP_401_UNAUTHORIZED else {}
         return Problem(exc.status_code, exc.messages, headers)
     if database_unavailable(exc):
-        logger.warning("database unavailable", cause=describe_cause(exc))
+        logger.warning("database unavailable", extra={"cause": describe_cause(exc)})
         return Problem(HTTP_503_SERVICE_UNAVAILABLE, [UNAVAILABLE], {"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, CommitFailedError):
-        logger.error("COMMIT failed, nothing was saved", cause=describe_cause(exc))
+        logger.error("COMMIT failed, nothing was saved", extra={"cause": describe_cause(exc)})
         return Problem(HTTP_500_INTERNAL_SERVER_ERROR, [INTERNAL])
     if (field := taken_field(exc)) is not None:
         return Problem(HTTP_422_UNPROCESSABLE_ENTITY, [f"{field} has already been taken"])
@@ -155,7 +155,7 @@ def problem_for(exc: BaseException) -> Problem:
         return Problem(exc.status_code, [exc.detail], dict(exc.headers or {}))
     if isinstance(exc, RepositoryNotFoundError):
         return Problem(HTTP_404_NOT_FOUND, ["not found"])
-    logger.error("request failed", error=_first_line(exc), exc_info=exc)
+    logger.error("request failed", extra={"error": _first_line(exc)}, exc_info=exc)
     return Problem(HTTP_500_INTERNAL_SERVER_ERROR, [INTERNAL])
 
 

@@ -8,9 +8,9 @@ the access log, browser sessions and CSRF checks.
 """
 
 import asyncio
+import logging
 from typing import Any
 
-import structlog
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
@@ -24,7 +24,7 @@ READINESS_PATH = "/readyz"
 CHECK_TIMEOUT_SECONDS = 2.0
 """How long readiness waits for each dependency before calling it unavailable."""
 
-logger = structlog.stdlib.get_logger("conduit.health")
+logger = logging.getLogger("conduit.health")
 
 
 class Readiness:
@@ -49,7 +49,7 @@ class Readiness:
         states = {}
         for name, result in zip(checks, results, strict=True):
             if isinstance(result, BaseException):
-                logger.warning("not ready", dependency=name, cause=describe_cause(result))
+                logger.warning("not ready", extra={"dependency": name, "cause": describe_cause(result)})
             states[name] = "unavailable" if isinstance(result, BaseException) else "ok"
         return states
 

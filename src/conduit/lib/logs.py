@@ -3,10 +3,12 @@
 Every line written while a request is served carries that request's id: the client's ``X-Request-ID``
 when it sent a usable one, a new id otherwise, and the response returns it in the same header. One
 access line per request names the method, path, route, status, duration and the signed-in user;
-bodies are never logged (they hold passwords). Standard library loggers (``conduit``, uvicorn,
-SQLAlchemy) and structlog loggers go through the same formatter, so all lines look alike.
+bodies are never logged (they hold passwords). Conduit's modules log through the standard library,
+their fields given as ``extra`` (so the command line, which imports them, need not import structlog);
+structlog renders every line, Conduit's, uvicorn's and SQLAlchemy's alike.
 """
 
+import logging
 import re
 import sys
 import time
@@ -26,7 +28,7 @@ REQUEST_ID_HEADER = "x-request-id"
 _USABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=+/@-]{1,128}")
 """What a client may choose as its request id: short, printable, no spaces (nothing to forge a log line with)."""
 
-access_logger = structlog.stdlib.get_logger("conduit.access")
+access_logger = logging.getLogger("conduit.access")
 
 
 def structlog_config(settings: Settings) -> StructlogConfig:
@@ -76,6 +78,14 @@ def structlog_config(settings: Settings) -> StructlogConfig:
     )
 
 
+def configure_logging(settings: Settings) -> None:
+    """Set logging up as an app would, in a process that builds none (``conduit run`` supervising workers)."""
+    config = structlog_config(settings).structlog_logging_config
+    config.configure()
+    if config.standard_lib_logging_config is not None:
+        config.standard_lib_logging_config.configure()
+
+
 def request_id_of(scope: Scope) -> str:
     """The request's id: the client's ``X-Request-ID`` when it is usable, else a new one."""
     for name, value in scope.get("headers", ()):
@@ -116,15 +126,15 @@ def request_log(app: ASGIApp, *, quiet_paths: Collection[str]) -> ASGIApp:
                 await app(scope, receive, send_with_id)
             finally:
                 if path not in quiet_paths:
-                    access_logger.info(
-                        "request",
-                        method=scope["method"],
-                        path=path,
-                        route=scope.get("path_template"),
-                        status=status,
-                        duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                        client=(scope.get("client") or ("",))[0],
-                    )
+                    access = {
+                        "method": scope["method"],
+                        "path": path,
+                        "route": scope.get("path_template"),
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "client": (scope.get("client") or ("",))[0],
+                    }
+                    access_logger.info("request", extra=access)
 
     return middleware
 
