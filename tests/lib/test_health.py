@@ -17,7 +17,7 @@ from tests.support.observe import captured_logs
 pytestmark = pytest.mark.anyio
 
 UNREACHABLE_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:1/conduit"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
+REDIS_URL = "redis://127.0.0.1:6379/4"
 
 
 def redis_reachable() -> bool:
