@@ -8,7 +8,7 @@ longer count.
 
 import os
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +92,30 @@ def request_metrics(app: ASGIApp, *, quiet_paths: Collection[str]) -> ASGIApp:
 
 
 def watch_pool(engine: AsyncEngine, limit: int) -> None:
-    """Keep the connection gauges up to date with ``engine``'s pool (whose capacity is ``limit``)."""
-    pool_events: dict[str, Any] = {
-        "connect": DB_CONNECTIONS_OPEN.inc,
-        "close": DB_CONNECTIONS_OPEN.dec,
-        "close_detached": DB_CONNECTIONS_OPEN.dec,
-        "checkout": DB_CONNECTIONS_IN_USE.inc,
-        "checkin": DB_CONNECTIONS_IN_USE.dec,
+    """Keep the connection gauges up to date with ``engine``'s pool (whose capacity is ``limit``).
+
+    The gauges count connection records rather than adding and subtracting per event: while the database
+    is down, SQLAlchemy returns to the pool connections whose checkout failed, and a running sum would drift.
+    """
+    in_use: set[int] = set()
+    opened: set[int] = set()
+
+    def track(connections: set[int], gauge: Gauge, *, add: bool) -> Callable[..., None]:
+        def listener(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+            (connections.add if add else connections.discard)(id(record))
+            gauge.set(len(connections))
+
+        return listener
+
+    listeners = {
+        "connect": track(opened, DB_CONNECTIONS_OPEN, add=True),
+        "close": track(opened, DB_CONNECTIONS_OPEN, add=False),
+        "detach": track(opened, DB_CONNECTIONS_OPEN, add=False),
+        "checkout": track(in_use, DB_CONNECTIONS_IN_USE, add=True),
+        "checkin": track(in_use, DB_CONNECTIONS_IN_USE, add=False),
     }
-    for name, change in pool_events.items():
-        event.listen(engine.sync_engine, name, lambda *_, change=change: change())
+    for name, listener in listeners.items():
+        event.listen(engine.sync_engine, name, listener)
     DB_POOL_LIMIT.set(limit)
 
 
