@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ON_POSTGRES, TEST_SECRET
+from tests.conftest import ON_POSTGRES, TEST_SECRET, Conduit
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="how the command line starts does not depend on the database")
 
@@ -72,16 +72,20 @@ def test_version() -> None:
     assert (result.returncode, result.stdout.strip()) == (0, "conduit 0.1.0")
 
 
-def test_database_commands_are_on_the_conduit_command_line() -> None:
-    result = run_cli("database", "--help")
+def test_database_commands_are_on_the_conduit_command_line(conduit: Conduit, suite_database_url: str) -> None:
+    result = conduit("database", "--help", database_url=suite_database_url)
 
     assert result.returncode == 0, result.stderr
     for command in ("upgrade", "downgrade", "make-migrations", "show-current-revision", "drop-all", "dump-data"):
         assert command in result.stdout
 
 
-def test_conduit_command_line_knows_the_routes() -> None:
-    result = run_cli("routes")
+def test_conduit_command_line_knows_the_routes(
+    conduit: Conduit, suite_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LITESTAR_APP", "elsewhere:app")
+
+    result = conduit("routes", database_url=suite_database_url)
 
     assert result.returncode == 0, result.stderr
     assert "/api/articles/feed" in result.stdout

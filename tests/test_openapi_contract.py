@@ -181,8 +181,7 @@ def _parameters(document: JsonObject, operation: JsonObject, location: str) -> d
 
 @pytest.fixture(scope="module")
 def served_app(suite_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Litestar:
-    """One app for the whole module: building the schema is what takes time, and it never changes."""
-    return create_app(settings_for(tmp_path_factory.mktemp("contract"), suite_database_url))
+    return create_app(settings_for(tmp_path_factory.mktemp("contract"), suite_database_url))  # one per module
 
 
 @pytest.fixture(scope="module")

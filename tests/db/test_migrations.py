@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conduit.config import MIGRATIONS_DIR
 from conduit.db.migration_rules import compare_type
 from conduit.db.models import orm_registry
-from tests.conftest import ScratchDatabase
-from tests.db.conftest import Conduit, read_database, row_counts
+from tests.conftest import Conduit, ScratchDatabase
+from tests.db.conftest import read_database, row_counts
 
 TABLES = {table.name for table in orm_registry.metadata.sorted_tables}
 

@@ -3,7 +3,6 @@
 import click
 from advanced_alchemy.cli import add_migration_commands
 
-from conduit.config import alchemy_config
 from conduit.lib.settings import Settings
 
 
@@ -11,6 +10,8 @@ from conduit.lib.settings import Settings
 @click.pass_context
 def database(ctx: click.Context) -> None:
     """Migrate the schema and other database chores (upgrade, downgrade, check, make-migrations, ...)."""
+    from conduit.config import alchemy_config  # the app's configuration: imported by a command, not by --help
+
     ctx.obj = {"configs": [alchemy_config(Settings.from_env())]}
 
 
