@@ -60,7 +60,7 @@ conformance:
 		echo "(the RealWorld tools checked out beside this repository; or CONFORMANCE=/path/to/runner)" >&2; \
 		exit 1; \
 	fi
-	@if ! curl -fsS -o /dev/null http://$(HOST):$(PORT)/healthz; then \
+	@if ! curl -fs -o /dev/null http://$(HOST):$(PORT)/healthz; then \
 		echo "make conformance needs Conduit running on http://$(HOST):$(PORT): start it with 'make run'" >&2; \
 		exit 1; \
 	fi

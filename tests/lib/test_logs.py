@@ -84,6 +84,23 @@ async def test_the_access_line_names_method_path_route_status_duration_and_user(
     assert (unknown_path["path"], unknown_path["route"], unknown_path["status"]) == ("/no/such/page", None, 404)
 
 
+async def test_the_access_line_names_the_user_signed_in_on_the_pages(
+    client: AsyncClient, register: RegisterUser
+) -> None:
+    account = await register()
+    page = await client.get("/login")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token
+    await client.post("/login", data={"email": account.email, "password": account.password, "_csrf_token": token[1]})
+    with captured_logs() as logs:
+        settings_page = await client.get("/settings")
+
+    assert settings_page.status_code == 200
+    (line,) = logs.named("request")
+    assert (line["route"], line["status"]) == ("/settings", 200)
+    assert re.fullmatch(r"[0-9a-f-]{36}", line["user_id"])
+
+
 async def test_request_bodies_and_passwords_are_never_logged(client: AsyncClient) -> None:
     password = "a-password-nobody-may-read"
     with captured_logs() as logs:

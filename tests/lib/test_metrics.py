@@ -4,12 +4,13 @@ The metrics live in the process-wide registry, shared by every app the suite bui
 compares values before and after what it does.
 """
 
+import os
 from pathlib import Path
 
 import pytest
 from httpx import AsyncClient
 
-from conduit.lib.metrics import prepare_multiprocess_dir
+from conduit.lib.metrics import leave_multiprocess_registry, prepare_multiprocess_dir
 from conduit.lib.settings import Settings
 from tests.conftest import RegisterUser, WriteArticle
 from tests.support.observe import sample, scrape
@@ -87,3 +88,16 @@ def test_the_multiprocess_folder_is_emptied_of_an_earlier_run(tmp_path: Path) ->
 
     assert sorted(path.name for path in folder.iterdir()) == ["README"]
     assert (tmp_path / "new").is_dir()
+
+
+def test_a_stopping_worker_takes_its_live_gauges_with_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    own = tmp_path / f"gauge_livesum_{os.getpid()}.db"
+    other = tmp_path / "gauge_livesum_1.db"
+    totals = tmp_path / f"counter_{os.getpid()}.db"
+    for path in (own, other, totals):
+        path.write_bytes(b"")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+
+    leave_multiprocess_registry()
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([other.name, totals.name])
