@@ -1,7 +1,7 @@
 """What the commands share: the database from the settings, one event loop per command, domain refusals as errors.
 
 Commands open the database the way the application does (``conduit.db.engine``) but without its web
-configuration, which they have no use for and would take seconds to import.
+configuration, which they have no use for and which would add most of a second to every command.
 """
 
 import asyncio
