@@ -58,6 +58,7 @@ def test_upgrade_downgrade_and_upgrade_again(conduit: Conduit, scratch_database:
     for result in (upgraded, current, check, again, downgraded, reupgraded):
         assert result.returncode == 0, result.stderr
     assert current_revision == head_revision()
+    assert f"Running upgrade 2b2b0df6430f -> {head_revision()}" in upgraded.stderr
     assert tables_at_head == TABLES
     assert differences == []
     assert check_at_base.returncode != 0

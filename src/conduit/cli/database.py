@@ -11,8 +11,11 @@ from conduit.lib.settings import Settings
 def database(ctx: click.Context) -> None:
     """Migrate the schema and other database chores (upgrade, downgrade, check, make-migrations, ...)."""
     from conduit.config import alchemy_config  # the app's configuration: imported by a command, not by --help
+    from conduit.lib.logs import configure_logging
 
-    ctx.obj = {"configs": [alchemy_config(Settings.from_env())]}
+    settings = Settings.from_env()
+    configure_logging(settings)  # Alembic's lines ("Running upgrade ...") in the app's format
+    ctx.obj = {"configs": [alchemy_config(settings)]}
 
 
 add_migration_commands(database)

@@ -55,7 +55,7 @@ def multiprocess_metrics(workers: int) -> Iterator[None]:
     envvar="WEB_CONCURRENCY",
     help="Worker processes; about one per core.",
 )
-@click.option("-r", "--reload", is_flag=True, help="Restart on code changes (development).")
+@click.option("-r", "--reload", is_flag=True, help="Restart when Conduit's code changes (development).")
 @click.option(
     "--graceful-timeout",
     type=click.IntRange(min=0),
@@ -84,6 +84,7 @@ def run(
             uds=uds,
             workers=workers,
             reload=reload,
+            reload_dirs=[str(Path(__file__).parents[1])] if reload else None,  # Conduit's code, wherever run from
             timeout_graceful_shutdown=graceful_timeout,
             proxy_headers=True,
             forwarded_allow_ips=forwarded_allow_ips,
