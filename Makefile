@@ -3,8 +3,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+CONDUIT := .venv/bin/conduit
+CONFORMANCE ?= ../shared/tools/realworld-conformance
 
-.PHONY: install run test lint fmt bench fuzz conformance clean
+.PHONY: install install-dev run test lint fmt bench fuzz conformance clean
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -15,7 +17,12 @@ HTMX := $(VENDOR)/htmx.min.js
 SWAGGER_UI := $(VENDOR)/swagger-ui
 SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 
+# What running Conduit needs, nothing more (packages already there, such as the dev tools, stay).
 install: $(UV) $(HTMX)
+	$(UV) sync --frozen --no-dev --inexact
+
+# Also the tools to test, lint and measure it.
+install-dev: $(UV) $(HTMX)
 	$(UV) sync --frozen
 
 # htmx and Swagger UI are pinned in package-lock.json and served from the package, never from a CDN.
@@ -30,33 +37,43 @@ $(HTMX): package-lock.json
 	fi
 
 run: install
-	$(UV) run conduit database upgrade --no-prompt
-	$(UV) run conduit run --host $(HOST) --port $(PORT)
+	$(CONDUIT) database upgrade --no-prompt
+	$(CONDUIT) run --host $(HOST) --port $(PORT)
 
-test: install
+test: install-dev
 	UV=$(UV) scripts/test-all-backends
 
-lint: install
+lint: install-dev
 	$(UV) run ruff check src tests scripts
 	$(UV) run ruff format --check src tests scripts
 	$(UV) run mypy
 
-fmt: install
+fmt: install-dev
 	$(UV) run ruff check --fix src tests scripts
 	$(UV) run ruff format src tests scripts
 
-bench: install
+bench: install-dev
 	$(UV) run python scripts/bench.py
 
 # Schemathesis against the served OpenAPI schema; FUZZ_DATABASE_URL picks the database (a scratch SQLite file by default).
-fuzz: install
+fuzz: install-dev
 	$(UV) run python scripts/fuzz.py $(if $(FUZZ_DATABASE_URL),--database-url $(FUZZ_DATABASE_URL))
 
 # The suite's default password, "password", is among the common passwords Conduit refuses.
 CONFORMANCE_PASSWORD ?= conformance-$(shell date +%s)
 
+# The official RealWorld Postman suite, against a server already running on HOST:PORT (`make run` in another terminal).
 conformance:
-	../shared/tools/realworld-conformance http://$(HOST):$(PORT)/api --global-var PASSWORD=$(CONFORMANCE_PASSWORD)
+	@if [ ! -x "$(CONFORMANCE)" ]; then \
+		echo "make conformance needs the RealWorld conformance runner at $(CONFORMANCE)" >&2; \
+		echo "(the RealWorld tools checked out beside this repository; or CONFORMANCE=/path/to/runner)" >&2; \
+		exit 1; \
+	fi
+	@if ! curl -fs -o /dev/null http://$(HOST):$(PORT)/healthz; then \
+		echo "make conformance needs Conduit running on http://$(HOST):$(PORT): start it with 'make run'" >&2; \
+		exit 1; \
+	fi
+	$(CONFORMANCE) http://$(HOST):$(PORT)/api --global-var PASSWORD=$(CONFORMANCE_PASSWORD)
 
 clean:
 	rm -rf $(TOOLS) .venv var .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)

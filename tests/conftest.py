@@ -5,7 +5,10 @@ Every test talks to a real database: a fresh SQLite file by default, or the data
 built with ``create_app(settings)`` from explicit settings; each test starts with empty tables.
 """
 
+import contextlib
+import io
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -21,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conduit.__main__ import main
 from conduit.app import create_app
 from conduit.config import alchemy_config_of
 from conduit.db.models import SessionRecord
@@ -43,16 +47,16 @@ def settings_for(var_dir: Path, database_url: str, **overrides: Any) -> Settings
     generously, so that tests registering dozens of users from one address measure what they test;
     the throttling tests set the limits they check.
     """
-    options: dict[str, Any] = {
+    fields: dict[str, Any] = {
+        "environment": "test",
+        "secret_key": TEST_SECRET,
         "database_pool_size": 4,
         "database_max_overflow": 6,
         "registrations_per_hour": 10_000,
         "writes_per_minute": 10_000,
         **overrides,
     }
-    return Settings(
-        environment="test", var_dir=str(var_dir), database_url=database_url, secret_key=TEST_SECRET, **options
-    ).completed()
+    return Settings(var_dir=str(var_dir), database_url=database_url, **fields).completed()
 
 
 @pytest.fixture(scope="session")
@@ -211,3 +215,47 @@ def scratch_database(tmp_path: Path, suite_database_url: str) -> Iterator[Scratc
     yield make
     for name in created:
         execute_on_server(suite_database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Conduit = Callable[..., Result]
+
+
+@pytest.fixture
+def conduit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Conduit:
+    """Run ``conduit ARGS`` against ``database_url``, as an operator would, and collect what it says.
+
+    Commands run in this process through ``conduit.__main__.main``, exactly as the console script runs them
+    (a Python process per command would cost seconds).
+    """
+
+    def run(*arguments: str, database_url: str, stdin: str = "") -> Result:
+        stdout, stderr = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "argv", ["conduit", *arguments])
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        for name, value in {
+            "COLUMNS": "200",
+            "DATABASE_URL": database_url,
+            "CONDUIT_ENV": "development",
+            "CONDUIT_VAR_DIR": str(tmp_path),
+            "SECRET_KEY": TEST_SECRET,
+        }.items():
+            monkeypatch.setenv(name, value)
+        code: Any = 0
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                main()
+            except SystemExit as exit_:
+                code = exit_.code
+        if isinstance(code, str):
+            stderr.write(code + "\n")
+            code = 1
+        return Result(int(code or 0), stdout.getvalue(), stderr.getvalue())
+
+    return run

@@ -2,13 +2,9 @@
 
 - the plugin injects the session (and engine) under the configured keys, into handlers and providers;
 - commit and rollback follow ``before_send_handler="autocommit_include_redirects"``;
-- the ``litestar database`` commands are registered on the app's command line;
 - providers hand handlers the service types they declare (the OpenAPI contract test covers schemas).
 """
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -139,40 +135,6 @@ async def test_commit_only_on_2xx_and_3xx_as_before_send_handler_says(
     if status >= 400:
         assert response.json()["errors"]["body"]
     assert (await db.scalar(select(User).where(User.username == username)) is not None) is kept
-
-
-def run_cli(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    """Run the ``conduit`` command line; a stray ``LITESTAR_APP`` must not matter."""
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "conduit", *arguments],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "LITESTAR_APP": "elsewhere:app", **environment},
-        timeout=60,
-        check=False,
-    )
-
-
-def test_database_commands_are_on_the_conduit_command_line() -> None:
-    result = run_cli("database", "--help")
-
-    assert result.returncode == 0, result.stderr
-    for command in ("upgrade", "downgrade", "make-migrations", "show-current-revision", "drop-all", "dump-data"):
-        assert command in result.stdout
-
-
-def test_conduit_command_line_knows_the_routes() -> None:
-    result = run_cli("routes")
-
-    assert result.returncode == 0, result.stderr
-    assert "/api/articles/feed" in result.stdout
-
-
-def test_bad_settings_stop_the_command_line_with_one_clear_line() -> None:
-    result = run_cli("routes", CONDUIT_ENV="production", SECRET_KEY="")
-
-    assert result.returncode == 1
-    assert result.stderr.strip() == "conduit: configuration error: SECRET_KEY must be set when CONDUIT_ENV=production"
 
 
 @post("/api/test/write/fails-at-commit")

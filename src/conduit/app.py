@@ -1,21 +1,26 @@
 """The composition root: ``create_app`` is the one place a Conduit application is assembled."""
 
+from datetime import timedelta
+
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
+from litestar.plugins.structlog import StructlogPlugin
 from litestar.static_files import create_static_files_router
 from litestar_htmx import HTMXConfig, HTMXPlugin
 
 from conduit import config
 from conduit.articles.controllers import ArticleController
 from conduit.articles.deps import articles_service_provider
-from conduit.cli import ConduitCLIPlugin
 from conduit.comments.controllers import CommentController
 from conduit.comments.deps import comments_service_provider
-from conduit.db.engine import closing_connections
+from conduit.db.engine import closing_connections, pool_limit
 from conduit.lib.auth import SessionUserMiddleware, Tokens, provide_current_user, provide_viewer
 from conduit.lib.headers import security_headers
+from conduit.lib.health import HealthController, Readiness
+from conduit.lib.logs import request_log, structlog_config
+from conduit.lib.metrics import MetricsController, leave_multiprocess_registry, request_metrics, watch_pool
 from conduit.lib.requests import ConduitRequest, refuse_nul_in_url
 from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle
@@ -44,6 +49,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_holder(alchemy))
     sessions = config.session_config(settings)
     throttle = Throttle(settings)
+    watch_pool(alchemy.get_engine(), pool_limit(settings))
+    readiness = Readiness(alchemy.get_engine(), settings.redis_url)
     api = Router(
         path="/api",
         route_handlers=[UserController, ProfileController, ArticleController, CommentController, TagController],
@@ -70,15 +77,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api,
             pages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            HealthController,
+            MetricsController,
         ],
         plugins=[
             SQLAlchemyPlugin(config=alchemy),
-            ConduitCLIPlugin(),
+            StructlogPlugin(structlog_config(settings)),
             HTMXPlugin(HTMXConfig(set_request_class_globally=False)),
         ],
         request_class=ConduitRequest,
@@ -93,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "articles_service": Provide(articles_service_provider(alchemy)),
             "comments_service": Provide(comments_service_provider(alchemy)),
             "tags_service": Provide(tags_service_provider(alchemy)),
+            "readiness": Provide(lambda: readiness, use_cache=True, sync_to_thread=False),
         },
         middleware=[remember_request_scope, refuse_nul_in_url, throttle.middleware, sessions.middleware],
         after_request=commit_before_response(alchemy),
@@ -100,11 +110,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={Exception: render_error},
         stores={SESSION_STORE: config.session_store(alchemy)},
         template_config=config.template_config(),
-        lifespan=[closing_connections(alchemy), purging_expired_sessions(alchemy)],
-        on_shutdown=[throttle.close],
+        lifespan=[
+            closing_connections(alchemy),
+            purging_expired_sessions(alchemy, timedelta(seconds=settings.session_purge_interval_seconds)),
+        ],
+        on_shutdown=[throttle.close, readiness.close, leave_multiprocess_registry],
         cors_config=config.cors_config(settings),
         openapi_config=config.openapi_config(settings),
         request_max_body_size=settings.max_request_body_bytes,
-        logging_config=config.logging_config(settings),
         debug=False,
     )
+    # Around the router rather than in ``middleware`` (which Litestar applies per route), so that requests
+    # for unknown paths are counted and logged too.
+    app.asgi_handler = request_log(
+        request_metrics(app.asgi_handler, quiet_paths=config.OPERATIONS_PATHS), quiet_paths=config.OPERATIONS_PATHS
+    )
+    return app

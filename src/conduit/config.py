@@ -1,9 +1,10 @@
 """Every framework configuration, built from ``Settings``: the database, browser sessions, CSRF, CORS,
-OpenAPI, templates and logging. Nothing here reads the environment or runs at import time;
+OpenAPI and templates (logging is in ``conduit.lib.logs``). Nothing here reads the environment or runs at import time;
 ``conduit.app.create_app`` calls these functions.
 """
 
 import hashlib
+import re
 from pathlib import Path
 
 from advanced_alchemy.extensions.litestar import (
@@ -17,14 +18,17 @@ from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.db.engine import create_engine
+from conduit.db.engine import create_engine, engine_options
 from conduit.db.models import SessionRecord, orm_registry
+from conduit.db.models.session import SESSION_NAMESPACE
+from conduit.lib.health import LIVENESS_PATH, READINESS_PATH
+from conduit.lib.metrics import METRICS_PATH
 from conduit.lib.openapi import SwaggerPage
 from conduit.lib.settings import Settings
 from conduit.lib.transactions import RequestSession
@@ -33,6 +37,8 @@ from conduit.web.sessions import SESSION_COOKIE, SESSION_STORE, BrowserSessionCo
 
 MIGRATIONS_DIR = Path(__file__).parent / "db" / "migrations"
 API_VERSION = "1.1.0"
+OPERATIONS_PATHS = (LIVENESS_PATH, READINESS_PATH, METRICS_PATH)
+"""What load balancers and Prometheus call: no session, no access log line, no request metrics."""
 
 
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
@@ -45,20 +51,16 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         create_engine_callable=create_engine,
-        engine_config=EngineConfig(
-            echo=settings.database_echo,
-            pool_size=settings.database_pool_size,
-            max_overflow=settings.database_max_overflow,
-            pool_timeout=settings.database_pool_timeout_seconds,  # type: ignore[arg-type]  # SQLAlchemy takes seconds as a float
-            # No ping per checkout (a round trip per request): a connection the database dropped fails
-            # once, answered with a retryable 503, and SQLAlchemy then replaces the pool's connections.
-            pool_pre_ping=False,
-        ),
+        engine_config=EngineConfig(**engine_options(settings)),
         metadata=orm_registry.metadata,
         before_send_handler="autocommit_include_redirects",
         session_dependency_key="db_session",
         engine_dependency_key="db_engine",
-        session_config=AsyncSessionConfig(expire_on_commit=False, class_=RequestSession),
+        # Reads outside a transaction save a BEGIN and a COMMIT per request, but PgBouncer in transaction mode
+        # may run a statement's PREPARE and EXECUTE on different server connections unless a transaction holds them.
+        session_config=AsyncSessionConfig(
+            expire_on_commit=False, class_=AsyncSession if settings.database_pgbouncer else RequestSession
+        ),
         set_default_exception_handler=False,  # errors are named once, in conduit.lib.exceptions
         create_all=False,  # the schema is the migrations' to create and change, tests included
         alembic_config=alembic_config(),
@@ -96,13 +98,14 @@ def session_config(settings: Settings) -> BrowserSessionConfig:
         httponly=True,
         samesite="lax",
         secure=settings.cookies_secure,
-        exclude=["^/api/", "^/static/"],
+        exclude=["^/api/", "^/static/", *(f"^{re.escape(path)}$" for path in OPERATIONS_PATHS)],
     )
 
 
 def session_store(alchemy: SQLAlchemyAsyncConfig) -> SQLAlchemyStore:
     """Where browser sessions are kept: the ``sessions`` table, through the same database configuration."""
-    return SQLAlchemyStore(config=alchemy, model=SessionRecord, namespace="conduit")
+    # SessionRecord has the store model's columns without deriving from it (see conduit.db.models.session).
+    return SQLAlchemyStore(config=alchemy, model=SessionRecord, namespace=SESSION_NAMESPACE)  # type: ignore[arg-type]
 
 
 def csrf_config(settings: Settings) -> CSRFConfig:
@@ -155,11 +158,3 @@ def openapi_config(settings: Settings) -> OpenAPIConfig | None:
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     """The pages' Jinja templates and the helpers they use."""
     return TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=register_helpers)
-
-
-def logging_config(settings: Settings) -> LoggingConfig:
-    """Log at ``LOG_LEVEL``; exceptions are logged once, by the error mapping, not again by Litestar."""
-    return LoggingConfig(
-        root={"level": settings.log_level, "handlers": ["queue_listener"]},
-        log_exceptions="never",
-    )

@@ -1,72 +1,25 @@
-"""Scratch databases, and the ``conduit`` command line run against them.
-
-Commands run in this process through ``conduit.__main__.main``, exactly as the console script
-runs them, with ``DATABASE_URL`` pointing at a scratch database (starting a Python process per
-command would cost seconds).
-"""
+"""Scratch databases for the ``conduit`` commands (run in this process by the ``conduit`` fixture), and their rows."""
 
 import asyncio
-import contextlib
-import io
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
-from litestar.cli.main import litestar_group
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from conduit.__main__ import main
 from conduit.db.models import orm_registry
 from conduit.db.transfer import count_rows
-from tests.conftest import TEST_SECRET
+from tests.conftest import Conduit, ScratchDatabase
 
 TABLES = orm_registry.metadata.sorted_tables
 
 
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-Conduit = Callable[..., Result]
-
-
-@pytest.fixture
-def conduit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Conduit:
-    """Run ``conduit ARGS`` against ``database_url``, as an operator would, and collect what it says."""
-
-    def run(*arguments: str, database_url: str, stdin: str = "") -> Result:
-        stdout, stderr = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(sys, "argv", ["conduit", *arguments])
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        for name, value in {
-            "COLUMNS": "200",
-            "DATABASE_URL": database_url,
-            "CONDUIT_ENV": "development",
-            "CONDUIT_VAR_DIR": str(tmp_path),
-            "SECRET_KEY": TEST_SECRET,
-        }.items():
-            monkeypatch.setenv(name, value)
-        # Litestar's command group loads the app once per process; make it load it for this command too.
-        monkeypatch.setattr(litestar_group, "_prepare_done", False)
-        code: Any = 0
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            try:
-                main()
-            except SystemExit as exit_:
-                code = exit_.code
-        if isinstance(code, str):
-            stderr.write(code + "\n")
-            code = 1
-        return Result(int(code or 0), stdout.getvalue(), stderr.getvalue())
-
-    return run
+def migrated(conduit: Conduit, scratch_database: ScratchDatabase, *, backend: str | None = None) -> str:
+    """A scratch database on the suite's backend (or ``backend``), migrated to the newest revision."""
+    url = scratch_database(backend=backend)
+    result = conduit("database", "upgrade", "--no-prompt", database_url=url)
+    assert result.returncode == 0, result.stderr
+    return url
 
 
 def read_database(database_url: str, query: Callable[[Any], Any]) -> Any:
@@ -106,3 +59,8 @@ def all_rows(database_url: str) -> dict[str, list[dict[str, Any]]]:
 
     result: dict[str, list[dict[str, Any]]] = read_database(database_url, fetch)
     return result
+
+
+def stored_user(database_url: str, username: str) -> dict[str, Any] | None:
+    """The ``users`` row of ``username``, or ``None``."""
+    return next((row for row in all_rows(database_url)["users"] if row["username"] == username), None)

@@ -1,8 +1,7 @@
 """The ``conduit users`` commands that end an account's credentials, and the account rules they share with the API."""
 
-from tests.conftest import ScratchDatabase
-from tests.db.conftest import Conduit
-from tests.db.test_commands import migrated, stored_user
+from tests.conftest import Conduit, ScratchDatabase
+from tests.db.conftest import migrated, stored_user
 
 
 def test_ending_an_accounts_sessions_and_tokens(conduit: Conduit, scratch_database: ScratchDatabase) -> None:

@@ -5,7 +5,6 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import insert
@@ -13,19 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conduit.db.models import SessionRecord
 from conduit.lib.passwords import verify_password
-from tests.conftest import ON_POSTGRES, ScratchDatabase
-from tests.db.conftest import Conduit, all_rows, read_database, row_counts
-
-
-def migrated(conduit: Conduit, scratch_database: ScratchDatabase, *, backend: str | None = None) -> str:
-    url = scratch_database(backend=backend)
-    result = conduit("database", "upgrade", "--no-prompt", database_url=url)
-    assert result.returncode == 0, result.stderr
-    return url
-
-
-def stored_user(database_url: str, username: str) -> dict[str, Any] | None:
-    return next((row for row in all_rows(database_url)["users"] if row["username"] == username), None)
+from tests.conftest import ON_POSTGRES, Conduit, ScratchDatabase
+from tests.db.conftest import all_rows, migrated, read_database, row_counts, stored_user
 
 
 def password_matches(password_hash: str, password: str) -> bool:
@@ -234,38 +222,6 @@ def test_a_bad_dump_gives_a_clear_error_and_writes_nothing(
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert row_counts(target) == before
     assert sum(before.values()) == 1  # the database is empty but for the articles counter
-
-
-def test_litestar_sessions_commands_delete_the_stored_sessions(
-    conduit: Conduit, scratch_database: ScratchDatabase
-) -> None:
-    url = migrated(conduit, scratch_database)
-    expires = datetime.now(UTC) + timedelta(days=1)
-
-    async def add_sessions(connection: AsyncConnection) -> None:
-        rows = [
-            {
-                "id": uuid.uuid4(),
-                "key": key,
-                "namespace": "conduit",
-                "value": b'{"user_id": "x"}',
-                "expires_at": expires,
-            }
-            for key in ("first-session", "second-session", "third-session")
-        ]
-        await connection.execute(insert(SessionRecord), rows)
-        await connection.commit()
-
-    read_database(url, add_sessions)
-
-    deleted = conduit("sessions", "delete", "first-session", database_url=url, stdin="y\n")
-    after_delete = row_counts(url)["sessions"]
-    cleared = conduit("sessions", "clear", database_url=url, stdin="y\n")
-
-    assert deleted.returncode == 0, deleted.stderr
-    assert after_delete == 2
-    assert cleared.returncode == 0, cleared.stderr
-    assert row_counts(url)["sessions"] == 0
 
 
 def test_export_leaves_browser_sessions_out(

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from conduit.config import MIGRATIONS_DIR
 from conduit.db.migration_rules import compare_type
 from conduit.db.models import orm_registry
-from tests.conftest import ON_POSTGRES, ScratchDatabase
-from tests.db.conftest import Conduit, read_database, row_counts
+from tests.conftest import ON_POSTGRES, Conduit, ScratchDatabase
+from tests.db.conftest import read_database, row_counts
 
 TABLES = {table.name for table in orm_registry.metadata.sorted_tables}
 
@@ -59,6 +59,9 @@ def test_upgrade_downgrade_and_upgrade_again(conduit: Conduit, scratch_database:
     for result in (upgraded, current, check, again, downgraded, reupgraded):
         assert result.returncode == 0, result.stderr
     assert current_revision == head_revision()
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(head_revision())
+    assert head is not None
+    assert f"Running upgrade {head.down_revision} -> {head.revision}" in upgraded.stderr
     assert tables_at_head == TABLES
     assert differences == []
     assert check_at_base.returncode != 0

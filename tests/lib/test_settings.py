@@ -36,6 +36,22 @@ def test_production_uses_the_configured_secret(tmp_path: Path) -> None:
     assert settings.secret_key == secret
 
 
+def test_operations_settings_are_read(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "CONDUIT_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": "postgresql+asyncpg://conduit@pgbouncer:6432/conduit",
+            "DATABASE_PGBOUNCER": "TRUE",
+            "REDIS_URL": "redis://redis:6379/0",
+            "LOG_FORMAT": "JSON",
+            "SESSION_PURGE_INTERVAL_SECONDS": "600",
+        }
+    )
+
+    assert (settings.database_pgbouncer, settings.redis_url) == (True, "redis://redis:6379/0")
+    assert (settings.log_format, settings.session_purge_interval_seconds) == ("json", 600)
+
+
 def test_postgres_url_and_origins_are_read(tmp_path: Path) -> None:
     settings = Settings.from_env(
         {
@@ -95,6 +111,10 @@ def test_security_settings_are_read_with_safe_defaults(tmp_path: Path) -> None:
         ({"API_DOCS": "sometimes"}, "API_DOCS must be true or false"),
         ({"REQUEST_HEADER_TIMEOUT_SECONDS": "0"}, "REQUEST_HEADER_TIMEOUT_SECONDS must be a number above 0"),
         ({"SESSION_COOKIE_SECURE": "perhaps"}, "SESSION_COOKIE_SECURE must be true or false"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be json or console"),
+        ({"DATABASE_PGBOUNCER": "yes please"}, "DATABASE_PGBOUNCER must be true or false"),
+        ({"DATABASE_PGBOUNCER": "true"}, "DATABASE_PGBOUNCER=true needs a postgresql\\+asyncpg:// DATABASE_URL"),
+        ({"SESSION_PURGE_INTERVAL_SECONDS": "0"}, "SESSION_PURGE_INTERVAL_SECONDS must be at least 1"),
     ],
 )
 def test_invalid_settings_are_refused_with_a_clear_message(

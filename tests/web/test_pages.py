@@ -426,7 +426,8 @@ async def test_sessions_slide_forward_and_expired_ones_are_purged(
     renewed_at = await db.scalar(select(SessionRecord.expires_at))
     await db.execute(update(SessionRecord).values(expires_at=past))
     await db.commit()
-    purged = await purge_expired_sessions(alchemy)
+    async with alchemy.get_session() as session, session.begin():
+        purged = await purge_expired_sessions(session)
 
     assert expired.status_code == 303
     assert renewed_at is not None

@@ -21,6 +21,7 @@ from conduit.articles.schemas import UpdateArticle
 from conduit.db.models import SLUG_MAX_LENGTH, Article, User, article_tags, favorites
 from conduit.db.statements import ResultRow, dialect_insert, insert_ignoring_duplicates
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError, is_unique_violation
+from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.tags.services import TagService
 
 SLUG_ATTEMPTS = 5
@@ -188,6 +189,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         else:
             raise SlugUnavailableError(title)
         await self.repository.file_under(article_id, tags, replace=False)
+        ARTICLES_PUBLISHED.inc()
         return await self.get_by_slug(slug, author)
 
     async def revise(self, slug: str, editor: User, changes: UpdateArticle) -> ResultRow:

@@ -10,6 +10,7 @@ from sqlalchemy import Result, delete, false, insert, literal, select
 from conduit.db.models import Article, Comment, User
 from conduit.db.statements import ResultRow
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError
+from conduit.lib.metrics import COMMENTS_POSTED
 from conduit.profiles.services import is_followed_by
 
 LARGEST_ID = 2**63 - 1
@@ -73,6 +74,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         if row is None:
             msg = f"article {slug!r} not found"
             raise NotFoundError(msg)
+        COMMENTS_POSTED.inc()
         return row
 
     async def remove(self, slug: str, comment_id: int, user: User) -> None:

@@ -10,7 +10,7 @@ A dump is one JSON object per line::
 Tables come parents first. UUIDs are strings, timestamps ISO 8601 with microseconds and
 an offset. The closing ``end`` line lists the row counts, so a truncated file is detected.
 An import runs in one transaction: any problem and nothing is written. Browser sessions
-are neither exported nor imported.
+and the background jobs' bookkeeping are neither exported nor imported.
 """
 
 import json
@@ -23,7 +23,7 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Column, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conduit.db.models import SessionRecord, counters, orm_registry
+from conduit.db.models import SessionRecord, counters, job_runs, orm_registry
 from conduit.db.statements import reset_identity_sequences
 
 FORMAT = "conduit-export"
@@ -32,9 +32,9 @@ BATCH_SIZE = 1_000
 TABLES: list[Table] = [
     table
     for table in orm_registry.metadata.sorted_tables
-    if table.name not in (SessionRecord.__tablename__, counters.name)
+    if table.name not in (SessionRecord.__tablename__, counters.name, job_runs.name)
 ]
-"""Conduit's data, parents first. Browser sessions are not data (and their ids are secrets), and counters
+"""Conduit's data, parents first. Browser sessions (whose ids are secrets) and job runs are not data, and counters
 are derived from the data (the database recounts them as rows are imported): they stay out."""
 
 

@@ -24,6 +24,7 @@ from litestar.types import ASGIApp, Scope
 
 from conduit.db.models import User
 from conduit.lib.exceptions import AuthenticationError
+from conduit.lib.logs import identify
 
 SCHEMES = ("token", "bearer")
 INVALID_TOKEN = "token is invalid or expired"  # noqa: S105  # a message, not a secret
@@ -47,9 +48,11 @@ class OptionalTokenMiddleware(JWTAuthenticationMiddleware):
             msg = "Authorization header must be 'Token <jwt>'"
             raise AuthenticationError(msg)
         try:
-            return await self.authenticate_token(token.strip(), connection)
+            result = await self.authenticate_token(token.strip(), connection)
         except NotAuthorizedException:
             raise AuthenticationError(INVALID_TOKEN) from None
+        identify(result.user.id)
+        return result
 
 
 class Tokens:
@@ -93,6 +96,8 @@ class SessionUserMiddleware(AbstractAuthenticationMiddleware):
         user = await self.retrieve_user(session, connection)
         if user is None:
             connection.clear_session()
+        else:
+            identify(user.id)
         return AuthenticationResult(user=user, auth=session if user else None)
 
 

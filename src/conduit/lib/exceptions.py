@@ -164,10 +164,10 @@ def problem_for(exc: BaseException) -> Problem:
     if isinstance(exc, ConduitError):
         return Problem(exc.status_code, exc.messages, exc.headers)
     if database_unavailable(exc):
-        logger.warning("database unavailable: %s", _first_line(_root_cause(exc)))
+        logger.warning("database unavailable", extra={"cause": describe_cause(exc)})
         return Problem(HTTP_503_SERVICE_UNAVAILABLE, [UNAVAILABLE], {"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, CommitFailedError):
-        logger.error("COMMIT failed, nothing was saved: %s", _first_line(_root_cause(exc)))
+        logger.error("COMMIT failed, nothing was saved", extra={"cause": describe_cause(exc)})
         return Problem(HTTP_500_INTERNAL_SERVER_ERROR, [INTERNAL])
     if (field := taken_field(exc)) is not None:
         return Problem(HTTP_422_UNPROCESSABLE_ENTITY, [f"{field} has already been taken"])
@@ -184,7 +184,7 @@ def problem_for(exc: BaseException) -> Problem:
         return Problem(exc.status_code, [exc.detail], dict(exc.headers or {}))
     if isinstance(exc, RepositoryNotFoundError):
         return Problem(HTTP_404_NOT_FOUND, ["not found"])
-    logger.error("request failed: %s", _first_line(exc), exc_info=exc)
+    logger.error("request failed", extra={"error": _first_line(exc)}, exc_info=exc)
     return Problem(HTTP_500_INTERNAL_SERVER_ERROR, [INTERNAL])
 
 
@@ -265,9 +265,10 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
             pending.append(orig if isinstance(orig, BaseException) else None)
 
 
-def _root_cause(exc: BaseException) -> BaseException:
-    *_, last = _chain(exc)
-    return last
+def describe_cause(exc: BaseException) -> str:
+    """The innermost error behind ``exc`` in one line (``ConnectionRefusedError: ...``), for a log line."""
+    *_, root = _chain(exc)
+    return _first_line(root)
 
 
 def _first_line(exc: BaseException) -> str:

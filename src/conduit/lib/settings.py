@@ -8,7 +8,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal, get_args, get_type_hints
+from typing import Annotated, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
 from msgspec import Meta, Struct
@@ -17,6 +17,7 @@ from conduit.lib.validation import describe_validation_error, located
 
 Environment = Literal["development", "production", "test"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["json", "console"]
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 MIN_SECRET_LENGTH = 32
@@ -32,15 +33,17 @@ ENVIRONMENT_VARIABLES = {
     "database_pool_size": "DATABASE_POOL_SIZE",
     "database_max_overflow": "DATABASE_MAX_OVERFLOW",
     "database_pool_timeout_seconds": "DATABASE_POOL_TIMEOUT_SECONDS",
+    "database_pgbouncer": "DATABASE_PGBOUNCER",
+    "redis_url": "REDIS_URL",
     "secret_key": "SECRET_KEY",
     "token_ttl_seconds": "TOKEN_TTL_SECONDS",
     "cors_allowed_origins": "CORS_ALLOWED_ORIGINS",
     "max_request_body_bytes": "MAX_REQUEST_BODY_BYTES",
     "log_level": "LOG_LEVEL",
+    "log_format": "LOG_FORMAT",
     "session_max_age_seconds": "SESSION_MAX_AGE_SECONDS",
     "session_cookie_secure": "SESSION_COOKIE_SECURE",
     "csrf_trusted_origins": "CSRF_TRUSTED_ORIGINS",
-    "redis_url": "REDIS_URL",
     "sign_in_failures_per_account": "SIGN_IN_FAILURES_PER_ACCOUNT",
     "sign_in_failures_per_address": "SIGN_IN_FAILURES_PER_ADDRESS",
     "sign_in_window_seconds": "SIGN_IN_WINDOW_SECONDS",
@@ -50,6 +53,7 @@ ENVIRONMENT_VARIABLES = {
     "api_docs": "API_DOCS",
     "request_header_timeout_seconds": "REQUEST_HEADER_TIMEOUT_SECONDS",
     "keep_alive_timeout_seconds": "KEEP_ALIVE_TIMEOUT_SECONDS",
+    "session_purge_interval_seconds": "SESSION_PURGE_INTERVAL_SECONDS",
 }
 """Which environment variable sets which setting."""
 
@@ -72,19 +76,25 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     database_max_overflow: Annotated[int, Meta(ge=0)] = 20
     database_pool_timeout_seconds: Annotated[float, Meta(gt=0)] = 5.0
     """How long a request waits for a free connection before it is answered with a retryable 503."""
+    database_pgbouncer: bool = False
+    """PostgreSQL is reached through PgBouncer in transaction mode: no client-side pool, no reused prepared
+    statements."""
+    redis_url: str = ""
+    """Redis shared by every instance (``redis://host:6379/0``): throttling counters, and readiness checks it.
+    Empty means none: counters in this process's memory."""
     secret_key: str = ""
     """Signs tokens and CSRF cookies; empty means generated once into ``var_dir`` (refused in production)."""
     token_ttl_seconds: Seconds = 24 * 3600
     cors_allowed_origins: tuple[str, ...] = ("*",)
     max_request_body_bytes: Annotated[int, Meta(ge=1024)] = 1024 * 1024
     log_level: LogLevel = "INFO"
+    log_format: LogFormat | None = None
+    """``json`` (one object per line) or ``console`` (readable); unset means JSON in production only."""
     session_max_age_seconds: Seconds = 14 * 24 * 3600
     session_cookie_secure: bool | None = None
     """Mark sign-in and CSRF cookies Secure on every response (and send HSTS); unset means only in production."""
     csrf_trusted_origins: tuple[str, ...] = ()
     """Origins besides the request's own that may post the web forms (``https://conduit.example``)."""
-    redis_url: str = ""
-    """Where throttling counters live, shared by every process; empty means in this process's memory."""
     sign_in_failures_per_account: Limit = 10
     sign_in_failures_per_address: Limit = 50
     sign_in_window_seconds: Seconds = 15 * 60
@@ -101,6 +111,8 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     """How long the server waits for a request's headers before closing the connection."""
     keep_alive_timeout_seconds: Annotated[int, Meta(ge=1)] = 5
     """How long an idle connection is kept open for the next request."""
+    session_purge_interval_seconds: Annotated[int, Meta(ge=1)] = 3600
+    """How often expired sessions are purged, by one process of all those sharing the database."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -124,7 +136,7 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
                 raw[name] = [origin.strip() for origin in str(origins).split(",") if origin.strip()]
         if "LOG_LEVEL" in raw:
             raw["LOG_LEVEL"] = str(raw["LOG_LEVEL"]).upper()
-        for name in ("DATABASE_ECHO", "SESSION_COOKIE_SECURE", "API_DOCS"):
+        for name in ("DATABASE_ECHO", "DATABASE_PGBOUNCER", "SESSION_COOKIE_SECURE", "API_DOCS", "LOG_FORMAT"):
             if name in raw:
                 raw[name] = str(raw[name]).lower()
         try:
@@ -144,6 +156,9 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
         if not database_url.startswith(tuple(f"{driver}://" for driver in SUPPORTED_DRIVERS)):
             msg = f"DATABASE_URL must start with one of {', '.join(d + '://' for d in SUPPORTED_DRIVERS)}"
             raise ImproperlyConfiguredError(msg)
+        if self.database_pgbouncer and not database_url.startswith("postgresql+asyncpg://"):
+            msg = "DATABASE_PGBOUNCER=true needs a postgresql+asyncpg:// DATABASE_URL"
+            raise ImproperlyConfiguredError(msg)
         if self.redis_url and not self.redis_url.startswith(REDIS_SCHEMES):
             msg = f"REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}"
             raise ImproperlyConfiguredError(msg)
@@ -153,6 +168,7 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
             secret_key=self._secret_key(var_dir),
             session_cookie_secure=self.production if self.session_cookie_secure is None else self.session_cookie_secure,
             api_docs=not self.production if self.api_docs is None else self.api_docs,
+            log_format=self.log_format or ("json" if self.production else "console"),
         )
 
     def __repr__(self) -> str:
@@ -196,8 +212,8 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
 def _describe(variable: str, message: str) -> str:
     """What is wrong with ``variable``, in the words an operator expects."""
     field = next(name for name, env_name in ENVIRONMENT_VARIABLES.items() if env_name == variable)
-    choices = get_args(get_type_hints(Settings)[field])
-    if choices and all(isinstance(choice, str) for choice in choices):
+    choices = _choices(get_type_hints(Settings)[field])
+    if choices:
         return f"{variable} must be {', '.join(choices[:-1])} or {choices[-1]}"
     if message.startswith("Expected `int`, got"):
         return f"{variable} must be an integer"
@@ -206,3 +222,10 @@ def _describe(variable: str, message: str) -> str:
     if message.startswith("Expected `float` > 0"):
         return f"{variable} must be a number above 0"
     return describe_validation_error(variable, message)
+
+
+def _choices(hint: object) -> tuple[str, ...]:
+    """The values a ``Literal`` setting (possibly optional) accepts; empty for any other type."""
+    if get_origin(hint) is Literal:
+        return tuple(str(choice) for choice in get_args(hint))
+    return tuple(choice for argument in get_args(hint) for choice in _choices(argument))

@@ -30,6 +30,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.asyncio import BlockingConnectionPool
 
 from conduit.lib.exceptions import AuthenticationError, ServiceUnavailableError, TooManyAttemptsError
+from conduit.lib.health import LIVENESS_PATH, READINESS_PATH
+from conduit.lib.metrics import METRICS_PATH
 from conduit.lib.settings import Settings
 
 logger = logging.getLogger("conduit")
@@ -156,19 +158,23 @@ class Throttle:
             raise ServiceUnavailableError(msg) from None
 
 
+UNCOUNTED_PATHS = frozenset({LIVENESS_PATH, READINESS_PATH, METRICS_PATH})
+
+
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The address a request came from (behind a proxy, the one it forwarded: see ``FORWARDED_ALLOW_IPS``)."""
     return connection.client.host if connection.client else "unknown"
 
 
 class RequestThrottleMiddleware(ASGIMiddleware):
-    """Counts each request against its address's writes or reads limit; static files are not counted."""
+    """Counts each request against its address's writes or reads limit; static files and the checks of load
+    balancers and Prometheus are not counted."""
 
     scopes = (ScopeType.HTTP,)
 
     @staticmethod
     def should_bypass_for_scope(scope: Scope) -> bool:
-        return scope["path"].startswith("/static/")
+        return scope["path"].startswith("/static/") or scope["path"] in UNCOUNTED_PATHS
 
     def __init__(self, throttle: Throttle) -> None:
         self.throttle = throttle

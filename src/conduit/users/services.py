@@ -11,6 +11,7 @@ from sqlalchemy import Row, bindparam, or_, select
 
 from conduit.db.models import User, canonical_username
 from conduit.lib.exceptions import AuthenticationError, InvalidFieldError, InvalidInputError, NotFoundError
+from conduit.lib.metrics import SIGNUPS
 from conduit.lib.passwords import hash_password, password_weakness, verify_password
 
 RESERVED_USERNAMES = frozenset(
@@ -65,7 +66,9 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         _check_username(username)
         _check_password(password)
         await self._ensure_available(username=username, email=email)
-        return await self.create({"username": username, "email": email, "password": password})
+        user = await self.create({"username": username, "email": email, "password": password})
+        SIGNUPS.inc()
+        return user
 
     async def authenticate(self, *, email: str, password: str) -> User:
         """Return the account these credentials belong to.

@@ -15,30 +15,26 @@ the version is one UPDATE of the user's row; every older session is refused at i
 deleted then, and rows never presented again expire and are purged like any other.
 """
 
-import asyncio
-import contextlib
-import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-from litestar import Litestar, Request
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, ScopeSession
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from conduit.db.jobs import Lifespan, periodic_job
 from conduit.db.models import SessionRecord, User
 from conduit.lib.auth import SESSION_VERSION
 
-logger = logging.getLogger("conduit")
-
 SESSION_STORE = "sessions"
 SESSION_COOKIE = "conduit_session"
-PURGE_INTERVAL_SECONDS = 3600
+PURGE_JOB = "purge_expired_sessions"
 RENEW_AFTER_SECONDS = 300
 """An unchanged session is written again (pushing its expiry forward) at most this often."""
 _RENEWED_AT = "renewed_at"
@@ -127,39 +123,16 @@ class BrowserSessionConfig(ServerSideSessionConfig):
     _backend_class = BrowserSessionBackend
 
 
-async def purge_expired_sessions(alchemy: SQLAlchemyAsyncConfig) -> int:
+async def purge_expired_sessions(session: AsyncSession) -> int:
     """Delete the sessions whose time ran out.
 
     Returns:
         How many were deleted.
     """
-    async with alchemy.get_session() as session, session.begin():
-        result = await session.execute(delete(SessionRecord).where(SessionRecord.expires_at < datetime.now(UTC)))
+    result = await session.execute(delete(SessionRecord).where(SessionRecord.expires_at < datetime.now(UTC)))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def purging_expired_sessions(
-    alchemy: SQLAlchemyAsyncConfig,
-) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
-    """A lifespan that, while the app runs, purges expired sessions every hour."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        async def purge_forever() -> None:
-            while True:
-                await asyncio.sleep(PURGE_INTERVAL_SECONDS)
-                try:
-                    if purged := await purge_expired_sessions(alchemy):
-                        logger.info("purged %d expired sessions", purged)
-                except Exception:
-                    logger.exception("purging expired sessions failed")
-
-        task = asyncio.create_task(purge_forever())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return lifespan
+def purging_expired_sessions(alchemy: SQLAlchemyAsyncConfig, interval: timedelta) -> Lifespan:
+    """A lifespan that purges expired sessions every ``interval``, in one process of all that share the database."""
+    return periodic_job(alchemy, PURGE_JOB, interval, purge_expired_sessions)

@@ -5,6 +5,7 @@ from advanced_alchemy.base import orm_registry
 from conduit.db.models.article import SLUG_MAX_LENGTH, Article, article_tags, favorites
 from conduit.db.models.comment import Comment
 from conduit.db.models.counter import ARTICLES_TOTAL, counters
+from conduit.db.models.job import job_runs
 from conduit.db.models.session import SessionRecord
 from conduit.db.models.tag import Tag
 from conduit.db.models.user import User, canonical_username, follows
@@ -22,5 +23,6 @@ __all__ = (
     "counters",
     "favorites",
     "follows",
+    "job_runs",
     "orm_registry",
 )
