@@ -6,7 +6,6 @@ reach a route, while ``before_send`` sees every response the application sends.
 
 from collections.abc import Awaitable, Callable
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -35,25 +34,27 @@ def security_headers(*, hsts: bool) -> SendHook:
     """A ``before_send`` hook adding the security headers, ``Strict-Transport-Security`` when ``hsts``, and
     ``Cache-Control: no-store`` on what a signed-in person is sent or what sets a cookie (unless the handler
     chose its own caching)."""
-    always = {
-        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-        "X-Frame-Options": "DENY",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        "Permissions-Policy": PERMISSIONS_POLICY,
-        "Cross-Origin-Opener-Policy": "same-origin",
-        **({"Strict-Transport-Security": HSTS} if hsts else {}),
-    }
+    always = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in {
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Permissions-Policy": PERMISSIONS_POLICY,
+            "Cross-Origin-Opener-Policy": "same-origin",
+            **({"Strict-Transport-Security": HSTS} if hsts else {}),
+        }.items()
+    ]
 
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in always.items():
-            if name not in headers:
-                headers[name] = value
-        personal = scope.get("user") is not None or "set-cookie" in headers
-        if personal and "cache-control" not in headers:
-            headers["Cache-Control"] = "no-store"
+        headers = message.setdefault("headers", [])
+        present = {bytes(name).lower() for name, _ in headers}
+        headers.extend(header for header in always if header[0] not in present)  # type: ignore[union-attr]
+        personal = scope.get("user") is not None or b"set-cookie" in present
+        if personal and b"cache-control" not in present:
+            headers.append((b"cache-control", b"no-store"))  # type: ignore[union-attr]
 
     return add_headers

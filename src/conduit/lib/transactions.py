@@ -50,14 +50,25 @@ def _forget_view(engine: Engine) -> None:
 
 
 class RequestSession(AsyncSession):
-    """The session of a request: bound to the engine's AUTOCOMMIT view in a read-only request on PostgreSQL."""
+    """The session of a request: bound to the engine's AUTOCOMMIT view in a read-only request on PostgreSQL.
+
+    Its ``commit`` does nothing when there is nothing to commit: no transaction at all (as when Advanced
+    Alchemy's handler commits after ``commit_before_response`` already did), or only statements run on the
+    AUTOCOMMIT view, each of which the database committed as it ran.
+    """
 
     def __init__(self, bind: Any = None, **options: Any) -> None:
         scope = _request_scope.get()
         reading = scope is not None and scope.get("method") in SAFE_METHODS
-        if reading and isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+        self.autocommits = reading and isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+        if self.autocommits:
             bind = _autocommit_view(bind)
         super().__init__(bind=bind, **options)
+
+    async def commit(self) -> None:
+        if not self.in_transaction() or (self.autocommits and not (self.new or self.dirty or self.deleted)):
+            return
+        await super().commit()
 
 
 def remember_request_scope(app: ASGIApp) -> ASGIApp:

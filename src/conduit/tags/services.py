@@ -4,13 +4,21 @@ from collections.abc import Sequence
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from conduit.db.models import Tag
 from conduit.db.statements import insert_ignoring_duplicates
 
 POPULAR_TAGS = 20
 """How many tags the tags list and the home page show."""
+
+BY_POPULARITY = (
+    select(Tag.name)
+    .where(Tag.articles_count > 0)
+    .order_by(Tag.articles_count.desc(), Tag.name)
+    .limit(bindparam("limit"))
+)
+"""Built once: tag names, the most used first, then alphabetically; unused tags are left out."""
 
 
 class TagService(SQLAlchemyAsyncRepositoryService[Tag]):
@@ -24,13 +32,7 @@ class TagService(SQLAlchemyAsyncRepositoryService[Tag]):
 
             The counts are kept by the database as articles are tagged, and read from the top of an index.
             """
-            statement = (
-                select(Tag.name)
-                .where(Tag.articles_count > 0)
-                .order_by(Tag.articles_count.desc(), Tag.name)
-                .limit(limit)
-            )
-            return list((await self.session.scalars(statement)).all())
+            return list((await self.session.scalars(BY_POPULARITY, {"limit": limit})).all())
 
     repository_type = Repo
 
