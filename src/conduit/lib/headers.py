@@ -5,6 +5,7 @@ reach a route, while ``before_send`` sees every response the application sends.
 """
 
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 from litestar.types import Message, Scope
 
@@ -50,11 +51,13 @@ def security_headers(*, hsts: bool) -> SendHook:
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = message.setdefault("headers", [])
+        # Litestar always starts a response with a list of headers; appending to it is what lets the headers be
+        # added without building the list again.
+        headers = cast("list[tuple[bytes, bytes]]", message.setdefault("headers", []))
         present = {bytes(name).lower() for name, _ in headers}
-        headers.extend(header for header in always if header[0] not in present)  # type: ignore[union-attr]
+        headers.extend(header for header in always if header[0] not in present)
         personal = scope.get("user") is not None or b"set-cookie" in present
         if personal and b"cache-control" not in present:
-            headers.append((b"cache-control", b"no-store"))  # type: ignore[union-attr]
+            headers.append((b"cache-control", b"no-store"))
 
     return add_headers
