@@ -13,15 +13,14 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Select, bindparam, exists, false, func, select, tuple_
 
 from conduit.db.models import ARTICLES_TOTAL, Article, Tag, User, article_tags, counters, favorites
-from conduit.db.statements import ResultRow, sorted_names
-from conduit.profiles.services import followed_by, is_followed_by
+from conduit.db.reads import ResultRow
+from conduit.db.statements import sorted_names
+from conduit.profiles.services import VIEWER, followed_by, is_followed_by
 
 NEWEST_FIRST = (Article.created_at.desc(), Article.id.desc())
 
 
 TAG_NAME: ColumnElement[str] = Tag.__table__.c.name
-VIEWER = bindparam("viewer_id", type_=User.id.type)
-"""The signed-in viewer's id, bound when a statement runs."""
 FILTERS: dict[str, ColumnElement[bool]] = {
     "tag": exists().where(
         article_tags.c.article_id == Article.id,
@@ -79,6 +78,12 @@ def article_rows(dialect: str, *, signed_in: bool, with_body: bool = False) -> S
     return select(*columns).join(User, User.id == Article.author_id)
 
 
+@cache
+def article_statement(dialect: str, *, signed_in: bool) -> Select[Any]:
+    """The whole article (body included) at the slug bound as ``slug``."""
+    return article_rows(dialect, signed_in=signed_in, with_body=True).where(Article.slug == bindparam("slug"))
+
+
 @dataclass(frozen=True)
 class Cursor:
     """A place in the newest-first order of articles: just after (or before) the article it names.
@@ -105,7 +110,7 @@ class Cursor:
     @classmethod
     def of(cls, row: ResultRow) -> "Cursor":
         """The cursor at an article row."""
-        return cls(row.created_at, row.id)
+        return cls(row["created_at"], row["id"])
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

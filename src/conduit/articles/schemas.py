@@ -4,7 +4,7 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from conduit.db.statements import ResultRow
+from conduit.db.reads import ResultRow
 from conduit.lib.schema import Timestamp, format_timestamp
 from conduit.profiles.schemas import Profile
 
@@ -91,20 +91,20 @@ class ArticleDetail(ArticleSummary, rename="camel"):
     @classmethod
     def of(cls, row: ResultRow) -> "ArticleDetail":
         """The whole article, from a row read with its body."""
-        return cls(*_summary_fields(row), row.body)
+        return cls(*_summary_fields(row), row["body"])
 
 
 def _summary_fields(row: ResultRow) -> tuple[str, str, str, list[str], str, str, bool, int, Profile]:
     """The fields of ``ArticleSummary``, in order (positional: a page builds many of these)."""
     return (
-        row.slug,
-        row.title,
-        row.description,
-        row.tag_list,
-        format_timestamp(row.created_at),
-        format_timestamp(row.updated_at),
-        row.favorited,
-        row.favorites_count,
+        row["slug"],
+        row["title"],
+        row["description"],
+        row["tag_list"],
+        format_timestamp(row["created_at"]),
+        format_timestamp(row["updated_at"]),
+        row["favorited"],
+        row["favorites_count"],
         Profile.of_author(row),
     )
 

@@ -13,13 +13,14 @@ from uuid import UUID
 from advanced_alchemy.repository import SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService, schema_dump
 from slugify import slugify
-from sqlalchemy import Result, bindparam, delete, literal, select, update
+from sqlalchemy import delete, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
-from conduit.articles.queries import Cursor, Keyset, article_rows, page_statement, total_statement
+from conduit.articles.queries import Cursor, Keyset, article_statement, page_statement, total_statement
 from conduit.articles.schemas import UpdateArticle
 from conduit.db.models import SLUG_MAX_LENGTH, Article, User, article_tags, favorites
-from conduit.db.statements import ResultRow, dialect_insert, insert_ignoring_duplicates
+from conduit.db.reads import ResultRow, fetch_all, fetch_one
+from conduit.db.statements import dialect_insert, insert_ignoring_duplicates
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError, is_unique_violation
 from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.tags.services import TagService
@@ -65,23 +66,18 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             values: dict[str, Any] = {**filters, "viewer_id": viewer_id, "limit": limit, "offset": offset}
             if cursor is not None:
                 values |= {"cursor_at": cursor.created_at, "cursor_id": cursor.article_id}
-            result: Result[Any] = await self.session.execute(statement, values)
-            rows: Sequence[ResultRow] = result.all()
+            rows = await fetch_all(self.session, statement, values)
             if keyset in ("newer", "oldest"):
                 rows = rows[::-1]
             if rows:
-                return ArticlePage(rows, int(rows[0].total or 0))
+                return ArticlePage(rows, int(rows[0]["total"] or 0))
             return ArticlePage(rows, int(await self.session.scalar(total_statement(names), values) or 0))
 
         async def one(self, slug: str, viewer_id: UUID | None) -> ResultRow | None:
             """The full row (body included) of the article at ``slug``."""
             dialect = self.session.get_bind().dialect.name
-            statement = article_rows(dialect, signed_in=viewer_id is not None, with_body=True).where(
-                Article.slug == bindparam("slug")
-            )
-            result: Result[Any] = await self.session.execute(statement, {"slug": slug, "viewer_id": viewer_id})
-            row: ResultRow | None = result.one_or_none()
-            return row
+            statement = article_statement(dialect, signed_in=viewer_id is not None)
+            return await fetch_one(self.session, statement, {"slug": slug, "viewer_id": viewer_id})
 
         async def get_available_slug(self, value_to_slugify: str, **kwargs: Any) -> str:
             """A slug for ``value_to_slugify`` that no article uses yet.

@@ -5,7 +5,7 @@ from typing import Annotated
 from msgspec import Meta, Struct
 
 from conduit.db.models import User
-from conduit.db.statements import ResultRow
+from conduit.db.reads import ResultRow
 from conduit.lib.schema import Timestamp, format_timestamp
 from conduit.profiles.schemas import Profile
 
@@ -35,10 +35,10 @@ class CommentView(Struct, rename="camel"):
     def of(cls, row: ResultRow) -> "CommentView":
         """A comment row with its author (as ``CommentService.on_article`` reads them)."""
         return cls(
-            id=row.id,
-            created_at=format_timestamp(row.created_at),
-            updated_at=format_timestamp(row.updated_at),
-            body=row.body,
+            id=row["id"],
+            created_at=format_timestamp(row["created_at"]),
+            updated_at=format_timestamp(row["updated_at"]),
+            body=row["body"],
             author=Profile.of_author(row),
         )
 
@@ -46,9 +46,9 @@ class CommentView(Struct, rename="camel"):
     def new(cls, row: ResultRow, body: str, author: User) -> "CommentView":
         """A comment just written by ``author`` (``row``: its id and timestamps)."""
         return cls(
-            id=row.id,
-            created_at=format_timestamp(row.created_at),
-            updated_at=format_timestamp(row.updated_at),
+            id=row["id"],
+            created_at=format_timestamp(row["created_at"]),
+            updated_at=format_timestamp(row["updated_at"]),
             body=body,
             author=Profile(username=author.username, bio=author.bio, image=author.image, following=False),
         )

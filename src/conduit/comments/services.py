@@ -1,20 +1,47 @@
 """Comments on articles: each read or write is one statement in the usual case."""
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import Result, delete, false, insert, literal, select
+from sqlalchemy import Result, Select, bindparam, delete, false, insert, literal, select
 
 from conduit.db.models import Article, Comment, User
-from conduit.db.statements import ResultRow
+from conduit.db.reads import ResultRow, fetch_all
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError
 from conduit.lib.metrics import COMMENTS_POSTED
-from conduit.profiles.services import is_followed_by
+from conduit.profiles.services import VIEWER, is_followed_by
 
 LARGEST_ID = 2**63 - 1
 """Comment ids are 64-bit integers: a larger one cannot name a comment (and the database would refuse it)."""
+
+
+@cache
+def comments_statement(*, signed_in: bool) -> Select[Any]:
+    """The comments on the article bound as ``slug``, oldest first, with their authors as the bound viewer sees them.
+
+    An article without comments gives one row of NULLs, an unknown slug none.
+    """
+    columns: list[Any] = [
+        Comment.id,
+        Comment.created_at,
+        Comment.updated_at,
+        Comment.body,
+        User.username.label("author_username"),
+        User.bio.label("author_bio"),
+        User.image.label("author_image"),
+        (is_followed_by(VIEWER) if signed_in else false()).label("author_following"),
+    ]
+    return (
+        select(*columns)
+        .select_from(Article)
+        .outerjoin(Comment, Comment.article_id == Article.id)
+        .outerjoin(User, User.id == Comment.author_id)
+        .where(Article.slug == bindparam("slug"))
+        .order_by(Comment.created_at, Comment.id)
+    )
 
 
 class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
@@ -31,29 +58,13 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         Raises:
             NotFoundError: No article has this slug.
         """
-        statement = (
-            select(
-                Comment.id,
-                Comment.created_at,
-                Comment.updated_at,
-                Comment.body,
-                User.username.label("author_username"),
-                User.bio.label("author_bio"),
-                User.image.label("author_image"),
-                (is_followed_by(viewer.id) if viewer else false()).label("author_following"),
-            )
-            .select_from(Article)
-            .outerjoin(Comment, Comment.article_id == Article.id)
-            .outerjoin(User, User.id == Comment.author_id)
-            .where(Article.slug == slug)
-            .order_by(Comment.created_at, Comment.id)
-        )
-        result: Result[Any] = await self.repository.session.execute(statement)
-        rows = result.all()
+        statement = comments_statement(signed_in=viewer is not None)
+        values = {"slug": slug, "viewer_id": viewer.id if viewer else None}
+        rows = await fetch_all(self.repository.session, statement, values)
         if not rows:
             msg = f"article {slug!r} not found"
             raise NotFoundError(msg)
-        return [row for row in rows if row.id is not None]
+        return [row for row in rows if row["id"] is not None]
 
     async def add(self, slug: str, author: User, body: str) -> ResultRow:
         """Comment on the article at ``slug`` as ``author``; returns ``id``, ``created_at``, ``updated_at``.
@@ -70,7 +81,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             .returning(Comment.id, Comment.created_at, Comment.updated_at)
         )
         result: Result[Any] = await self.repository.session.execute(statement)
-        row: ResultRow | None = result.one_or_none()
+        row: ResultRow | None = result.mappings().one_or_none()
         if row is None:
             msg = f"article {slug!r} not found"
             raise NotFoundError(msg)

@@ -1,17 +1,14 @@
 """Statements both SQLite and PostgreSQL run, where SQLAlchemy's core needs a dialect's help."""
 
 import json
-from typing import Any, TypeAlias
+from typing import Any
 
-from sqlalchemy import ColumnElement, Dialect, FromClause, Row, Table, func, select, text, type_coerce
+from sqlalchemy import ColumnElement, Dialect, FromClause, Table, func, literal_column, select, text, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_session
 from sqlalchemy.types import TypeDecorator, UnicodeText
 
 from conduit.db.models import orm_registry
-
-ResultRow: TypeAlias = Row[Any]
-"""A row of a projection (columns read by name, ``row.slug``), as the services' read methods return them."""
 
 
 def dialect_insert(
@@ -42,11 +39,16 @@ def sorted_names(
 ) -> ColumnElement[list[str]]:
     """A correlated subquery collecting ``name`` from the ``source`` rows matching ``condition``, as a sorted list.
 
-    PostgreSQL aggregates into an array, SQLite into JSON (it has no arrays); either way the caller
-    gets a sorted ``list[str]``.
+    PostgreSQL aggregates into an array, sorted (and empty rather than NULL) by the database itself, so that
+    a row read straight from asyncpg (``db.reads``) is ready too; SQLite into JSON (it has no arrays). Either way
+    the caller gets a sorted ``list[str]``.
     """
-    aggregate = func.array_agg if dialect == "postgresql" else func.json_group_array
-    names = select(aggregate(name)).select_from(source).where(condition)
+    aggregate: ColumnElement[Any]
+    if dialect == "postgresql":
+        aggregate = func.coalesce(func.array_agg(postgresql.aggregate_order_by(name, name)), literal_column("'{}'"))
+    else:
+        aggregate = func.json_group_array(name)
+    names = select(aggregate).select_from(source).where(condition)
     return type_coerce(names.scalar_subquery(), SortedNames())
 
 

@@ -1,15 +1,20 @@
 """Profiles: users as others see them, and who follows whom."""
 
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import ColumnElement, Result, Select, delete, exists, false, literal, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, false, literal, select
 
 from conduit.db.models import User, follows
-from conduit.db.statements import ResultRow, dialect_insert
+from conduit.db.reads import ResultRow, fetch_one
+from conduit.db.statements import dialect_insert
 from conduit.lib.exceptions import InvalidInputError, NotFoundError
+
+VIEWER = bindparam("viewer_id", type_=User.id.type)
+"""The signed-in viewer's id, bound when a statement runs."""
 
 
 def is_followed_by(viewer_id: Any) -> ColumnElement[bool]:
@@ -22,6 +27,14 @@ def followed_by(user_id: Any) -> Select[Any]:
     return select(follows.c.followed_id).where(follows.c.follower_id == user_id)
 
 
+@cache
+def profile_statement(*, signed_in: bool) -> Select[Any]:
+    """``username``, ``bio``, ``image`` and ``following`` (as the bound viewer sees it) of the user ``username``."""
+    following = is_followed_by(VIEWER) if signed_in else false()
+    columns: list[Any] = [User.username, User.bio, User.image, following.label("following")]
+    return select(*columns).where(User.username == bindparam("username"))
+
+
 class ProfileService(SQLAlchemyAsyncRepositoryService[User]):
     """Users as others see them, and who follows whom."""
 
@@ -30,13 +43,8 @@ class ProfileService(SQLAlchemyAsyncRepositoryService[User]):
 
         async def profile(self, username: str, viewer_id: UUID | None) -> ResultRow | None:
             """``username``, ``bio``, ``image`` and ``following`` (as the viewer sees it) of one user."""
-            following = false() if viewer_id is None else is_followed_by(viewer_id)
-            statement = select(User.username, User.bio, User.image, following.label("following")).where(
-                User.username == username
-            )
-            result: Result[Any] = await self.session.execute(statement)
-            row: ResultRow | None = result.one_or_none()
-            return row
+            statement = profile_statement(signed_in=viewer_id is not None)
+            return await fetch_one(self.session, statement, {"username": username, "viewer_id": viewer_id})
 
     repository_type = Repo
 

@@ -154,7 +154,7 @@ class EditorController(Controller):
         article = await articles_service.write(
             current_user, title=new.title, description=new.description, body=new.body, tags=new.tag_list
         )
-        return see_other(f"/article/{article.slug}")
+        return see_other(f"/article/{article['slug']}")
 
     @get("/{slug:str}")
     async def edit_article(
@@ -166,10 +166,10 @@ class EditorController(Controller):
         await articles_service.owned_by(slug, current_user, "edit")
         article = await articles_service.get_by_slug(slug, current_user)
         form = {
-            "title": article.title,
-            "description": article.description,
-            "body": article.body,
-            "tags": " ".join(article.tag_list),
+            "title": article["title"],
+            "description": article["description"],
+            "body": article["body"],
+            "tags": " ".join(article["tag_list"]),
         }
         return page("editor.html", form=form, errors={}, viewer=current_user, slug=slug)
 
@@ -186,7 +186,7 @@ class EditorController(Controller):
         except InvalidInputError as exc:
             return _editor_refused(data, exc, current_user, slug=slug)
         article = await articles_service.revise(slug, current_user, changes)
-        return see_other(f"/article/{article.slug}")
+        return see_other(f"/article/{article['slug']}")
 
 
 def _article_fields(data: dict[str, str]) -> dict[str, object]:

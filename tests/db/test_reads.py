@@ -1,0 +1,119 @@
+"""Reads answer the same whichever way they run: straight on asyncpg, or through SQLAlchemy.
+
+On PostgreSQL a GET runs its reads on asyncpg directly (``db.reads``), unless something watches the engine's
+SQL; the ``sql`` fixture is such a watcher, so with it the same requests run through SQLAlchemy.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from httpx import AsyncClient
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conduit.articles.queries import page_statement
+from conduit.db import reads
+from tests.conftest import ON_POSTGRES, Account, RegisterUser, WriteArticle
+
+pytestmark = pytest.mark.anyio
+
+READS = [
+    "/api/articles?limit=5",
+    "/api/articles?limit=5&tag=shared",
+    "/api/articles?limit=5&author={author}",
+    "/api/articles?limit=5&favorited={reader}",
+    "/api/articles/feed?limit=5",
+    "/api/articles/{slug}",
+    "/api/articles/{slug}/comments",
+    "/api/articles/{bare}/comments",
+    "/api/profiles/{author}",
+    "/api/tags",
+]
+
+
+async def _world(client: AsyncClient, register: RegisterUser, write_article: WriteArticle) -> dict[str, Any]:
+    """An author with tagged and untagged articles, one comment, and a reader who follows and favorites."""
+    author, reader = await register(), await register()
+    tagged = await write_article(author, tag_list=["zeta", "shared", "alpha"])
+    bare = await write_article(author, tag_list=[])
+    await client.post(f"/api/profiles/{author.username}/follow", headers=reader.headers)
+    await client.post(f"/api/articles/{tagged['slug']}/favorite", headers=reader.headers)
+    comment = {"comment": {"body": "first"}}
+    await client.post(f"/api/articles/{tagged['slug']}/comments", headers=author.headers, json=comment)
+    names = {"author": author.username, "reader": reader.username, "slug": tagged["slug"], "bare": bare["slug"]}
+    return {"names": names, "reader": reader}
+
+
+async def _read_all(client: AsyncClient, names: dict[str, str], reader: Account) -> list[tuple[int, Any]]:
+    answers = []
+    for path in READS:
+        for headers in ({}, reader.headers):
+            if path.startswith("/api/articles/feed") and not headers:
+                continue
+            response = await client.get(path.format(**names), headers=headers)
+            answers.append((response.status_code, response.json()))
+    return answers
+
+
+@contextmanager
+def watched(alchemy: SQLAlchemyAsyncConfig) -> Iterator[list[str]]:
+    """Watch the engine's SQL, as a tracer would; the statements seen are collected."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    engine = alchemy.get_engine().sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_reads_answer_alike_on_either_path(
+    client: AsyncClient, alchemy: SQLAlchemyAsyncConfig, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    world = await _world(client, register, write_article)
+    names, reader = world["names"], world["reader"]
+    statement = page_statement("postgresql", signed_in=True, filters=("tag",), keyset="")
+
+    direct = await _read_all(client, names, reader)
+    with watched(alchemy) as statements:
+        through_sqlalchemy = await _read_all(client, names, reader)
+
+    assert (id(statement) in reads._compiled) is ON_POSTGRES
+    assert len(statements) >= len(through_sqlalchemy)
+    assert direct == through_sqlalchemy
+    assert all(status == 200 for status, _ in direct)
+    tagged = next(answer for _, answer in direct if "article" in answer)["article"]
+    assert tagged["tagList"] == ["alpha", "shared", "zeta"]
+    assert tagged["favorited"] is True or tagged["author"]["following"] is False
+    comments = [answer["comments"] for _, answer in direct if "comments" in answer]
+    assert [comment["body"] for comment in comments[0]] == ["first"]
+    assert comments[-1] == []  # the article without comments
+    bare = next(answer for _, answer in direct if "articles" in answer)["articles"][0]
+    assert bare["tagList"] == []
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="connections that PostgreSQL drops")
+async def test_a_read_on_a_dropped_connection_answers_503_and_the_next_is_served(
+    client: AsyncClient, db: AsyncSession, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    await write_article(await register())
+    await db.execute(text("SELECT 1"))  # the session holds a connection of the pool, the app's reads another
+    assert (await client.get("/api/articles")).status_code == 200
+    others = "datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    dropped = await db.scalar(text(f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE {others}"))  # noqa: S608
+    assert dropped
+
+    first = await client.get("/api/articles")
+    second = await client.get("/api/articles")
+
+    assert first.status_code == 503, first.text
+    assert first.headers["retry-after"] == "1"
+    assert second.status_code == 200
+    assert second.json()["articlesCount"] == 1
