@@ -100,7 +100,7 @@ async def test_reads_answer_alike_on_either_path(
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="connections that PostgreSQL drops")
-async def test_a_read_on_a_dropped_connection_answers_503_and_the_next_is_served(
+async def test_a_read_on_a_dropped_connection_is_answered_on_a_fresh_one(
     client: AsyncClient, db: AsyncSession, register: RegisterUser, write_article: WriteArticle
 ) -> None:
     await write_article(await register())
@@ -110,10 +110,7 @@ async def test_a_read_on_a_dropped_connection_answers_503_and_the_next_is_served
     dropped = await db.scalar(text(f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE {others}"))  # noqa: S608
     assert dropped
 
-    first = await client.get("/api/articles")
-    second = await client.get("/api/articles")
+    answers = [await client.get("/api/articles") for _ in range(3)]
 
-    assert first.status_code == 503, first.text
-    assert first.headers["retry-after"] == "1"
-    assert second.status_code == 200
-    assert second.json()["articlesCount"] == 1
+    assert [answer.status_code for answer in answers] == [200] * 3, answers[0].text
+    assert all(answer.json()["articlesCount"] == 1 for answer in answers)

@@ -3,8 +3,10 @@
 A read on PostgreSQL runs on the engine's AUTOCOMMIT view (see ``lib.transactions``): no transaction to
 track, no ORM objects to build. What SQLAlchemy still adds per statement there (cache lookups, a cursor
 wrapper, a result object and a processor call per value) costs as much as the rest of the request. So such a
-read runs the statement's SQL, compiled once per statement, on the asyncpg connection the session already
-checked out, and gets asyncpg's records back. The statements are written so that their values need no
+read runs the statement's SQL, compiled once per statement, on asyncpg, and gets asyncpg's records back: on
+the connection the session holds, or, when it holds none yet (the usual case: a read needs no transaction
+and so no session state), on a connection borrowed from the pool for the one statement, which also spares
+the session's connection and transaction bookkeeping. The statements are written so that their values need no
 conversion on the way out (tags are sorted by the database, timestamps come back with their time zone).
 
 Every other read (SQLite, PgBouncer, a read inside a write) goes through ``session.execute``. So does a read
@@ -21,8 +23,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import Dialect, Select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_session
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_scoped_session
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import greenlet_spawn
+
+from conduit.lib.transactions import RequestSession
 
 
 class ResultRow(Protocol):
@@ -83,25 +88,52 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
     return entry
 
 
-def _watched(connection: AsyncConnection) -> bool:
-    """Whether something watches the SQL ``connection`` runs: the engine's echo, or cursor listeners."""
-    events = connection.sync_connection.dispatch if connection.sync_connection else None
-    return bool(
-        connection.sync_engine.echo or events is None or events.before_cursor_execute or events.after_cursor_execute
-    )
+def _watched(engine: AsyncEngine) -> bool:
+    """Whether something watches the SQL ``engine`` runs: its echo, or cursor listeners."""
+    events = engine.sync_engine.dispatch
+    return bool(engine.echo or events.before_cursor_execute or events.after_cursor_execute)
+
+
+async def _fetch_directly(
+    session: RequestSession, compiled: _Compiled, values: Mapping[str, Any]
+) -> Sequence[ResultRow] | None:
+    """Run ``compiled`` on asyncpg: on the session's connection when it holds one, else on one of the pool's.
+
+    None when the statement failed. A connection borrowed from the pool goes back right after the statement
+    (the session never sees it), or is dropped from the pool when the statement failed, in case the connection
+    was what failed. Failing to get a connection (the pool exhausted, the database down) is SQLAlchemy's error,
+    raised as it is.
+    """
+    arguments = compiled.arguments(values)
+    rows: Sequence[ResultRow]
+    if session.in_transaction():
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+        try:
+            rows = await driver.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
+        except Exception:
+            return None
+        return rows
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)  # noqa: S101 - checked by ``fetch_all``
+    pooled = await engine.raw_connection()
+    try:
+        rows = await pooled.driver_connection.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
+    except Exception:
+        await greenlet_spawn(pooled.invalidate)
+        return None
+    finally:
+        await greenlet_spawn(pooled.close)
+    return rows
 
 
 async def fetch_all(session: Session, statement: Select[Any], values: Mapping[str, Any]) -> Sequence[ResultRow]:
     """The rows ``statement`` reads with ``values`` bound (every parameter without a value of its own)."""
-    if getattr(session, "autocommits", False) and not _watched(connection := await session.connection()):
-        compiled = _compile(statement, connection.dialect)
-        driver = (await connection.get_raw_connection()).driver_connection
-        try:
-            rows: Sequence[ResultRow] = await driver.fetch(compiled.sql, *compiled.arguments(values))  # type: ignore[union-attr]
-        except Exception:  # noqa: S110 - SQLAlchemy runs it again and reports what failed
-            pass
-        else:
-            return rows
+    if isinstance(session, RequestSession) and session.autocommits:
+        engine = session.bind
+        if isinstance(engine, AsyncEngine) and not _watched(engine):
+            rows = await _fetch_directly(session, _compile(statement, engine.dialect), values)
+            if rows is not None:
+                return rows
     mappings: Sequence[ResultRow] = (await session.execute(statement, values)).mappings().all()
     return mappings
 
