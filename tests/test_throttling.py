@@ -1,5 +1,6 @@
 """Throttling: failed sign-ins per account and per address, registrations, writes and reads, in memory and in Redis."""
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -26,6 +27,24 @@ def redis_reachable() -> bool:
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
+
+
+needs_redis = pytest.mark.skipif(
+    not redis_reachable() and os.environ.get("CI") != "true", reason=f"no Redis at {REDIS_URL} (TEST_REDIS_URL)"
+)
+
+
+def unique_address() -> str:
+    """A client address no other test (nor an earlier run sharing the Redis) has counted against."""
+    return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+
+def forget_in_redis(*keys: str) -> None:
+    """Delete the Redis counters of these accounts and addresses."""
+    server = redis.Redis.from_url(REDIS_URL)
+    for key in keys:
+        if counters := server.keys(f"conduit*{key}*"):
+            server.delete(*counters)
 
 
 @pytest.fixture
@@ -79,12 +98,60 @@ async def test_failed_sign_ins_from_one_address_are_limited_across_accounts(
     assert other_address.status_code == 200
 
 
-async def test_successful_sign_ins_are_not_counted(throttled: Throttled, register: RegisterUser) -> None:
-    account = await register()
-    async with throttled(sign_in_failures_per_account=2) as client:
-        statuses = [(await sign_in(client, account.email, account.password)).status_code for _ in range(5)]
+COUNTERS = ["memory", pytest.param("redis", marks=needs_redis)]
 
-    assert statuses == [200] * 5
+
+@pytest.mark.parametrize("counters", COUNTERS)
+async def test_concurrent_wrong_passwords_for_one_account_are_cut_off_at_the_limit(
+    throttled: Throttled, register: RegisterUser, counters: str
+) -> None:
+    account = await register()
+    address = unique_address()
+    shared = {"redis_url": REDIS_URL} if counters == "redis" else {}
+    async with throttled(address, **shared) as client:
+        responses = await asyncio.gather(*(sign_in(client, account.email, f"wrong password {n}") for n in range(30)))
+    if shared:
+        forget_in_redis(account.email, address)
+
+    assert sorted(response.status_code for response in responses) == [401] * 10 + [429] * 20
+    for refused in (response for response in responses if response.status_code == 429):
+        assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
+        (message,) = refused.json()["errors"]["body"]
+        assert message.startswith("too many failed sign-ins for this account; try again in ")
+
+
+@pytest.mark.parametrize("counters", COUNTERS)
+async def test_concurrent_wrong_passwords_from_one_address_are_cut_off_at_the_limit(
+    throttled: Throttled, counters: str
+) -> None:
+    address = unique_address()
+    shared = {"redis_url": REDIS_URL} if counters == "redis" else {}
+    emails = [f"nobody{n}.{uuid.uuid4().hex}@example.org" for n in range(30)]
+    async with throttled(address, sign_in_failures_per_address=10, **shared) as client:
+        responses = await asyncio.gather(*(sign_in(client, email, "wrong password") for email in emails))
+    if shared:
+        forget_in_redis(address, *emails)
+
+    assert sorted(response.status_code for response in responses) == [401] * 10 + [429] * 20
+    refused = next(response for response in responses if response.status_code == 429)
+    assert int(refused.headers["retry-after"]) > 0
+    (message,) = refused.json()["errors"]["body"]
+    assert message.startswith("too many failed sign-ins from your address; try again in ")
+
+
+@pytest.mark.parametrize("counters", COUNTERS)
+async def test_successful_sign_ins_are_not_counted(throttled: Throttled, register: RegisterUser, counters: str) -> None:
+    account = await register()
+    address = unique_address()
+    shared = {"redis_url": REDIS_URL} if counters == "redis" else {}
+    limits = {"sign_in_failures_per_account": 2, "sign_in_failures_per_address": 2}
+    async with throttled(address, **limits, **shared) as client:
+        statuses = [(await sign_in(client, account.email, account.password)).status_code for _ in range(5)]
+        statuses += [(await sign_in(client, account.email, "wrong password")).status_code for _ in range(3)]
+    if shared:
+        forget_in_redis(account.email, address)
+
+    assert statuses == [200] * 5 + [401, 401, 429]
 
 
 async def test_registrations_from_one_address_are_limited(throttled: Throttled) -> None:
@@ -138,12 +205,10 @@ async def test_the_sign_in_page_shows_the_refusal(throttled: Throttled, register
     assert 'name="email"' in page.text
 
 
-@pytest.mark.skipif(
-    not redis_reachable() and os.environ.get("CI") != "true", reason=f"no Redis at {REDIS_URL} (TEST_REDIS_URL)"
-)
+@needs_redis
 async def test_processes_sharing_redis_share_the_counts(throttled: Throttled, register: RegisterUser) -> None:
     account = await register()
-    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    address = unique_address()
     limits = {"redis_url": REDIS_URL, "sign_in_failures_per_account": 3, "writes_per_minute": 0}
     email = account.email
     async with throttled(address, **limits) as first, throttled(address, **limits) as second:
@@ -153,8 +218,7 @@ async def test_processes_sharing_redis_share_the_counts(throttled: Throttled, re
         statuses.append((await sign_in(second, email, account.password)).status_code)
 
     assert statuses == [401, 401, 401, 429, 429]
-    server = redis.Redis.from_url(REDIS_URL)
-    server.delete(*server.keys(f"conduit*{email}*"), *server.keys(f"conduit*{address}*"))
+    forget_in_redis(email, address)
 
 
 async def test_unreachable_counters_answer_503_and_let_nothing_through(
