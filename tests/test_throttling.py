@@ -15,6 +15,7 @@ from httpx import ASGITransport, AsyncClient, Response
 from conduit.app import create_app
 from tests.conftest import Account, RegisterUser, settings_for
 from tests.factories import NewUserFactory
+from tests.web.conftest import Browser
 
 pytestmark = pytest.mark.anyio
 
@@ -154,15 +155,45 @@ async def test_successful_sign_ins_are_not_counted(throttled: Throttled, registe
     assert statuses == [200] * 5 + [401, 401, 429]
 
 
+def assert_refused(response: Response, message: str, *, window_seconds: int) -> None:
+    """A 429 in the RealWorld shape, saying when to come back."""
+    assert response.status_code == 429
+    assert 0 < int(response.headers["retry-after"]) <= window_seconds
+    assert response.json() == {
+        "errors": {"body": [f"{message}; try again in {response.headers['retry-after']} seconds"]}
+    }
+
+
 async def test_registrations_from_one_address_are_limited(throttled: Throttled) -> None:
     async with throttled(registrations_per_hour=2) as client:
-        statuses = []
+        responses = []
         for _ in range(3):
             new = NewUserFactory.build()
             fields = {"username": new.username, "email": new.email, "password": new.password}
-            statuses.append((await client.post("/api/users", json={"user": fields})).status_code)
+            responses.append(await client.post("/api/users", json={"user": fields}))
 
-    assert statuses == [201, 201, 429]
+    assert [response.status_code for response in responses] == [201, 201, 429]
+    assert_refused(responses[-1], "too many registrations from your address", window_seconds=3600)
+
+
+async def test_the_sign_up_page_shows_the_refusal(throttled: Throttled) -> None:
+    async with throttled(registrations_per_hour=1) as client:
+        browser = Browser(client)
+        pages = []
+        for _ in range(2):
+            new = NewUserFactory.build()
+            fields = {"username": new.username, "email": new.email, "password": new.password}
+            pages.append(await browser.submit("/register", "/register", fields))
+            client.cookies.clear()
+
+    signed_up, refused = pages
+    assert signed_up.status_code == 303
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 3600
+    assert f"too many registrations from your address; try again in {refused.headers['retry-after']} seconds" in (
+        refused.text
+    )
+    assert 'name="username"' in refused.text
 
 
 async def test_writes_are_limited_per_address_and_reads_are_not_by_default(
@@ -171,13 +202,35 @@ async def test_writes_are_limited_per_address_and_reads_are_not_by_default(
     account = await register()
     async with throttled(writes_per_minute=3) as client:
         writes = [
-            (await client.put("/api/user", headers=account.headers, json={"user": {"bio": f"{n}"}})).status_code
-            for n in range(4)
+            await client.put("/api/user", headers=account.headers, json={"user": {"bio": f"{n}"}}) for n in range(4)
         ]
         reads = [(await client.get("/api/articles")).status_code for _ in range(50)]
 
-    assert writes == [200, 200, 200, 429]
+    assert [write.status_code for write in writes] == [200, 200, 200, 429]
+    assert_refused(writes[-1], "too many requests from your address", window_seconds=60)
     assert reads == [200] * 50
+
+
+async def test_a_throttled_page_form_shows_the_refusal(
+    throttled: Throttled, register: RegisterUser, client: AsyncClient
+) -> None:
+    account = await register()
+    async with throttled(writes_per_minute=2) as other:
+        browser = Browser(other)
+        await browser.sign_in(account)
+        saved = await browser.submit("/editor", "/editor", {"title": "First", "description": "d", "body": "b"})
+        refused = await browser.submit("/editor", "/editor", {"title": "Second", "description": "d", "body": "b"})
+
+    articles = (await client.get("/api/articles")).json()["articles"]
+    assert saved.status_code == 303
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("text/html")
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert "Too many attempts" in refused.text
+    assert f"too many requests from your address; try again in {refused.headers['retry-after']} seconds" in (
+        refused.text
+    )
+    assert [article["title"] for article in articles] == ["First"]
 
 
 async def test_reads_can_be_limited_and_static_files_never_are(throttled: Throttled) -> None:
