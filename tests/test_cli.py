@@ -66,6 +66,16 @@ def test_help_describes_conduit_and_its_commands() -> None:
     assert "autodiscover" not in result.stdout
 
 
+def test_the_sessions_help_points_to_the_users_commands_that_end_api_tokens() -> None:
+    sessions_help, users_help = run_cli("sessions", "--help"), run_cli("users", "--help")
+
+    text = " ".join(sessions_help.stdout.split())
+    assert "conduit users revoke-tokens NAME" in text
+    assert "conduit users sign-out-everywhere NAME" in text
+    for command in ("revoke-tokens", "sign-out-everywhere"):
+        assert f"\n  {command} " in users_help.stdout
+
+
 def test_version() -> None:
     result = run_cli("--version")
 

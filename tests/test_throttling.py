@@ -1,5 +1,6 @@
 """Throttling: failed sign-ins per account and per address, registrations, writes and reads, in memory and in Redis."""
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -14,6 +15,7 @@ from httpx import ASGITransport, AsyncClient, Response
 from conduit.app import create_app
 from tests.conftest import Account, RegisterUser, settings_for
 from tests.factories import NewUserFactory
+from tests.web.conftest import Browser
 
 pytestmark = pytest.mark.anyio
 
@@ -26,6 +28,24 @@ def redis_reachable() -> bool:
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
+
+
+needs_redis = pytest.mark.skipif(
+    not redis_reachable() and os.environ.get("CI") != "true", reason=f"no Redis at {REDIS_URL} (TEST_REDIS_URL)"
+)
+
+
+def unique_address() -> str:
+    """A client address no other test (nor an earlier run sharing the Redis) has counted against."""
+    return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+
+def forget_in_redis(*keys: str) -> None:
+    """Delete the Redis counters of these accounts and addresses."""
+    server = redis.Redis.from_url(REDIS_URL)
+    for key in keys:
+        if counters := server.keys(f"conduit*{key}*"):
+            server.delete(*counters)
 
 
 @pytest.fixture
@@ -79,23 +99,101 @@ async def test_failed_sign_ins_from_one_address_are_limited_across_accounts(
     assert other_address.status_code == 200
 
 
-async def test_successful_sign_ins_are_not_counted(throttled: Throttled, register: RegisterUser) -> None:
-    account = await register()
-    async with throttled(sign_in_failures_per_account=2) as client:
-        statuses = [(await sign_in(client, account.email, account.password)).status_code for _ in range(5)]
+COUNTERS = ["memory", pytest.param("redis", marks=needs_redis)]
 
-    assert statuses == [200] * 5
+
+@pytest.mark.parametrize("counters", COUNTERS)
+async def test_concurrent_wrong_passwords_for_one_account_are_cut_off_at_the_limit(
+    throttled: Throttled, register: RegisterUser, counters: str
+) -> None:
+    account = await register()
+    address = unique_address()
+    shared = {"redis_url": REDIS_URL} if counters == "redis" else {}
+    async with throttled(address, **shared) as client:
+        responses = await asyncio.gather(*(sign_in(client, account.email, f"wrong password {n}") for n in range(30)))
+    if shared:
+        forget_in_redis(account.email, address)
+
+    assert sorted(response.status_code for response in responses) == [401] * 10 + [429] * 20
+    for refused in (response for response in responses if response.status_code == 429):
+        assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
+        (message,) = refused.json()["errors"]["body"]
+        assert message.startswith("too many failed sign-ins for this account; try again in ")
+
+
+@pytest.mark.parametrize("counters", COUNTERS)
+async def test_concurrent_wrong_passwords_from_one_address_are_cut_off_at_the_limit(
+    throttled: Throttled, counters: str
+) -> None:
+    address = unique_address()
+    shared = {"redis_url": REDIS_URL} if counters == "redis" else {}
+    emails = [f"nobody{n}.{uuid.uuid4().hex}@example.org" for n in range(30)]
+    async with throttled(address, sign_in_failures_per_address=10, **shared) as client:
+        responses = await asyncio.gather(*(sign_in(client, email, "wrong password") for email in emails))
+    if shared:
+        forget_in_redis(address, *emails)
+
+    assert sorted(response.status_code for response in responses) == [401] * 10 + [429] * 20
+    refused = next(response for response in responses if response.status_code == 429)
+    assert int(refused.headers["retry-after"]) > 0
+    (message,) = refused.json()["errors"]["body"]
+    assert message.startswith("too many failed sign-ins from your address; try again in ")
+
+
+@pytest.mark.parametrize("counters", COUNTERS)
+async def test_successful_sign_ins_are_not_counted(throttled: Throttled, register: RegisterUser, counters: str) -> None:
+    account = await register()
+    address = unique_address()
+    shared = {"redis_url": REDIS_URL} if counters == "redis" else {}
+    limits = {"sign_in_failures_per_account": 2, "sign_in_failures_per_address": 2}
+    async with throttled(address, **limits, **shared) as client:
+        statuses = [(await sign_in(client, account.email, account.password)).status_code for _ in range(5)]
+        statuses += [(await sign_in(client, account.email, "wrong password")).status_code for _ in range(3)]
+    if shared:
+        forget_in_redis(account.email, address)
+
+    assert statuses == [200] * 5 + [401, 401, 429]
+
+
+def assert_refused(response: Response, message: str, *, window_seconds: int) -> None:
+    """A 429 in the RealWorld shape, saying when to come back."""
+    assert response.status_code == 429
+    assert 0 < int(response.headers["retry-after"]) <= window_seconds
+    assert response.json() == {
+        "errors": {"body": [f"{message}; try again in {response.headers['retry-after']} seconds"]}
+    }
 
 
 async def test_registrations_from_one_address_are_limited(throttled: Throttled) -> None:
     async with throttled(registrations_per_hour=2) as client:
-        statuses = []
+        responses = []
         for _ in range(3):
             new = NewUserFactory.build()
             fields = {"username": new.username, "email": new.email, "password": new.password}
-            statuses.append((await client.post("/api/users", json={"user": fields})).status_code)
+            responses.append(await client.post("/api/users", json={"user": fields}))
 
-    assert statuses == [201, 201, 429]
+    assert [response.status_code for response in responses] == [201, 201, 429]
+    assert_refused(responses[-1], "too many registrations from your address", window_seconds=3600)
+
+
+async def test_the_sign_up_page_shows_the_refusal(throttled: Throttled) -> None:
+    async with throttled(registrations_per_hour=1) as client:
+        browser = Browser(client)
+        pages = []
+        for _ in range(2):
+            new = NewUserFactory.build()
+            fields = {"username": new.username, "email": new.email, "password": new.password}
+            pages.append(await browser.submit("/register", "/register", fields))
+            client.cookies.clear()
+
+    signed_up, refused = pages
+    assert signed_up.status_code == 303
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 3600
+    assert f"too many registrations from your address; try again in {refused.headers['retry-after']} seconds" in (
+        refused.text
+    )
+    assert 'name="username"' in refused.text
 
 
 async def test_writes_are_limited_per_address_and_reads_are_not_by_default(
@@ -104,13 +202,35 @@ async def test_writes_are_limited_per_address_and_reads_are_not_by_default(
     account = await register()
     async with throttled(writes_per_minute=3) as client:
         writes = [
-            (await client.put("/api/user", headers=account.headers, json={"user": {"bio": f"{n}"}})).status_code
-            for n in range(4)
+            await client.put("/api/user", headers=account.headers, json={"user": {"bio": f"{n}"}}) for n in range(4)
         ]
         reads = [(await client.get("/api/articles")).status_code for _ in range(50)]
 
-    assert writes == [200, 200, 200, 429]
+    assert [write.status_code for write in writes] == [200, 200, 200, 429]
+    assert_refused(writes[-1], "too many requests from your address", window_seconds=60)
     assert reads == [200] * 50
+
+
+async def test_a_throttled_page_form_shows_the_refusal(
+    throttled: Throttled, register: RegisterUser, client: AsyncClient
+) -> None:
+    account = await register()
+    async with throttled(writes_per_minute=2) as other:
+        browser = Browser(other)
+        await browser.sign_in(account)
+        saved = await browser.submit("/editor", "/editor", {"title": "First", "description": "d", "body": "b"})
+        refused = await browser.submit("/editor", "/editor", {"title": "Second", "description": "d", "body": "b"})
+
+    articles = (await client.get("/api/articles")).json()["articles"]
+    assert saved.status_code == 303
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("text/html")
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert "Too many attempts" in refused.text
+    assert f"too many requests from your address; try again in {refused.headers['retry-after']} seconds" in (
+        refused.text
+    )
+    assert [article["title"] for article in articles] == ["First"]
 
 
 async def test_reads_can_be_limited_and_static_files_never_are(throttled: Throttled) -> None:
@@ -138,12 +258,10 @@ async def test_the_sign_in_page_shows_the_refusal(throttled: Throttled, register
     assert 'name="email"' in page.text
 
 
-@pytest.mark.skipif(
-    not redis_reachable() and os.environ.get("CI") != "true", reason=f"no Redis at {REDIS_URL} (TEST_REDIS_URL)"
-)
+@needs_redis
 async def test_processes_sharing_redis_share_the_counts(throttled: Throttled, register: RegisterUser) -> None:
     account = await register()
-    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    address = unique_address()
     limits = {"redis_url": REDIS_URL, "sign_in_failures_per_account": 3, "writes_per_minute": 0}
     email = account.email
     async with throttled(address, **limits) as first, throttled(address, **limits) as second:
@@ -153,8 +271,7 @@ async def test_processes_sharing_redis_share_the_counts(throttled: Throttled, re
         statuses.append((await sign_in(second, email, account.password)).status_code)
 
     assert statuses == [401, 401, 401, 429, 429]
-    server = redis.Redis.from_url(REDIS_URL)
-    server.delete(*server.keys(f"conduit*{email}*"), *server.keys(f"conduit*{address}*"))
+    forget_in_redis(email, address)
 
 
 async def test_unreachable_counters_answer_503_and_let_nothing_through(

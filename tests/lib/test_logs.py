@@ -1,5 +1,6 @@
 """Structured logs: JSON lines carrying the request id, one access line per request, no secrets."""
 
+import logging
 import re
 from pathlib import Path
 
@@ -133,3 +134,22 @@ async def test_development_logs_are_readable_lines_and_production_logs_json(
     assert "request" in line
     assert f"request_id={response.headers['x-request-id']}" in line
     assert "status=200" in line
+
+
+async def test_a_logged_exception_in_json_carries_its_frames_but_not_their_local_variables(client: AsyncClient) -> None:
+    def authenticate(password: str) -> None:
+        token = f"token-made-from-{password}"
+        raise RuntimeError(token[:5])
+
+    with captured_logs() as logs:
+        try:
+            authenticate("a-password-nobody-may-read")
+        except RuntimeError:
+            logging.getLogger("conduit").exception("sign-in failed")
+
+    (line,) = logs.named("sign-in failed")
+    (exception,) = line["exception"]
+    assert exception["exc_type"] == "RuntimeError"
+    assert [frame["name"] for frame in exception["frames"]][-1] == "authenticate"
+    assert not any("locals" in frame for frame in exception["frames"])
+    assert "a-password-nobody-may-read" not in logs.text

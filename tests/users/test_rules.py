@@ -40,6 +40,58 @@ async def test_admin_and_other_reserved_names_cannot_register_in_any_case(client
         assert await sign_up(client, username=name) == (422, ["username is reserved"]), name
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u0430dmin",  # a Cyrillic "a"
+        "r\u043e\u043et",  # Cyrillic "o"s
+        "\u0410\u0420\u0406",  # "API" all in Cyrillic capitals
+        "\u0391\u03a1\u0399",  # "API" all in Greek capitals
+        "\u0455\u0443\u0455t\u0435m",  # "system" with Cyrillic "s", "y" and "e"
+        "\uff41\u0501min",  # a full-width "a" and a Komi (Cyrillic) "d"
+    ],
+)
+async def test_look_alikes_of_reserved_names_in_cyrillic_or_greek_letters_cannot_register(
+    client: AsyncClient, name: str
+) -> None:
+    assert await sign_up(client, username=name) == (422, ["username is reserved"])
+
+
+@pytest.mark.parametrize(
+    ("name", "scripts"),
+    [
+        ("p\u0430yp\u0430l", "Cyrillic and Latin"),  # Cyrillic "a"s
+        ("\u03bfpenai", "Greek and Latin"),  # a Greek omicron
+        ("\u0418\u0432\u0430\u043d_\u03a9mega_x", "Cyrillic, Greek and Latin"),
+    ],
+)
+async def test_usernames_mixing_scripts_cannot_register_or_be_taken(
+    client: AsyncClient, register: RegisterUser, name: str, scripts: str
+) -> None:
+    account = await register()
+    message = f"username mixes {scripts} letters; use the letters of one script"
+
+    signed_up = await sign_up(client, username=name)
+    renamed = await client.put("/api/user", headers=account.headers, json={"user": {"username": name}})
+
+    assert signed_up == (422, [message])
+    assert (renamed.status_code, renamed.json()) == (422, {"errors": {"body": [message]}})
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u0418\u0432\u0430\u043d_\u041f\u0435\u0442\u0440\u043e\u0432",  # Cyrillic
+        "\u0395\u03bb\u03ad\u03bd\u03b7-42",  # Greek, with digits
+        "\u5c71\u7530\u305f\u308d\u3046",  # Japanese: kanji and hiragana
+        "\u30bf\u30fc\u30dc",  # katakana with a prolonged sound mark
+        "ada.lovelace_1815",
+    ],
+)
+async def test_a_username_in_one_script_registers(client: AsyncClient, name: str) -> None:
+    assert await sign_up(client, username=name) == (201, [])
+
+
 async def test_an_account_that_already_had_a_reserved_name_keeps_it(db: AsyncSession) -> None:
     legacy = User(username="admin", email="admin@example.org", password_hash="x")
     db.add(legacy)

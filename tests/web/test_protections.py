@@ -53,18 +53,55 @@ async def test_every_kind_of_response_carries_the_security_headers(
     assert_secure_headers((await client.post("/api/users/login", json={"user": {}})).headers)
 
 
+def assert_no_inline_code(name: str, html: str) -> None:
+    for pattern in INLINE_CODE:
+        assert not pattern.search(html), f"{name}: {pattern.pattern} in {pattern.search(html)}"
+
+
 async def test_pages_carry_no_inline_script_style_or_event_handler(
     browser: Browser, member: Account, write_article: WriteArticle, register: RegisterUser
 ) -> None:
     author = await register()
-    slug = (await write_article(author, body="**Hello** <script>alert(1)</script> [x](javascript:alert(1))"))["slug"]
-    paths = ["/", "/?feed=you", "/login", "/register", "/settings", "/editor", f"/article/{slug}"]
-    paths += [f"/profile/{author.username}", f"/profile/{member.username}/favorites", "/nothing/here"]
+    body = "**Hello** <script>alert(1)</script> [x](javascript:alert(1))"
+    slug = (await write_article(author, body=body))["slug"]
+    own_slug = (await write_article(member, body=body))["slug"]
+    paths = ["/", "/?feed=you", "/login", "/register", "/settings", "/editor", f"/editor/{own_slug}"]
+    paths += [f"/article/{slug}", f"/profile/{author.username}", f"/profile/{member.username}/favorites"]
+    paths += ["/nothing/here"]
 
     for path in paths:
-        html = (await browser.get(path)).text
-        for pattern in INLINE_CODE:
-            assert not pattern.search(html), f"{path}: {pattern.pattern} in {pattern.search(html)}"
+        response = await browser.get(path)
+        assert response.status_code in {200, 404}, path
+        assert_secure_headers(response.headers)
+        assert_no_inline_code(path, response.text)
+
+
+async def test_htmx_partials_carry_the_headers_and_no_inline_code(
+    browser: Browser, member: Account, write_article: WriteArticle, register: RegisterUser
+) -> None:
+    author = await register()
+    slug = (await write_article(author, body="<script>alert(1)</script>", title="<b>Bold</b> & <i>brave</i>"))["slug"]
+    in_place = {"HX-Request": "true", "HX-Target": "article-list"}
+    partials = {
+        "article list": await browser.get("/", headers=in_place),
+        "profile's article list": await browser.get(f"/profile/{author.username}", headers=in_place),
+        "favorite button": await browser.submit(f"/article/{slug}", f"/article/{slug}/favorite", {}, htmx=True),
+        "follow button": await browser.submit(
+            f"/profile/{author.username}", f"/profile/{author.username}/follow", {}, htmx=True
+        ),
+        "comment added": await browser.submit(
+            f"/article/{slug}", f"/article/{slug}/comments", {"body": "<script>alert(1)</script>"}, htmx=True
+        ),
+        "comment refused": await browser.submit(
+            f"/article/{slug}", f"/article/{slug}/comments", {"body": " "}, htmx=True
+        ),
+    }
+
+    for name, response in partials.items():
+        assert response.status_code in {200, 422}, name
+        assert "<html" not in response.text, f"{name}: a whole page, not a partial"
+        assert_secure_headers(response.headers)
+        assert_no_inline_code(name, response.text)
 
 
 async def test_signed_in_pages_and_token_carrying_answers_are_never_stored(

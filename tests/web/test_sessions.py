@@ -86,6 +86,23 @@ async def test_a_new_password_ends_every_other_session_and_token_but_keeps_this_
     assert await session_rows(db) == 1
 
 
+async def test_a_new_password_through_the_api_signs_the_accounts_browsers_out(
+    browser: Browser, elsewhere: Browser, member: Account, client: AsyncClient, db: AsyncSession
+) -> None:
+    await elsewhere.sign_in(member)
+    assert (await elsewhere.get("/settings")).status_code == 200
+
+    changed = await client.put("/api/user", headers=member.headers, json={"user": {"password": "a brand new secret"}})
+    fresh = {"Authorization": f"Token {changed.json()['user']['token']}"}
+
+    assert changed.status_code == 200
+    assert (await browser.get("/settings")).status_code == 303
+    assert (await elsewhere.get("/settings")).status_code == 303
+    assert (await client.get("/api/user", headers=member.headers)).status_code == 401
+    assert (await client.get("/api/user", headers=fresh)).status_code == 200
+    assert await session_rows(db) == 0
+
+
 async def test_sign_out_everywhere_ends_every_session_and_token(
     browser: Browser, elsewhere: Browser, member: Account, client: AsyncClient, db: AsyncSession
 ) -> None:

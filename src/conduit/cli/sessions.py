@@ -19,7 +19,11 @@ async def _delete(engine: AsyncEngine, *conditions: ColumnElement[bool]) -> int:
 
 @click.group("sessions")
 def sessions() -> None:
-    """Sign browsers out (API tokens are not sessions: disable the account to stop those)."""
+    """Sign browsers out.
+
+    API tokens are not sessions and outlive these commands: end an account's tokens with
+    `conduit users revoke-tokens NAME`, or its tokens and sessions with `conduit users sign-out-everywhere NAME`.
+    """
 
 
 @sessions.command("delete")

@@ -30,6 +30,11 @@ _USABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=+/@-]{1,128}")
 
 access_logger = logging.getLogger("conduit.access")
 
+without_locals = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
+"""Tracebacks as JSON without the frames' local variables (``dict_tracebacks`` shows them: passwords, tokens)."""
+
 
 def structlog_config(settings: Settings) -> StructlogConfig:
     """Structlog for Conduit's own lines and the standard library's, rendered as ``LOG_FORMAT`` says.
@@ -45,7 +50,7 @@ def structlog_config(settings: Settings) -> StructlogConfig:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: list[Processor] = (
-        [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        [without_locals, structlog.processors.JSONRenderer()]
         if settings.log_format == "json"
         else [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
     )

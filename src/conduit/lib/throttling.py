@@ -7,8 +7,9 @@ no ``Retry-After``, reads and rewrites its store in two steps (not atomic across
 client for every route, and cannot count by account.
 
 What is counted: every write (POST, PUT, PATCH, DELETE) and, when configured, every read, per client address;
-registrations per address; failed sign-ins per account and per address. A client over a limit is answered 429 with
-``Retry-After`` before anything else happens; a sign-in over its limit is refused even with the right password.
+registrations per address; failed sign-ins per account and per address (each attempt counted before its password is
+checked, and given back when it succeeds). A client over a limit is answered 429 with ``Retry-After`` before anything
+else happens; a sign-in over its limit is refused even with the right password.
 """
 
 import logging
@@ -117,21 +118,33 @@ class Throttle:
 
     @asynccontextmanager
     async def sign_in(self, address: str, email: str) -> AsyncIterator[None]:
-        """Around one sign-in attempt: refused while the account or the address is over its limit of failures,
-        and counted as a failure if the attempt raises ``AuthenticationError``.
+        """Around one sign-in attempt: counted as a failure of the account and of the address before the password
+        is checked, and given back unless the attempt raises ``AuthenticationError``.
+
+        Counting first is what holds under concurrency: of many attempts at once, only as many as the limit
+        leaves get to check a password, where checking the counters first and counting afterwards would let
+        them all through.
 
         Raises:
             TooManyAttemptsError: Too many failures for this account or from this address in the window.
         """
         account = email.strip().lower()
-        await self.check(self.account_sign_ins, account)
-        await self.check(self.address_sign_ins, address)
+        await self.hit(self.account_sign_ins, account)
+        try:
+            await self.hit(self.address_sign_ins, address)
+        except TooManyAttemptsError:
+            await self._give_back(self.account_sign_ins, account)
+            raise
+        failed = False
         try:
             yield
         except AuthenticationError:
-            await self._call(self.limiter.hit, self.account_sign_ins.item, account)
-            await self._call(self.limiter.hit, self.address_sign_ins.item, address)
+            failed = True
             raise
+        finally:
+            if not failed:
+                await self._give_back(self.account_sign_ins, account)
+                await self._give_back(self.address_sign_ins, address)
 
     async def close(self) -> None:
         """Let go of the Redis connections (when there are any)."""
@@ -142,6 +155,13 @@ class Throttle:
     def middleware(self) -> "RequestThrottleMiddleware":
         """The middleware that counts every request against the reads and writes limits of its address."""
         return RequestThrottleMiddleware(self)
+
+    async def _give_back(self, rule: Rule, key: str) -> None:
+        """Take back one hit of ``rule`` for ``key``: an increment by -1, which both storages do atomically (when the
+        window ended in between, the new window starts at -1, one more attempt at most)."""
+        if rule.limit:
+            item = rule.item
+            await self._call(self.limiter.storage.incr, item.key_for(key), item.get_expiry(), -1)
 
     async def _refusal(self, rule: Rule, key: str) -> TooManyAttemptsError:
         stats = await self._call(self.limiter.get_window_stats, rule.item, key)

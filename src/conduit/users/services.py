@@ -25,6 +25,43 @@ RESERVED_USERNAMES = frozenset(
     }
 )
 """Usernames nobody may take: words of the site's own addresses, and names that suggest authority."""
+_LATIN_LOOK_ALIKES = {
+    "a": ("CYRILLIC A", "GREEK ALPHA"),
+    "b": ("CYRILLIC VE", "GREEK BETA"),
+    "c": ("CYRILLIC ES",),
+    "d": ("CYRILLIC KOMI DE",),
+    "e": ("CYRILLIC IE", "GREEK EPSILON"),
+    "h": ("CYRILLIC EN", "CYRILLIC SHHA", "GREEK ETA"),
+    "i": ("CYRILLIC BYELORUSSIAN-UKRAINIAN I", "GREEK IOTA"),
+    "j": ("CYRILLIC JE",),
+    "k": ("CYRILLIC KA", "GREEK KAPPA"),
+    "m": ("CYRILLIC EM", "GREEK MU"),
+    "n": ("GREEK NU",),
+    "o": ("CYRILLIC O", "GREEK OMICRON"),
+    "p": ("CYRILLIC ER", "GREEK RHO"),
+    "q": ("CYRILLIC QA",),
+    "s": ("CYRILLIC DZE",),
+    "t": ("CYRILLIC TE", "GREEK TAU"),
+    "v": ("CYRILLIC IZHITSA",),
+    "w": ("CYRILLIC WE",),
+    "x": ("CYRILLIC HA", "GREEK CHI"),
+    "y": ("CYRILLIC U", "CYRILLIC STRAIGHT U", "GREEK UPSILON"),
+    "z": ("GREEK ZETA",),
+}
+LATIN_LOOK_ALIKES = str.maketrans(
+    {
+        unicodedata.lookup(f"{script} {case} LETTER {letter}"): latin
+        for latin, look_alikes in _LATIN_LOOK_ALIKES.items()
+        for script, letter in (look_alike.split(" ", 1) for look_alike in look_alikes)
+        for case in ("CAPITAL", "SMALL")
+    }
+)
+"""Cyrillic and Greek letters that read (in one case or the other) as a Latin letter, mapped to it: how a reserved
+name written with look-alikes (``admin`` with a Cyrillic ``a``) is still seen to be reserved."""
+EAST_ASIAN_SCRIPTS = frozenset(
+    {"CJK", "IDEOGRAPHIC", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA", "HANGUL", "BOPOMOFO"}
+)
+"""Scripts written together in Chinese, Japanese and Korean names, and so counted as one."""
 MAX_USERNAME_LENGTH = 64
 
 ACTIVE_ACCOUNT = select(User).where(User.id == bindparam("user_id"), User.is_active)
@@ -60,7 +97,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         """Create an account; the username is kept in its NFKC form and the email in lower case.
 
         Raises:
-            InvalidInputError: The username or the email is taken, the username reserved, or the password weak.
+            InvalidInputError: The username or the email is taken, the username reserved (or a look-alike of a
+                reserved name) or written in mixed scripts, or the password weak.
         """
         username, email = _normalized_username(username), email.lower()
         _check_username(username)
@@ -93,7 +131,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         account a fresh one.
 
         Raises:
-            InvalidInputError: The new username or email belongs to someone else, the username is reserved, or
+            InvalidInputError: The new username or email belongs to someone else, the username is reserved (or a
+                look-alike of a reserved name) or written in mixed scripts, or
                 the password weak.
         """
         sent = schema_dump(changes)
@@ -199,9 +238,19 @@ def _normalized_username(username: str) -> str:
 
 
 def _check_username(username: str) -> None:
-    canonical = canonical_username(username)
-    if canonical in RESERVED_USERNAMES or not canonical.strip("."):
+    skeleton = canonical_username(username).translate(LATIN_LOOK_ALIKES)
+    if skeleton in RESERVED_USERNAMES or not skeleton.strip("."):
         raise InvalidFieldError("username", "username is reserved")
+    if len(scripts := _scripts(username)) > 1:
+        *others, last = sorted(script.title() for script in scripts)
+        msg = f"username mixes {', '.join(others)} and {last} letters; use the letters of one script"
+        raise InvalidFieldError("username", msg)
+
+
+def _scripts(username: str) -> set[str]:
+    """The scripts of ``username``'s letters, each named by the first word of its letters' Unicode names."""
+    scripts = {unicodedata.name(character, "UNNAMED").split()[0] for character in username if character.isalpha()}
+    return {"CJK" if script in EAST_ASIAN_SCRIPTS else script for script in scripts}
 
 
 def _check_password(password: str) -> None:
