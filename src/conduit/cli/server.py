@@ -63,7 +63,7 @@ def multiprocess_metrics(workers: int) -> Iterator[None]:
     envvar="WEB_CONCURRENCY",
     help="Worker processes; about one per core.",
 )
-@click.option("-r", "--reload", is_flag=True, help="Restart when Conduit's code changes (development).")
+@click.option("-r", "--reload", is_flag=True, help="Restart when Conduit's code or templates change (development).")
 @click.option(
     "--graceful-timeout",
     type=click.IntRange(min=0),
@@ -108,6 +108,7 @@ def run(
             workers=workers,
             reload=reload,
             reload_dirs=[str(Path(__file__).parents[1])] if reload else None,  # Conduit's code, wherever run from
+            reload_includes=["*.py", "*.html", "*.css"] if reload else None,  # templates are read once per process
             timeout_graceful_shutdown=graceful_timeout,
             timeout_keep_alive=settings.keep_alive_timeout_seconds,
             http=HeaderDeadlineProtocol,

@@ -60,6 +60,11 @@ def current_url(request: Request[Any, Any, Any]) -> str:
 
 
 def register_helpers(engine: JinjaTemplateEngine) -> None:
-    """Make the helpers above available to every template."""
+    """Make the helpers above available to every template, and read each template once per process.
+
+    Jinja would otherwise look at every template file's modification time each time a page includes it
+    (some thirty times for the home page); ``conduit run --reload`` restarts on template changes instead.
+    """
+    engine.engine.auto_reload = False
     engine.engine.globals.update(avatar=avatar, current_url=current_url, htmx_available=HTMX_SCRIPT.exists())
     engine.engine.filters["long_date"] = long_date
