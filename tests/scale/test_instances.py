@@ -32,6 +32,7 @@ from tests.support.servers import Server, alive, conduit_servers, pgbouncer, req
 
 PURGE_INTERVAL_SECONDS = 3
 """Each of the three processes checks four times a second whether the purge is due."""
+SIGN_IN_FAILURES_PER_ACCOUNT = 3
 REDIS_URL = "redis://127.0.0.1:6379/4"
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -105,7 +106,7 @@ def database(suite_database_url: str, workdir: Path) -> Iterator[tuple[str, str]
 def instances(database: tuple[str, str], workdir: Path) -> Iterator[list[Server]]:
     """Two instances (the first with two workers), each with its own folder, as on two machines.
 
-    Started once for the module: the second test stops the first instance, so it comes last.
+    Started once for the module: the last test stops the first instance, so it comes last.
     """
     environment = {
         "DATABASE_URL": database[1],
@@ -115,6 +116,7 @@ def instances(database: tuple[str, str], workdir: Path) -> Iterator[list[Server]
         "SESSION_COOKIE_SECURE": "false",  # plain HTTP here; behind a TLS-terminating proxy it stays true
         "LOG_FORMAT": "json",
         "SESSION_PURGE_INTERVAL_SECONDS": str(PURGE_INTERVAL_SECONDS),
+        "SIGN_IN_FAILURES_PER_ACCOUNT": str(SIGN_IN_FAILURES_PER_ACCOUNT),
         "REDIS_URL": REDIS_URL if redis_reachable() else "",
     }
     machines = []
@@ -195,6 +197,35 @@ def test_two_instances_act_as_one_service(instances: list[Server], database: tup
     assert len(purges) >= 3
     assert min(gaps) > PURGE_INTERVAL_SECONDS - 0.5, gaps  # once per interval, not once per process
     assert job_runs(instances) == len(purge_times(instances))
+
+
+def test_throttling_counters_are_shared_by_every_process_of_both_instances(instances: list[Server]) -> None:
+    if not redis_reachable():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true, but Redis is not running on 127.0.0.1:6379")
+        pytest.skip("without Redis each process counts on its own (REDIS_URL is what shares the counters)")
+    first, second = instances
+    email = f"throttled-{uuid.uuid4().hex[:12]}@example.org"  # Redis keeps its counters from run to run
+    password = "long enough"
+
+    def sign_in(server: Server, attempt: str) -> int:
+        # A new connection each time, so that the first instance's two workers both take part.
+        response = httpx.post(
+            f"{server.address}/api/users/login", json={"user": {"email": email, "password": attempt}}, timeout=30
+        )
+        return response.status_code
+
+    registered = httpx.post(
+        f"{second.address}/api/users",
+        json={"user": {"username": f"t{uuid.uuid4().hex[:12]}", "email": email, "password": password}},
+        timeout=30,
+    )
+    failures = [sign_in(server, "wrong password") for server in (first, second, first)]
+    right_password_elsewhere = sign_in(second, password)
+
+    assert registered.status_code == 201
+    assert failures == [401] * SIGN_IN_FAILURES_PER_ACCOUNT
+    assert right_password_elsewhere == 429
 
 
 def test_sigterm_finishes_the_request_in_flight_and_stops_every_worker(instances: list[Server]) -> None:
