@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import time
@@ -21,11 +22,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry, multiprocess
 from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from conduit.db.models import SessionRecord
+from conduit.lib.metrics import MULTIPROCESS_DIR_VARIABLE
 from tests.conftest import ON_POSTGRES, TEST_SECRET
 from tests.support.databases import execute_on_server, migrate_afresh
 from tests.support.servers import Server, alive, conduit_servers, pgbouncer, require_pgbouncer
@@ -123,6 +126,7 @@ def instances(database: tuple[str, str], workdir: Path) -> Iterator[list[Server]
     for name in ("first", "second"):
         (workdir / name).mkdir()
         machines.append({**environment, "CONDUIT_VAR_DIR": str(workdir / name)})
+    machines[0][MULTIPROCESS_DIR_VARIABLE] = str(workdir / "first" / "metrics")  # for the test to read each worker's
     with conduit_servers((machines[0], ("--wc", "2")), (machines[1], ()), workdir=workdir) as servers:
         yield servers
 
@@ -226,6 +230,39 @@ def test_throttling_counters_are_shared_by_every_process_of_both_instances(insta
     assert registered.status_code == 201
     assert failures == [401] * SIGN_IN_FAILURES_PER_ACCOUNT
     assert right_password_elsewhere == 429
+
+
+def requests_counted_by_each_worker(metrics: Path, workdir: Path, route: str) -> list[float]:
+    """``GET route`` requests each process of a server counted (0 if it answered none), read from its own file."""
+    counted = []
+    for values in sorted(metrics.glob("counter_*.db")):
+        alone = workdir / f"alone-{values.stem}"
+        alone.mkdir(exist_ok=True)
+        shutil.copy(values, alone / values.name)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(alone))  # type: ignore[no-untyped-call]
+        labels = {"method": "GET", "route": route, "status": "200"}
+        counted.append(registry.get_sample_value("conduit_http_requests_total", labels) or 0.0)
+    return counted
+
+
+def test_every_worker_answers_metrics_for_all_of_them(instances: list[Server], workdir: Path) -> None:
+    first = instances[0]
+    metrics = workdir / "first" / "metrics"
+    sent = 0
+    # New connections until both workers have answered some (the kernel picks which worker accepts each).
+    while sent < 200 and len([n for n in requests_counted_by_each_worker(metrics, workdir, "/api/tags") if n]) < 2:
+        assert httpx.get(f"{first.address}/api/tags", timeout=30).status_code == 200
+        sent += 1
+    scraped = []
+    for _ in range(10):
+        for line in httpx.get(f"{first.address}/metrics", timeout=30).text.splitlines():
+            if line.startswith('conduit_http_requests_total{method="GET",route="/api/tags",status="200"}'):
+                scraped.append(float(line.rsplit(" ", 1)[1]))
+
+    per_worker = [count for count in requests_counted_by_each_worker(metrics, workdir, "/api/tags") if count]
+    assert len(per_worker) == 2, per_worker
+    assert scraped == [sum(per_worker)] * 10  # whichever worker answered /metrics
 
 
 def test_sigterm_finishes_the_request_in_flight_and_stops_every_worker(instances: list[Server]) -> None:
