@@ -18,12 +18,14 @@ SWAGGER_UI := $(VENDOR)/swagger-ui
 SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 
 # What running Conduit needs, nothing more (packages already there, such as the dev tools, stay).
+# Compiled to bytecode once here: a command then starts without compiling its imports, also where the
+# service's user cannot write to .venv or PYTHONDONTWRITEBYTECODE is set.
 install: $(UV) $(HTMX)
-	$(UV) sync --frozen --no-dev --inexact
+	$(UV) sync --frozen --no-dev --inexact --compile-bytecode
 
 # Also the tools to test, lint and measure it.
 install-dev: $(UV) $(HTMX)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 
 # htmx and Swagger UI are pinned in package-lock.json and served from the package, never from a CDN.
 # Without npm the pages still work (full page loads instead of in-place updates); the API docs page stays blank.

@@ -53,6 +53,8 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         sys.exit(f"conduit: error: {_PREFIXES.sub('', exc.format_message())}")
+    except ImproperlyConfiguredError as exc:
+        sys.exit(f"conduit: configuration error: {exc}")
     except Exception as exc:  # the operator gets one line, not a traceback
         sys.exit(f"conduit: error: {describe_failure(exc)}")
     sys.exit(result if isinstance(result, int) else 0)

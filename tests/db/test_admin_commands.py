@@ -87,6 +87,22 @@ def test_a_sqlite_file_in_a_missing_folder_is_created_with_it(conduit: Conduit, 
     assert (listed.returncode, listed.stderr.strip()) == (0, "0 accounts")
 
 
+@pytest.mark.parametrize("command", [("users", "list"), ("database", "upgrade", "--no-prompt")])
+def test_a_sqlite_folder_that_cannot_be_created_is_named(
+    conduit: Conduit, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'a-file' / 'conduit.sqlite3'}"
+
+    result = conduit(*command, database_url=url)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"conduit: configuration error: DATABASE_URL: cannot create {tmp_path / 'a-file'}, "
+        "the folder of the SQLite database (File exists)"
+    )
+
+
 def test_a_missing_postgresql_database_is_named_with_what_to_do(conduit: Conduit) -> None:
     if not ON_POSTGRES:
         pytest.skip("needs the PostgreSQL server of the suite's PostgreSQL pass")

@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from httpx import AsyncClient
 from litestar import Litestar
+from sqlalchemy import event
 
 from conduit.app import create_app
 from conduit.lib.settings import Settings
@@ -95,7 +97,34 @@ async def test_health_checks_stay_out_of_sessions_access_logs_and_the_schema(
     assert not {"/healthz", "/readyz", "/metrics"} & set(paths)
 
 
-async def test_health_checks_are_never_throttled(client: AsyncClient) -> None:
-    statuses = {(await client.get(path)).status_code for path in ("/healthz", "/readyz") * 60}
+async def test_liveness_and_metrics_touch_no_database_even_with_a_session_cookie(
+    client: AsyncClient, alchemy: SQLAlchemyAsyncConfig
+) -> None:
+    checkouts: list[str] = []
+    current = [""]
+    engine = alchemy.get_engine().sync_engine
+    client.cookies.set("conduit_session", "whatever-a-browser-sent")
 
-    assert statuses == {200}
+    def on_checkout(*_: object) -> None:
+        checkouts.append(current[0])
+
+    event.listen(engine, "checkout", on_checkout)
+    try:
+        for path in ("/healthz", "/metrics", "/readyz", "/login"):
+            current[0] = path
+            assert (await client.get(path)).status_code == 200
+    finally:
+        event.remove(engine, "checkout", on_checkout)
+
+    assert sorted(set(checkouts)) == ["/login", "/readyz"]  # the session cookie is looked up on the pages only
+
+
+async def test_health_checks_are_never_throttled(suite_database_url: str, tmp_path: Path) -> None:
+    app = create_app(settings_for(tmp_path, suite_database_url, reads_per_minute=3, writes_per_minute=3))
+
+    async with serve(app) as client:
+        checks = {(await client.get(path)).status_code for path in ("/healthz", "/readyz", "/metrics") * 10}
+        reads = [(await client.get("/api/tags")).status_code for _ in range(4)]
+
+    assert checks == {200}
+    assert reads == [200, 200, 200, 429]

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from httpx import AsyncClient
 
-from conduit.lib.metrics import leave_multiprocess_registry, prepare_multiprocess_dir
+from conduit.cli.server import prepare_multiprocess_dir
+from conduit.lib.metrics import leave_multiprocess_registry
 from conduit.lib.settings import Settings
 from tests.conftest import RegisterUser, WriteArticle
 from tests.support.observe import sample, scrape

@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import time
@@ -21,17 +22,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry, multiprocess
 from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from conduit.db.models import SessionRecord
+from conduit.lib.metrics import MULTIPROCESS_DIR_VARIABLE
 from tests.conftest import ON_POSTGRES, TEST_SECRET
 from tests.support.databases import execute_on_server, migrate_afresh
 from tests.support.servers import Server, alive, conduit_servers, pgbouncer, require_pgbouncer
 
 PURGE_INTERVAL_SECONDS = 3
 """Each of the three processes checks four times a second whether the purge is due."""
+SIGN_IN_FAILURES_PER_ACCOUNT = 3
 REDIS_URL = "redis://127.0.0.1:6379/4"
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -105,7 +109,7 @@ def database(suite_database_url: str, workdir: Path) -> Iterator[tuple[str, str]
 def instances(database: tuple[str, str], workdir: Path) -> Iterator[list[Server]]:
     """Two instances (the first with two workers), each with its own folder, as on two machines.
 
-    Started once for the module: the second test stops the first instance, so it comes last.
+    Started once for the module: the last test stops the first instance, so it comes last.
     """
     environment = {
         "DATABASE_URL": database[1],
@@ -115,12 +119,17 @@ def instances(database: tuple[str, str], workdir: Path) -> Iterator[list[Server]
         "SESSION_COOKIE_SECURE": "false",  # plain HTTP here; behind a TLS-terminating proxy it stays true
         "LOG_FORMAT": "json",
         "SESSION_PURGE_INTERVAL_SECONDS": str(PURGE_INTERVAL_SECONDS),
+        "SIGN_IN_FAILURES_PER_ACCOUNT": str(SIGN_IN_FAILURES_PER_ACCOUNT),
+        # Redis keeps the counters of one address (127.0.0.1) from run to run: only the account limit is tested here.
+        "SIGN_IN_FAILURES_PER_ADDRESS": "0",
+        "REGISTRATIONS_PER_HOUR": "0",
         "REDIS_URL": REDIS_URL if redis_reachable() else "",
     }
     machines = []
     for name in ("first", "second"):
         (workdir / name).mkdir()
         machines.append({**environment, "CONDUIT_VAR_DIR": str(workdir / name)})
+    machines[0][MULTIPROCESS_DIR_VARIABLE] = str(workdir / "first" / "metrics")  # for the test to read each worker's
     with conduit_servers((machines[0], ("--wc", "2")), (machines[1], ()), workdir=workdir) as servers:
         yield servers
 
@@ -195,6 +204,68 @@ def test_two_instances_act_as_one_service(instances: list[Server], database: tup
     assert len(purges) >= 3
     assert min(gaps) > PURGE_INTERVAL_SECONDS - 0.5, gaps  # once per interval, not once per process
     assert job_runs(instances) == len(purge_times(instances))
+
+
+def test_throttling_counters_are_shared_by_every_process_of_both_instances(instances: list[Server]) -> None:
+    if not redis_reachable():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true, but Redis is not running on 127.0.0.1:6379")
+        pytest.skip("without Redis each process counts on its own (REDIS_URL is what shares the counters)")
+    first, second = instances
+    email = f"throttled-{uuid.uuid4().hex[:12]}@example.org"  # Redis keeps its counters from run to run
+    password = "long enough"
+
+    def sign_in(server: Server, attempt: str) -> int:
+        # A new connection each time, so that the first instance's two workers both take part.
+        response = httpx.post(
+            f"{server.address}/api/users/login", json={"user": {"email": email, "password": attempt}}, timeout=30
+        )
+        return response.status_code
+
+    registered = httpx.post(
+        f"{second.address}/api/users",
+        json={"user": {"username": f"t{uuid.uuid4().hex[:12]}", "email": email, "password": password}},
+        timeout=30,
+    )
+    failures = [sign_in(server, "wrong password") for server in (first, second, first)]
+    right_password_elsewhere = sign_in(second, password)
+
+    assert registered.status_code == 201
+    assert failures == [401] * SIGN_IN_FAILURES_PER_ACCOUNT
+    assert right_password_elsewhere == 429
+
+
+def requests_counted_by_each_worker(metrics: Path, workdir: Path, route: str) -> list[float]:
+    """``GET route`` requests each process of a server counted (0 if it answered none), read from its own file."""
+    counted = []
+    for values in sorted(metrics.glob("counter_*.db")):
+        alone = workdir / f"alone-{values.stem}"
+        alone.mkdir(exist_ok=True)
+        shutil.copy(values, alone / values.name)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(alone))  # type: ignore[no-untyped-call]
+        labels = {"method": "GET", "route": route, "status": "200"}
+        counted.append(registry.get_sample_value("conduit_http_requests_total", labels) or 0.0)
+    return counted
+
+
+def test_every_worker_answers_metrics_for_all_of_them(instances: list[Server], workdir: Path) -> None:
+    first = instances[0]
+    metrics = workdir / "first" / "metrics"
+    sent = 0
+    # New connections until both workers have answered some (the kernel picks which worker accepts each).
+    while sent < 200 and len([n for n in requests_counted_by_each_worker(metrics, workdir, "/api/tags") if n]) < 2:
+        assert httpx.get(f"{first.address}/api/tags", timeout=30).status_code == 200
+        sent += 1
+    scraped = []
+    for _ in range(10):
+        for line in httpx.get(f"{first.address}/metrics", timeout=30).text.splitlines():
+            if line.startswith('conduit_http_requests_total{method="GET",route="/api/tags",status="200"}'):
+                scraped.append(float(line.rsplit(" ", 1)[1]))
+
+    per_worker = [count for count in requests_counted_by_each_worker(metrics, workdir, "/api/tags") if count]
+    assert len(per_worker) == 2, per_worker
+    assert scraped == [sum(per_worker)] * 10  # whichever worker answered /metrics
 
 
 def test_sigterm_finishes_the_request_in_flight_and_stops_every_worker(instances: list[Server]) -> None:

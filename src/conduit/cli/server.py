@@ -25,8 +25,17 @@ import uvicorn
 from conduit.cli import APP_FACTORY
 from conduit.cli.protocol import MAX_HEADER_BYTES, HeaderDeadlineProtocol
 from conduit.lib.logs import configure_logging
-from conduit.lib.metrics import MULTIPROCESS_DIR_VARIABLE, prepare_multiprocess_dir
 from conduit.lib.settings import Settings
+
+MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""``conduit.lib.metrics``'s folder, named again here: importing that module creates metric files in the folder."""
+
+
+def prepare_multiprocess_dir(path: Path) -> None:
+    """Make ``path`` an empty folder for the workers' metric files (left-overs of an earlier run would count)."""
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from conduit.lib.settings import Settings
+from conduit.lib.settings import ImproperlyConfiguredError, Settings
 
 if TYPE_CHECKING:
     from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
@@ -24,11 +24,22 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
-    """Create the engine; on SQLite, enforce foreign keys and let readers work beside a writer."""
+    """Create the engine; on SQLite, enforce foreign keys and let readers work beside a writer.
+
+    A SQLite file's folder is created with it, as SQLite creates the file.
+
+    Raises:
+        ImproperlyConfiguredError: The SQLite file's folder does not exist and cannot be created.
+    """
     engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
         if engine.url.database and engine.url.database != ":memory:":
-            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(engine.url.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                msg = f"DATABASE_URL: cannot create {folder}, the folder of the SQLite database ({exc.strerror})"
+                raise ImproperlyConfiguredError(msg) from None
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
 

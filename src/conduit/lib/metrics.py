@@ -1,7 +1,7 @@
 """Prometheus metrics, served at ``/metrics``: requests, the database pool, and what people do.
 
 With several worker processes, each keeps its values in ``PROMETHEUS_MULTIPROC_DIR`` and ``/metrics``
-adds them up, whichever worker answers (``conduit run`` prepares that folder; see ``conduit.cli.server``).
+adds them up, whichever worker answers (``conduit run`` prepares that folder before importing this module).
 A worker that stops removes its live gauges, so a dead worker's in-flight requests and connections no
 longer count.
 """
@@ -9,7 +9,6 @@ longer count.
 import os
 import time
 from collections.abc import Callable, Collection
-from pathlib import Path
 from typing import Any
 
 from litestar.enums import ScopeType
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 METRICS_PATH = "/metrics"
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""Read by ``prometheus_client`` as each metric below is created, on import: ``conduit run`` prepares it before."""
 UNMATCHED_ROUTE = "unmatched"
 """The route label of requests for paths that match no route (so that scanners cannot explode the label set)."""
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -117,13 +117,6 @@ def watch_pool(engine: AsyncEngine, limit: int) -> None:
     for name, listener in listeners.items():
         event.listen(engine.sync_engine, name, listener)
     DB_POOL_LIMIT.set(limit)
-
-
-def prepare_multiprocess_dir(path: Path) -> None:
-    """Make ``path`` an empty folder for the workers' metric files (left-overs of an earlier run would count)."""
-    path.mkdir(parents=True, exist_ok=True)
-    for stale in path.glob("*.db"):
-        stale.unlink()
 
 
 def leave_multiprocess_registry() -> None:
