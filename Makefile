@@ -54,8 +54,9 @@ fmt: install-dev
 	$(UV) run ruff check --fix src tests scripts
 	$(UV) run ruff format src tests scripts
 
+# BENCH_ARGS go to scripts/bench.py: `make bench BENCH_ARGS="--scale --database postgresql"`.
 bench: install-dev
-	$(UV) run python scripts/bench.py
+	$(UV) run python scripts/bench.py $(BENCH_ARGS)
 
 # Schemathesis against the served OpenAPI schema; FUZZ_DATABASE_URL picks the database (a scratch SQLite file by default).
 fuzz: install-dev
