@@ -119,11 +119,7 @@ Found = TypeVar("Found")
 
 
 def found(value: Found | None, what: str) -> Found:
-    """``value``, the outcome of looking up ``what`` (``"article 'slug'"``), which ``None`` says does not exist.
-
-    Raises:
-        NotFoundError: ``value`` is None.
-    """
+    """``value``, what looking up ``what`` (``"article 'slug'"``) gave; ``None`` raises ``NotFoundError``."""
     if value is None:
         msg = f"{what} not found"
         raise NotFoundError(msg)
