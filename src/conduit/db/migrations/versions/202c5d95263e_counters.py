@@ -5,10 +5,6 @@ Lists no longer count rows: ``users.articles_count`` and ``favorites_count``,
 are kept current by triggers in the same transaction as the write that changes them (cascading
 deletes included), and are backfilled here. The paging indexes end with ``id``, the tiebreaker of
 the newest-first order, so a page's ids come from the index without reading the table.
-
-Revision ID: 202c5d95263e
-Revises: 2b2b0df6430f
-Create Date: 2026-11-25 17:01:23.054599
 """
 
 import sqlalchemy as sa
@@ -16,8 +12,6 @@ from alembic import op
 
 revision = "202c5d95263e"
 down_revision = "2b2b0df6430f"
-branch_labels = None
-depends_on = None
 
 COUNTED = {
     # table: [(counter table, counter column, key column in the counter table, key column here)]

@@ -1,63 +1,48 @@
-"""Initial schema: users, follows, articles, tags, favorites and comments.
+"""Initial schema: users, follows, articles, tags, favorites and comments."""
 
-Revision ID: 656fa7ce9850
-Revises:
-Create Date: 2026-11-25 09:26:54.383319
-"""
-
-import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
+from conduit.db.migrations.columns import cascading_reference, guid, numbered_id, orm_sentinel, timestamps
+
 revision = "656fa7ce9850"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
         "tags",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            sa.Identity(always=False, start=1, increment=1),
-            nullable=False,
-        ),
+        numbered_id(),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
         sa.UniqueConstraint("name", name=op.f("uq_tags_name")),
     )
     op.create_table(
         "users",
-        sa.Column("id", advanced_alchemy.types.GUID(length=16), nullable=False),
+        guid("id"),
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("bio", sa.Text(), nullable=True),
         sa.Column("image", sa.String(length=2048), nullable=True),
         sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
-        sa.Column("created_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("updated_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+        orm_sentinel(),
+        *timestamps(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
     op.create_table(
         "articles",
-        sa.Column("id", advanced_alchemy.types.GUID(length=16), nullable=False),
+        guid("id"),
         sa.Column("slug", sa.String(length=255), nullable=False),
         sa.Column("title", sa.String(length=255), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("author_id", advanced_alchemy.types.GUID(length=16), nullable=False),
-        sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
-        sa.Column("created_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("updated_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["author_id"], ["users.id"], name=op.f("fk_articles_author_id_users"), ondelete="CASCADE"
-        ),
+        guid("author_id"),
+        orm_sentinel(),
+        *timestamps(),
+        cascading_reference("articles", "author_id", "users"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_articles")),
         sa.UniqueConstraint("slug", name=op.f("uq_articles_slug")),
     )
@@ -67,14 +52,10 @@ def upgrade() -> None:
 
     op.create_table(
         "follows",
-        sa.Column("follower_id", advanced_alchemy.types.GUID(length=16), nullable=False),
-        sa.Column("followed_id", advanced_alchemy.types.GUID(length=16), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["followed_id"], ["users.id"], name=op.f("fk_follows_followed_id_users"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["follower_id"], ["users.id"], name=op.f("fk_follows_follower_id_users"), ondelete="CASCADE"
-        ),
+        guid("follower_id"),
+        guid("followed_id"),
+        cascading_reference("follows", "followed_id", "users"),
+        cascading_reference("follows", "follower_id", "users"),
         sa.PrimaryKeyConstraint("follower_id", "followed_id", name=op.f("pk_follows")),
     )
     with op.batch_alter_table("follows", schema=None) as batch_op:
@@ -82,12 +63,10 @@ def upgrade() -> None:
 
     op.create_table(
         "article_tags",
-        sa.Column("article_id", advanced_alchemy.types.GUID(length=16), nullable=False),
+        guid("article_id"),
         sa.Column("tag_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["article_id"], ["articles.id"], name=op.f("fk_article_tags_article_id_articles"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(["tag_id"], ["tags.id"], name=op.f("fk_article_tags_tag_id_tags"), ondelete="CASCADE"),
+        cascading_reference("article_tags", "article_id", "articles"),
+        cascading_reference("article_tags", "tag_id", "tags"),
         sa.PrimaryKeyConstraint("article_id", "tag_id", name=op.f("pk_article_tags")),
     )
     with op.batch_alter_table("article_tags", schema=None) as batch_op:
@@ -95,23 +74,13 @@ def upgrade() -> None:
 
     op.create_table(
         "comments",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            sa.Identity(always=False, start=1, increment=1),
-            nullable=False,
-        ),
+        numbered_id(),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("article_id", advanced_alchemy.types.GUID(length=16), nullable=False),
-        sa.Column("author_id", advanced_alchemy.types.GUID(length=16), nullable=False),
-        sa.Column("created_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("updated_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["article_id"], ["articles.id"], name=op.f("fk_comments_article_id_articles"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["author_id"], ["users.id"], name=op.f("fk_comments_author_id_users"), ondelete="CASCADE"
-        ),
+        guid("article_id"),
+        guid("author_id"),
+        *timestamps(),
+        cascading_reference("comments", "article_id", "articles"),
+        cascading_reference("comments", "author_id", "users"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_comments")),
     )
     with op.batch_alter_table("comments", schema=None) as batch_op:
@@ -120,12 +89,10 @@ def upgrade() -> None:
 
     op.create_table(
         "favorites",
-        sa.Column("user_id", advanced_alchemy.types.GUID(length=16), nullable=False),
-        sa.Column("article_id", advanced_alchemy.types.GUID(length=16), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["article_id"], ["articles.id"], name=op.f("fk_favorites_article_id_articles"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_favorites_user_id_users"), ondelete="CASCADE"),
+        guid("user_id"),
+        guid("article_id"),
+        cascading_reference("favorites", "article_id", "articles"),
+        cascading_reference("favorites", "user_id", "users"),
         sa.PrimaryKeyConstraint("user_id", "article_id", name=op.f("pk_favorites")),
     )
     with op.batch_alter_table("favorites", schema=None) as batch_op:
