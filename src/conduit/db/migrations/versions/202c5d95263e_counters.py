@@ -10,6 +10,8 @@ the newest-first order, so a page's ids come from the index without reading the 
 import sqlalchemy as sa
 from alembic import op
 
+from conduit.db.migrations.columns import string
+
 revision = "202c5d95263e"
 down_revision = "2b2b0df6430f"
 
@@ -89,7 +91,7 @@ def _drop_triggers() -> None:
 def upgrade() -> None:
     op.create_table(
         "counters",
-        sa.Column("name", sa.String(length=32), nullable=False),
+        string("name", 32),
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
     )

@@ -7,7 +7,7 @@ which declares both; autogenerate keeps them, so ``database check`` stays clean.
 import sqlalchemy as sa
 from alembic import op
 
-from conduit.db.migrations.columns import guid, moment, orm_sentinel
+from conduit.db.migrations.columns import guid, moment, orm_sentinel, string
 
 revision = "2b2b0df6430f"
 down_revision = "656fa7ce9850"
@@ -17,8 +17,8 @@ def upgrade() -> None:
     op.create_table(
         "sessions",
         guid("id"),
-        sa.Column("key", sa.String(length=255), nullable=False),
-        sa.Column("namespace", sa.String(length=255), nullable=False),
+        string("key", 255),
+        string("namespace", 255),
         sa.Column("value", sa.LargeBinary(), nullable=False),
         moment("expires_at"),
         orm_sentinel(),

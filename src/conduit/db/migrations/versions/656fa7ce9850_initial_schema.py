@@ -3,7 +3,17 @@
 import sqlalchemy as sa
 from alembic import op
 
-from conduit.db.migrations.columns import cascading_reference, guid, numbered_id, orm_sentinel, timestamps
+from conduit.db.migrations.columns import (
+    cascading_reference,
+    create_link_table,
+    drop_link_table,
+    guid,
+    numbered_id,
+    orm_sentinel,
+    string,
+    text,
+    timestamps,
+)
 
 revision = "656fa7ce9850"
 down_revision = None
@@ -13,17 +23,17 @@ def upgrade() -> None:
     op.create_table(
         "tags",
         numbered_id(),
-        sa.Column("name", sa.String(length=64), nullable=False),
+        string("name", 64),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
         sa.UniqueConstraint("name", name=op.f("uq_tags_name")),
     )
     op.create_table(
         "users",
         guid("id"),
-        sa.Column("username", sa.String(length=64), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("password_hash", sa.String(length=255), nullable=False),
-        sa.Column("bio", sa.Text(), nullable=True),
+        string("username", 64),
+        string("email", 254),
+        string("password_hash", 255),
+        text("bio", nullable=True),
         sa.Column("image", sa.String(length=2048), nullable=True),
         sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
         orm_sentinel(),
@@ -35,10 +45,10 @@ def upgrade() -> None:
     op.create_table(
         "articles",
         guid("id"),
-        sa.Column("slug", sa.String(length=255), nullable=False),
-        sa.Column("title", sa.String(length=255), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
+        string("slug", 255),
+        string("title", 255),
+        text("description"),
+        text("body"),
         guid("author_id"),
         orm_sentinel(),
         *timestamps(),
@@ -50,32 +60,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_articles_author_id_created_at", ["author_id", "created_at"], unique=False)
         batch_op.create_index("ix_articles_created_at", ["created_at"], unique=False)
 
-    op.create_table(
-        "follows",
-        guid("follower_id"),
-        guid("followed_id"),
-        cascading_reference("follows", "followed_id", "users"),
-        cascading_reference("follows", "follower_id", "users"),
-        sa.PrimaryKeyConstraint("follower_id", "followed_id", name=op.f("pk_follows")),
-    )
-    with op.batch_alter_table("follows", schema=None) as batch_op:
-        batch_op.create_index("ix_follows_followed_id", ["followed_id"], unique=False)
-
-    op.create_table(
-        "article_tags",
-        guid("article_id"),
-        sa.Column("tag_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        cascading_reference("article_tags", "article_id", "articles"),
-        cascading_reference("article_tags", "tag_id", "tags"),
-        sa.PrimaryKeyConstraint("article_id", "tag_id", name=op.f("pk_article_tags")),
-    )
-    with op.batch_alter_table("article_tags", schema=None) as batch_op:
-        batch_op.create_index("ix_article_tags_tag_id", ["tag_id"], unique=False)
-
+    create_link_table("follows", guid("follower_id"), "users", guid("followed_id"), "users")
+    tag_id = sa.Column("tag_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False)
+    create_link_table("article_tags", guid("article_id"), "articles", tag_id, "tags")
     op.create_table(
         "comments",
         numbered_id(),
-        sa.Column("body", sa.Text(), nullable=False),
+        text("body"),
         guid("article_id"),
         guid("author_id"),
         *timestamps(),
@@ -87,36 +78,18 @@ def upgrade() -> None:
         batch_op.create_index("ix_comments_article_id_created_at", ["article_id", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_comments_author_id"), ["author_id"], unique=False)
 
-    op.create_table(
-        "favorites",
-        guid("user_id"),
-        guid("article_id"),
-        cascading_reference("favorites", "article_id", "articles"),
-        cascading_reference("favorites", "user_id", "users"),
-        sa.PrimaryKeyConstraint("user_id", "article_id", name=op.f("pk_favorites")),
-    )
-    with op.batch_alter_table("favorites", schema=None) as batch_op:
-        batch_op.create_index("ix_favorites_article_id", ["article_id"], unique=False)
+    create_link_table("favorites", guid("user_id"), "users", guid("article_id"), "articles")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("favorites", schema=None) as batch_op:
-        batch_op.drop_index("ix_favorites_article_id")
-
-    op.drop_table("favorites")
+    drop_link_table("favorites", "article_id")
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_comments_author_id"))
         batch_op.drop_index("ix_comments_article_id_created_at")
 
     op.drop_table("comments")
-    with op.batch_alter_table("article_tags", schema=None) as batch_op:
-        batch_op.drop_index("ix_article_tags_tag_id")
-
-    op.drop_table("article_tags")
-    with op.batch_alter_table("follows", schema=None) as batch_op:
-        batch_op.drop_index("ix_follows_followed_id")
-
-    op.drop_table("follows")
+    drop_link_table("article_tags", "tag_id")
+    drop_link_table("follows", "followed_id")
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_index("ix_articles_created_at")
         batch_op.drop_index("ix_articles_author_id_created_at")

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from conduit.db.migrations.columns import moment
+from conduit.db.migrations.columns import moment, string
 
 revision = "8fae0ff3e4b7"
 down_revision = "42faef43b0fb"
@@ -12,7 +12,7 @@ down_revision = "42faef43b0fb"
 def upgrade() -> None:
     op.create_table(
         "job_runs",
-        sa.Column("name", sa.String(length=64), nullable=False),
+        string("name", 64),
         moment("last_run_at"),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_job_runs")),
     )
