@@ -144,4 +144,4 @@ class ArticleController(Controller):
         articles_service: NamedDependency[ArticleService],
     ) -> ArticleResponse:
         """Remove the article from your favorites."""
-        return ArticleResponse(article=ArticleDetail.of(await articles_service.unfavorite(slug, current_user)))
+        return ArticleResponse(article=ArticleDetail.of(await articles_service.favorite(slug, current_user, undo=True)))

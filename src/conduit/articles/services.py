@@ -13,15 +13,15 @@ from uuid import UUID
 from advanced_alchemy.repository import SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService, schema_dump
 from slugify import slugify
-from sqlalchemy import delete, literal, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conduit.articles.queries import Cursor, Keyset, article_statement, page_statement, total_statement
 from conduit.articles.schemas import UpdateArticle
 from conduit.db.models import SLUG_MAX_LENGTH, Article, User, article_tags, favorites
 from conduit.db.reads import ResultRow, fetch_all, fetch_one
-from conduit.db.statements import dialect_insert, insert_ignoring_duplicates
-from conduit.lib.exceptions import NotFoundError, PermissionDeniedError, is_unique_violation
+from conduit.db.statements import dialect_insert, insert_ignoring_duplicates, set_link
+from conduit.lib.exceptions import PermissionDeniedError, found, is_unique_violation
 from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.tags.services import TagService
 
@@ -170,10 +170,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             NotFoundError: No article has this slug.
         """
         row: ResultRow | None = await self.repository.one(slug, viewer.id if viewer else None)
-        if row is None:
-            msg = f"article {slug!r} not found"
-            raise NotFoundError(msg)
-        return row
+        return found(row, f"article {slug!r}")
 
     async def write(self, author: User, *, title: str, description: str, body: str, tags: list[str]) -> ResultRow:
         """Publish a new article by ``author``; its slug comes from the title and is unique."""
@@ -221,27 +218,15 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         article = await self.owned_by(slug, user, "delete")
         await self.delete(article.id)
 
-    async def favorite(self, slug: str, user: User) -> ResultRow:
-        """Mark the article as a favorite of ``user``; doing it twice is harmless.
+    async def favorite(self, slug: str, user: User, *, undo: bool = False) -> ResultRow:
+        """Mark the article as a favorite of ``user`` (with ``undo``, no longer); doing either twice is harmless.
 
         Raises:
             NotFoundError: No article has this slug.
         """
-        chosen = select(literal(user.id, favorites.c.user_id.type), Article.id).where(Article.slug == slug)
-        statement = dialect_insert(self.repository.session, favorites).from_select(["user_id", "article_id"], chosen)
-        await self.repository.session.execute(statement.on_conflict_do_nothing())
-        return await self.get_by_slug(slug, user)
-
-    async def unfavorite(self, slug: str, user: User) -> ResultRow:
-        """Remove the article from ``user``'s favorites; doing it twice is harmless.
-
-        Raises:
-            NotFoundError: No article has this slug.
-        """
-        article_id = select(Article.id).where(Article.slug == slug).scalar_subquery()
-        await self.repository.session.execute(
-            delete(favorites).where(favorites.c.user_id == user.id, favorites.c.article_id == article_id)
-        )
+        chosen = select(Article.id).where(Article.slug == slug)
+        session = self.repository.session
+        await set_link(session, favorites.c.user_id, user.id, favorites.c.article_id, chosen, linked=not undo)
         return await self.get_by_slug(slug, user)
 
     async def owned_by(self, slug: str, user: User, action: str) -> Article:
@@ -251,10 +236,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             NotFoundError: No article has this slug.
             PermissionDeniedError: ``user`` is not the author; the message says they may not ``action`` it.
         """
-        article = await self.get_one_or_none(Article.slug == slug)
-        if article is None:
-            msg = f"article {slug!r} not found"
-            raise NotFoundError(msg)
+        article = found(await self.get_one_or_none(Article.slug == slug), f"article {slug!r}")
         if article.author_id != user.id:
             msg = f"only the author may {action} this article"
             raise PermissionDeniedError(msg)

@@ -10,7 +10,7 @@ from sqlalchemy import Result, Select, bindparam, delete, false, insert, literal
 
 from conduit.db.models import Article, Comment, User
 from conduit.db.reads import ResultRow, fetch_all
-from conduit.lib.exceptions import NotFoundError, PermissionDeniedError
+from conduit.lib.exceptions import NotFoundError, PermissionDeniedError, found
 from conduit.lib.metrics import COMMENTS_POSTED
 from conduit.profiles.services import VIEWER, is_followed_by
 
@@ -81,10 +81,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             .returning(Comment.id, Comment.created_at, Comment.updated_at)
         )
         result: Result[Any] = await self.repository.session.execute(statement)
-        row: ResultRow | None = result.mappings().one_or_none()
-        if row is None:
-            msg = f"article {slug!r} not found"
-            raise NotFoundError(msg)
+        row: ResultRow = found(result.mappings().one_or_none(), f"article {slug!r}")
         COMMENTS_POSTED.inc()
         return row
 

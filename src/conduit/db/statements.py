@@ -3,7 +3,21 @@
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, Dialect, FromClause, Table, func, literal_column, select, text, type_coerce
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Dialect,
+    FromClause,
+    Select,
+    Table,
+    delete,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_session
 from sqlalchemy.types import TypeDecorator, UnicodeText
@@ -61,6 +75,26 @@ async def insert_ignoring_duplicates(
     """
     if rows:
         await session.execute(dialect_insert(session, table).values(rows).on_conflict_do_nothing())
+
+
+async def set_link(
+    session: AsyncSession | async_scoped_session[AsyncSession],
+    owner: Column[Any],
+    owner_id: Any,
+    target: Column[Any],
+    chosen: Select[Any],
+    *,
+    linked: bool,
+) -> None:
+    """Make the row linking ``owner_id`` to the row whose id ``chosen`` selects present (``linked``) or absent, in
+    the table holding the columns ``owner`` and ``target`` (``favorites``, ``follows``). No row chosen, nothing
+    changes; doing it twice is harmless."""
+    if linked:
+        rows = chosen.add_columns(literal(owner_id, owner.type))
+        statement = dialect_insert(session, owner.table).from_select([target.name, owner.name], rows)
+        await session.execute(statement.on_conflict_do_nothing())
+    else:
+        await session.execute(delete(owner.table).where(owner == owner_id, target == chosen.scalar_subquery()))
 
 
 async def reset_identity_sequences(connection: AsyncConnection) -> None:

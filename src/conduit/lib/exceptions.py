@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from advanced_alchemy.exceptions import AdvancedAlchemyError
 from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
@@ -113,6 +113,17 @@ class NotFoundError(ConduitError):
     """The article, profile or comment does not exist."""
 
     status_code = HTTP_404_NOT_FOUND
+
+
+Found = TypeVar("Found")
+
+
+def found(value: Found | None, what: str) -> Found:
+    """``value``, what looking up ``what`` (``"article 'slug'"``) gave; ``None`` raises ``NotFoundError``."""
+    if value is None:
+        msg = f"{what} not found"
+        raise NotFoundError(msg)
+    return value
 
 
 class TooManyAttemptsError(ConduitError):

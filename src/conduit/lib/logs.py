@@ -19,9 +19,10 @@ import structlog
 from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig, StructlogEventFilter, StructLoggingConfig
 from litestar.plugins.structlog import StructlogConfig
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 from structlog.typing import Processor
 
+from conduit.lib.asgi import SendRecordingStatus
 from conduit.lib.settings import Settings
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -117,15 +118,7 @@ def request_log(app: ASGIApp, *, quiet_paths: Collection[str]) -> ASGIApp:
         request_id = request_id_of(scope)
         path = scope["path"]
         started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER.encode(), request_id.encode())]
-            await send(message)
-
+        send_with_id = SendRecordingStatus(send, [(REQUEST_ID_HEADER.encode(), request_id.encode())])
         with structlog.contextvars.bound_contextvars(request_id=request_id, user_id=None):
             try:
                 await app(scope, receive, send_with_id)
@@ -135,7 +128,7 @@ def request_log(app: ASGIApp, *, quiet_paths: Collection[str]) -> ASGIApp:
                         "method": scope["method"],
                         "path": path,
                         "route": scope.get("path_template"),
-                        "status": status,
+                        "status": send_with_id.status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                         "client": (scope.get("client") or ("",))[0],
                     }

@@ -13,10 +13,12 @@ from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.plugins.prometheus import PrometheusController
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 from prometheus_client import Counter, Gauge, Histogram, multiprocess
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from conduit.lib.asgi import SendRecordingStatus
 
 METRICS_PATH = "/metrics"
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -70,21 +72,14 @@ def request_metrics(app: ASGIApp, *, quiet_paths: Collection[str]) -> ASGIApp:
             await app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_recording_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        send_recording_status = SendRecordingStatus(send)
         REQUESTS_IN_PROGRESS.inc()
         try:
             await app(scope, receive, send_recording_status)
         finally:
             REQUESTS_IN_PROGRESS.dec()
             method = scope["method"] if scope["method"] in _METHODS else "other"
-            labels = (method, scope.get("path_template") or UNMATCHED_ROUTE, str(status))
+            labels = (method, scope.get("path_template") or UNMATCHED_ROUTE, str(send_recording_status.status))
             REQUESTS.labels(*labels).inc()
             REQUEST_DURATION.labels(*labels).observe(time.perf_counter() - started)
 

@@ -106,16 +106,6 @@ class Throttle:
         if rule.limit and not await self._call(self.limiter.hit, rule.item, key):
             raise await self._refusal(rule, key)
 
-    async def check(self, rule: Rule, key: str) -> None:
-        """Refuse ``key`` if it has used up the rule's limit, without counting a hit.
-
-        Raises:
-            TooManyAttemptsError: ``key`` has used up the rule's limit in the current window.
-            ServiceUnavailableError: The counters cannot be reached.
-        """
-        if rule.limit and not await self._call(self.limiter.test, rule.item, key):
-            raise await self._refusal(rule, key)
-
     @asynccontextmanager
     async def sign_in(self, address: str, email: str) -> AsyncIterator[None]:
         """Around one sign-in attempt: counted as a failure of the account and of the address before the password

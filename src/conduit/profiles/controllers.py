@@ -57,4 +57,4 @@ class ProfileController(Controller):
         profiles_service: NamedDependency[ProfileService],
     ) -> ProfileResponse:
         """Stop following a user."""
-        return ProfileResponse(profile=Profile.of(await profiles_service.unfollow(current_user, username)))
+        return ProfileResponse(profile=Profile.of(await profiles_service.follow(current_user, username, undo=True)))

@@ -6,12 +6,12 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, false, literal, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, false, select
 
 from conduit.db.models import User, follows
 from conduit.db.reads import ResultRow, fetch_one
-from conduit.db.statements import dialect_insert
-from conduit.lib.exceptions import InvalidInputError, NotFoundError
+from conduit.db.statements import set_link
+from conduit.lib.exceptions import InvalidInputError, found
 
 VIEWER = bindparam("viewer_id", type_=User.id.type)
 """The signed-in viewer's id, bound when a statement runs."""
@@ -55,36 +55,19 @@ class ProfileService(SQLAlchemyAsyncRepositoryService[User]):
             NotFoundError: No user has that name.
         """
         profile: ResultRow | None = await self.repository.profile(username, viewer.id if viewer else None)
-        if profile is None:
-            msg = f"profile {username!r} not found"
-            raise NotFoundError(msg)
-        return profile
+        return found(profile, f"profile {username!r}")
 
-    async def follow(self, viewer: User, username: str) -> ResultRow:
-        """Make ``viewer`` follow ``username``; following twice is harmless.
+    async def follow(self, viewer: User, username: str, *, undo: bool = False) -> ResultRow:
+        """Make ``viewer`` follow ``username`` (with ``undo``, stop following); doing either twice is harmless.
 
         Raises:
             NotFoundError: No user has that name.
             InvalidInputError: ``viewer`` tried to follow themselves.
         """
-        if username == viewer.username:
+        if username == viewer.username and not undo:
             msg = "you cannot follow yourself"
             raise InvalidInputError(msg)
-        followed = select(literal(viewer.id, follows.c.follower_id.type), User.id).where(User.username == username)
-        statement = dialect_insert(self.repository.session, follows).from_select(
-            ["follower_id", "followed_id"], followed
-        )
-        await self.repository.session.execute(statement.on_conflict_do_nothing())
-        return await self.get_profile(username, viewer)
-
-    async def unfollow(self, viewer: User, username: str) -> ResultRow:
-        """Make ``viewer`` stop following ``username``; unfollowing twice is harmless.
-
-        Raises:
-            NotFoundError: No user has that name.
-        """
-        followed = select(User.id).where(User.username == username).scalar_subquery()
-        await self.repository.session.execute(
-            delete(follows).where(follows.c.follower_id == viewer.id, follows.c.followed_id == followed)
-        )
+        chosen = select(User.id).where(User.username == username)
+        session = self.repository.session
+        await set_link(session, follows.c.follower_id, viewer.id, follows.c.followed_id, chosen, linked=not undo)
         return await self.get_profile(username, viewer)

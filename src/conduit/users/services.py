@@ -10,7 +10,7 @@ from advanced_alchemy.service import ModelDictT, SQLAlchemyAsyncRepositoryServic
 from sqlalchemy import Row, bindparam, or_, select
 
 from conduit.db.models import User, canonical_username
-from conduit.lib.exceptions import AuthenticationError, InvalidFieldError, InvalidInputError, NotFoundError
+from conduit.lib.exceptions import AuthenticationError, InvalidFieldError, InvalidInputError, found
 from conduit.lib.metrics import SIGNUPS
 from conduit.lib.passwords import hash_password, password_weakness, verify_password
 
@@ -186,11 +186,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         Raises:
             NotFoundError: No account has that username.
         """
-        user = await self.get_one_or_none(username=username)
-        if user is None:
-            msg = f"user {username!r} not found"
-            raise NotFoundError(msg)
-        return user
+        return found(await self.get_one_or_none(username=username), f"user {username!r}")
 
     async def set_active(self, username: str, *, active: bool) -> User:
         """Enable or disable an account; disabling it also ends every session and token it was given.

@@ -107,10 +107,8 @@ class ArticlePageController(Controller):
         articles_service: NamedDependency[ArticleService],
     ) -> Template | Redirect:
         """Favorite (or at ``/unfavorite``, unfavorite); with htmx, only the button is sent back."""
-        if request.scope["path_template"].endswith("/unfavorite"):
-            article = ArticleDetail.of(await articles_service.unfavorite(slug, current_user))
-        else:
-            article = ArticleDetail.of(await articles_service.favorite(slug, current_user))
+        undo = request.scope["path_template"].endswith("/unfavorite")
+        article = ArticleDetail.of(await articles_service.favorite(slug, current_user, undo=undo))
         if request.htmx:
             compact = data.get("compact") == "1"
             return page(

@@ -62,10 +62,8 @@ class ProfilePageController(Controller):
         profiles_service: NamedDependency[ProfileService],
     ) -> Template | Redirect:
         """Follow (or at ``/unfollow``, stop following); with htmx, only the button is sent back."""
-        if request.scope["path_template"].endswith("/unfollow"):
-            profile = Profile.of(await profiles_service.unfollow(current_user, username))
-        else:
-            profile = Profile.of(await profiles_service.follow(current_user, username))
+        undo = request.scope["path_template"].endswith("/unfollow")
+        profile = Profile.of(await profiles_service.follow(current_user, username, undo=undo))
         if request.htmx:
             return page("partials/follow_button.html", profile=profile, viewer=current_user, next=data.get("next"))
         return back(data, f"/profile/{profile.username}")

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from conduit.db.models import User
-from conduit.lib.exceptions import AuthenticationError, InvalidInputError, TooManyAttemptsError
+from conduit.lib.exceptions import AuthenticationError, ConduitError, InvalidInputError, TooManyAttemptsError
 from conduit.lib.schema import checked
 from conduit.lib.throttling import Throttle, client_address
 from conduit.users.schemas import LoginUser, NewUser, UpdateUser
@@ -41,12 +41,8 @@ class AccountController(Controller):
             credentials = checked(LoginUser, {"email": data.get("email", ""), "password": data.get("password", "")})
             async with throttle.sign_in(client_address(request), credentials.email):
                 user = await users_service.authenticate(email=credentials.email, password=credentials.password)
-        except InvalidInputError as exc:
-            return _refused("sign_in.html", data, errors_by_field(exc, ["email", "password"]))
-        except TooManyAttemptsError as exc:
-            return _refused("sign_in.html", data, {"": exc.messages}, status_code=exc.status_code, headers=exc.headers)
-        except AuthenticationError as exc:
-            return _refused("sign_in.html", data, {"": exc.messages})
+        except (InvalidInputError, TooManyAttemptsError, AuthenticationError) as exc:
+            return _refused("sign_in.html", data, exc, ["email", "password"])
         sign_in(request, user)
         return see_other(local_path(data.get("next")))
 
@@ -67,10 +63,8 @@ class AccountController(Controller):
             await throttle.hit(throttle.registrations, client_address(request))
             new = checked(NewUser, fields)
             user = await users_service.register(username=new.username, email=new.email, password=new.password)
-        except InvalidInputError as exc:
-            return _refused("sign_up.html", data, errors_by_field(exc, list(fields)))
-        except TooManyAttemptsError as exc:
-            return _refused("sign_up.html", data, {"": exc.messages}, status_code=exc.status_code, headers=exc.headers)
+        except (InvalidInputError, TooManyAttemptsError) as exc:
+            return _refused("sign_up.html", data, exc, list(fields))
         sign_in(request, user)
         return see_other("/")
 
@@ -114,22 +108,19 @@ class AccountController(Controller):
             changes = checked(UpdateUser, fields)
             user = await users_service.update_account(current_user, changes)
         except InvalidInputError as exc:
-            return _refused("settings.html", data, errors_by_field(exc, list(fields)), viewer=current_user)
+            return _refused("settings.html", data, exc, list(fields), viewer=current_user)
         sign_in(request, user)
         return see_other(f"/profile/{user.username}")
 
 
-def _refused(
-    template: str,
-    data: dict[str, str],
-    errors: dict[str, list[str]],
-    *,
-    status_code: int = HTTP_422_UNPROCESSABLE_ENTITY,
-    headers: dict[str, str] | None = None,
-    **context: Any,
-) -> Template:
-    """The form again, with what was typed (never the password) and the errors next to their fields."""
+def _refused(template: str, data: dict[str, str], error: ConduitError, fields: list[str], **context: Any) -> Template:
+    """The form again, with what was typed (never the password) and the reasons it was refused: invalid input next
+    to its ``fields``, anything else above the form. Throttling keeps its 429 and ``Retry-After``; every other
+    refusal is a 422."""
     form = {name: value for name, value in data.items() if name != "password"}
+    errors = errors_by_field(error, fields) if isinstance(error, InvalidInputError) else {"": error.messages}
+    throttled = isinstance(error, TooManyAttemptsError)
+    status_code = error.status_code if throttled else HTTP_422_UNPROCESSABLE_ENTITY
     response = page(template, status_code, form=form, errors=errors, next=data.get("next"), **context)
-    response.headers.update(headers or {})
+    response.headers.update(error.headers if throttled else {})
     return response

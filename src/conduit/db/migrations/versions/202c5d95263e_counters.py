@@ -5,19 +5,15 @@ Lists no longer count rows: ``users.articles_count`` and ``favorites_count``,
 are kept current by triggers in the same transaction as the write that changes them (cascading
 deletes included), and are backfilled here. The paging indexes end with ``id``, the tiebreaker of
 the newest-first order, so a page's ids come from the index without reading the table.
-
-Revision ID: 202c5d95263e
-Revises: 2b2b0df6430f
-Create Date: 2026-11-25 17:01:23.054599
 """
 
 import sqlalchemy as sa
 from alembic import op
 
+from conduit.db.migrations.columns import string
+
 revision = "202c5d95263e"
 down_revision = "2b2b0df6430f"
-branch_labels = None
-depends_on = None
 
 COUNTED = {
     # table: [(counter table, counter column, key column in the counter table, key column here)]
@@ -95,7 +91,7 @@ def _drop_triggers() -> None:
 def upgrade() -> None:
     op.create_table(
         "counters",
-        sa.Column("name", sa.String(length=32), nullable=False),
+        string("name", 32),
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
     )

@@ -5,10 +5,6 @@ emails are lower-cased (sign-in always looked them up in lower case). Usernames 
 case or Unicode form, or emails that differ only in case, cannot be merged automatically: the upgrade
 then stops before changing anything and names them, so that an operator renames all but one of each
 group and runs it again.
-
-Revision ID: 42faef43b0fb
-Revises: 202c5d95263e
-Create Date: 2026-11-25 17:00:15.849720
 """
 
 import unicodedata
@@ -20,8 +16,6 @@ from alembic import op
 
 revision = "42faef43b0fb"
 down_revision = "202c5d95263e"
-branch_labels = None
-depends_on = None
 
 users = sa.table(
     "users",
