@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 import uvicorn
@@ -53,6 +54,23 @@ def multiprocess_metrics(workers: int) -> Iterator[None]:
         if temporary:
             del os.environ[MULTIPROCESS_DIR_VARIABLE]
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+ALWAYS: dict[str, Any] = {
+    "http": HeaderDeadlineProtocol,
+    "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+    "server_header": False,
+    "proxy_headers": True,  # trusted only from FORWARDED_ALLOW_IPS
+    "access_log": False,  # Conduit writes its own access line, with the request id
+    "log_config": None,  # and configures logging itself, in every process
+}
+"""What every Conduit server runs with: the slow-client defence, no banner, Conduit's own logging."""
+WATCHING: dict[str, Any] = {
+    "reload": True,
+    "reload_dirs": [str(Path(__file__).parents[1])],  # Conduit's code, wherever run from
+    "reload_includes": ["*.py", "*.html", "*.css"],  # templates are read once per process
+}
+"""What ``--reload`` watches."""
 
 
 @click.command("run")
@@ -115,18 +133,11 @@ def run(
             port=port,
             uds=uds,
             workers=workers,
-            reload=reload,
-            reload_dirs=[str(Path(__file__).parents[1])] if reload else None,  # Conduit's code, wherever run from
-            reload_includes=["*.py", "*.html", "*.css"] if reload else None,  # templates are read once per process
+            **(WATCHING if reload else {}),
             timeout_graceful_shutdown=graceful_timeout,
             timeout_keep_alive=settings.keep_alive_timeout_seconds,
-            http=HeaderDeadlineProtocol,
-            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-            server_header=False,
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
-            proxy_headers=True,
             forwarded_allow_ips=forwarded_allow_ips,
-            access_log=False,  # Conduit writes its own access line, with the request id
-            log_config=None,  # and configures logging itself, in every process
+            **ALWAYS,
         )

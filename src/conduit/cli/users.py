@@ -1,6 +1,6 @@
 """``conduit users``: account administration, under the same rules as the API."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import click
 
@@ -60,44 +60,43 @@ def reset_password(username: str, password: str) -> None:
     click.echo(f"password of {username!r} changed")
 
 
-@users.command("disable")
-@click.argument("username")
-def disable_user(username: str) -> None:
-    """Stop an account from signing in; its sessions and tokens end too."""
-    with_users(lambda service: service.set_active(username, active=False))
-    click.echo(f"disabled {username!r}")
+def _account_command(name: str, summary: str, act: Callable[[UserService, User], Awaitable[object]], done: str) -> None:
+    """Add ``conduit users NAME USERNAME``: ``act`` on that account in one transaction, then say ``done``."""
+
+    @users.command(name, help=summary)
+    @click.argument("username")
+    def command(username: str) -> None:
+        async def action(service: UserService) -> None:
+            await act(service, await service.get_by_username(username))
+
+        with_users(action)
+        click.echo(done.format(username=repr(username)))
 
 
-@users.command("sign-out-everywhere")
-@click.argument("username")
-def sign_out_everywhere(username: str) -> None:
-    """End every browser session of an account and revoke its API tokens."""
-
-    async def action(service: UserService) -> None:
-        await service.sign_out_everywhere(await service.get_by_username(username))
-
-    with_users(action)
-    click.echo(f"signed {username!r} out everywhere")
-
-
-@users.command("revoke-tokens")
-@click.argument("username")
-def revoke_tokens(username: str) -> None:
-    """Make every API token of an account answer 401; its browser sessions go on."""
-
-    async def action(service: UserService) -> None:
-        await service.revoke_tokens(await service.get_by_username(username))
-
-    with_users(action)
-    click.echo(f"revoked the API tokens of {username!r}")
-
-
-@users.command("enable")
-@click.argument("username")
-def enable_user(username: str) -> None:
-    """Let a disabled account sign in again."""
-    with_users(lambda service: service.set_active(username, active=True))
-    click.echo(f"enabled {username!r}")
+_account_command(
+    "disable",
+    "Stop an account from signing in; its sessions and tokens end too.",
+    lambda service, user: service.set_active(user.username, active=False),
+    "disabled {username}",
+)
+_account_command(
+    "enable",
+    "Let a disabled account sign in again.",
+    lambda service, user: service.set_active(user.username, active=True),
+    "enabled {username}",
+)
+_account_command(
+    "sign-out-everywhere",
+    "End every browser session of an account and revoke its API tokens.",
+    UserService.sign_out_everywhere,
+    "signed {username} out everywhere",
+)
+_account_command(
+    "revoke-tokens",
+    "Make every API token of an account answer 401; its browser sessions go on.",
+    UserService.revoke_tokens,
+    "revoked the API tokens of {username}",
+)
 
 
 @users.command("delete")
