@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from litestar import Controller, delete, get, post, put
-from litestar.di import NamedDependency
+from litestar import Controller, Request, delete, get, post, put, route
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED
 
+from conduit.articles.deps import Articles
 from conduit.articles.schemas import (
     ArticleDetail,
     ArticleResponse,
@@ -15,9 +15,8 @@ from conduit.articles.schemas import (
     NewArticleRequest,
     UpdateArticleRequest,
 )
-from conduit.articles.services import ArticleService
-from conduit.db.models import User
-from conduit.lib.openapi import error_responses
+from conduit.lib.auth import CurrentUser, Viewer
+from conduit.lib.openapi import error_responses, signed_in, switch
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size")]
 Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="How many articles to skip")]
@@ -32,8 +31,8 @@ class ArticleController(Controller):
     @get(operation_id="GetArticles", responses=error_responses())
     async def list_articles(
         self,
-        viewer: NamedDependency[User | None],
-        articles_service: NamedDependency[ArticleService],
+        viewer: Viewer,
+        articles_service: Articles,
         tag: FromQuery[str | None] = None,
         author: FromQuery[str | None] = None,
         favorited: FromQuery[str | None] = None,
@@ -46,29 +45,17 @@ class ArticleController(Controller):
         )
         return ArticlesResponse(articles=[ArticleSummary.of(row) for row in page.rows], articles_count=page.total)
 
-    @get("/feed", operation_id="GetArticlesFeed", security=[{"Token": []}], responses=error_responses())
+    @get("/feed", operation_id="GetArticlesFeed", **signed_in())
     async def feed(
-        self,
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
-        limit: Limit = 20,
-        offset: Offset = 0,
+        self, current_user: CurrentUser, articles_service: Articles, limit: Limit = 20, offset: Offset = 0
     ) -> ArticlesResponse:
         """Articles by the authors you follow, newest first."""
         page = await articles_service.feed_for(current_user, limit=limit, offset=offset)
         return ArticlesResponse(articles=[ArticleSummary.of(row) for row in page.rows], articles_count=page.total)
 
-    @post(
-        status_code=HTTP_201_CREATED,
-        operation_id="CreateArticle",
-        security=[{"Token": []}],
-        responses=error_responses(413),
-    )
+    @post(status_code=HTTP_201_CREATED, operation_id="CreateArticle", **signed_in(413))
     async def create_article(
-        self,
-        data: JSONBody[NewArticleRequest],
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
+        self, data: JSONBody[NewArticleRequest], current_user: CurrentUser, articles_service: Articles
     ) -> ArticleResponse:
         """Publish an article."""
         new = data.article
@@ -78,70 +65,31 @@ class ArticleController(Controller):
         return ArticleResponse(article=ArticleDetail.of(article))
 
     @get("/{slug:str}", operation_id="GetArticle", responses=error_responses(404))
-    async def get_article(
-        self,
-        slug: FromPath[str],
-        viewer: NamedDependency[User | None],
-        articles_service: NamedDependency[ArticleService],
-    ) -> ArticleResponse:
+    async def get_article(self, slug: FromPath[str], viewer: Viewer, articles_service: Articles) -> ArticleResponse:
         """One article."""
         return ArticleResponse(article=ArticleDetail.of(await articles_service.get_by_slug(slug, viewer)))
 
-    @put(
-        "/{slug:str}",
-        operation_id="UpdateArticle",
-        security=[{"Token": []}],
-        responses=error_responses(403, 404, 413),
-    )
+    @put("/{slug:str}", operation_id="UpdateArticle", **signed_in(403, 404, 413))
     async def update_article(
         self,
         slug: FromPath[str],
         data: JSONBody[UpdateArticleRequest],
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
+        current_user: CurrentUser,
+        articles_service: Articles,
     ) -> ArticleResponse:
         """Change one of your articles; a new title gives it a new slug."""
         article = await articles_service.revise(slug, current_user, data.article)
         return ArticleResponse(article=ArticleDetail.of(article))
 
-    @delete("/{slug:str}", operation_id="DeleteArticle", security=[{"Token": []}], responses=error_responses(403, 404))
-    async def delete_article(
-        self,
-        slug: FromPath[str],
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
-    ) -> None:
+    @delete("/{slug:str}", operation_id="DeleteArticle", **signed_in(403, 404))
+    async def delete_article(self, slug: FromPath[str], current_user: CurrentUser, articles_service: Articles) -> None:
         """Delete one of your articles, with its comments."""
         await articles_service.remove(slug, current_user)
 
-    @post(
-        "/{slug:str}/favorite",
-        status_code=HTTP_200_OK,
-        operation_id="CreateArticleFavorite",
-        security=[{"Token": []}],
-        responses=error_responses(404),
-    )
+    @route("/{slug:str}/favorite", **switch("CreateArticleFavorite", "DeleteArticleFavorite"))
     async def favorite(
-        self,
-        slug: FromPath[str],
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
+        self, request: Request, slug: FromPath[str], current_user: CurrentUser, articles_service: Articles
     ) -> ArticleResponse:
-        """Add the article to your favorites."""
-        return ArticleResponse(article=ArticleDetail.of(await articles_service.favorite(slug, current_user)))
-
-    @delete(
-        "/{slug:str}/favorite",
-        status_code=HTTP_200_OK,
-        operation_id="DeleteArticleFavorite",
-        security=[{"Token": []}],
-        responses=error_responses(404),
-    )
-    async def unfavorite(
-        self,
-        slug: FromPath[str],
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
-    ) -> ArticleResponse:
-        """Remove the article from your favorites."""
-        return ArticleResponse(article=ArticleDetail.of(await articles_service.favorite(slug, current_user, undo=True)))
+        """Add the article to your favorites (POST), or remove it (DELETE)."""
+        article = await articles_service.favorite(slug, current_user, undo=request.method == "DELETE")
+        return ArticleResponse(article=ArticleDetail.of(article))

@@ -1,10 +1,16 @@
 """The article domain's providers."""
 
+from typing import TypeAlias
+
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
+from litestar.di import NamedDependency
 
 from conduit.articles.services import ArticleService
 from conduit.lib.di import ServiceProvider
+
+Articles: TypeAlias = NamedDependency[ArticleService]
+"""A handler parameter ``articles_service``: the ArticleService of the request."""
 
 
 def articles_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[ArticleService]:

@@ -1,14 +1,13 @@
 """The comments API."""
 
 from litestar import Controller, delete, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from conduit.comments.deps import Comments
 from conduit.comments.schemas import CommentResponse, CommentsResponse, CommentView, NewCommentRequest
-from conduit.comments.services import CommentService
-from conduit.db.models import User
-from conduit.lib.openapi import error_responses
+from conduit.lib.auth import CurrentUser, Viewer
+from conduit.lib.openapi import error_responses, signed_in
 
 
 class CommentController(Controller):
@@ -18,45 +17,30 @@ class CommentController(Controller):
     tags = ["Comments"]
 
     @get(operation_id="GetArticleComments", responses=error_responses(404))
-    async def list_comments(
-        self,
-        slug: FromPath[str],
-        viewer: NamedDependency[User | None],
-        comments_service: NamedDependency[CommentService],
-    ) -> CommentsResponse:
+    async def list_comments(self, slug: FromPath[str], viewer: Viewer, comments_service: Comments) -> CommentsResponse:
         """Every comment on the article, oldest first."""
         comments = await comments_service.on_article(slug, viewer)
         return CommentsResponse(comments=[CommentView.of(comment) for comment in comments])
 
-    @post(
-        status_code=HTTP_200_OK,
-        operation_id="CreateArticleComment",
-        security=[{"Token": []}],
-        responses=error_responses(404, 413),
-    )
+    @post(status_code=HTTP_200_OK, operation_id="CreateArticleComment", **signed_in(404, 413))
     async def add_comment(
         self,
         slug: FromPath[str],
         data: JSONBody[NewCommentRequest],
-        current_user: NamedDependency[User],
-        comments_service: NamedDependency[CommentService],
+        current_user: CurrentUser,
+        comments_service: Comments,
     ) -> CommentResponse:
         """Comment on the article."""
         row = await comments_service.add(slug, current_user, data.comment.body)
         return CommentResponse(comment=CommentView.new(row, data.comment.body, current_user))
 
-    @delete(
-        "/{id:int}",
-        operation_id="DeleteArticleComment",
-        security=[{"Token": []}],
-        responses=error_responses(403, 404),
-    )
+    @delete("/{id:int}", operation_id="DeleteArticleComment", **signed_in(403, 404))
     async def delete_comment(
         self,
         slug: FromPath[str],
         id: FromPath[int],  # noqa: A002  # the spec's name for the path parameter
-        current_user: NamedDependency[User],
-        comments_service: NamedDependency[CommentService],
+        current_user: CurrentUser,
+        comments_service: Comments,
     ) -> None:
         """Delete one of your comments."""
         await comments_service.remove(slug, id, current_user)

@@ -13,9 +13,10 @@ account's session version, and either is refused once the account's version has 
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -25,6 +26,11 @@ from litestar.types import ASGIApp, Scope
 from conduit.db.models import User
 from conduit.lib.exceptions import AuthenticationError
 from conduit.lib.logs import identify
+
+Viewer: TypeAlias = NamedDependency[User | None]
+"""A handler parameter ``viewer``: who is asking, or None for an anonymous caller."""
+CurrentUser: TypeAlias = NamedDependency[User]
+"""A handler parameter ``current_user``: who is asking, who must be signed in (401 otherwise)."""
 
 SCHEMES = ("token", "bearer")
 INVALID_TOKEN = "token is invalid or expired"  # noqa: S105  # a message, not a secret

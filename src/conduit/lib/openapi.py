@@ -36,6 +36,22 @@ EVERY_ENDPOINT = (400, 401, 422, 429, 503)
 """What any endpoint may answer: a bad request or token, invalid input, throttling, an outage."""
 
 
+def switch(on: str, off: str) -> dict[str, Any]:
+    """The options of a handler that a signed-in caller switches on with POST (operation ``on``) and off with
+    DELETE (operation ``off``), answering 200 either way, or 404 when what it names does not exist."""
+    operation_ids = {"POST": on, "DELETE": off}
+
+    def operation_id(_handler: Any, method: str, _path: Any) -> str:
+        return operation_ids[method]
+
+    return {"http_method": ["POST", "DELETE"], "status_code": 200, "operation_id": operation_id, **signed_in(404)}
+
+
+def signed_in(*statuses: int) -> dict[str, Any]:
+    """The OpenAPI options of an endpoint that needs a token and may also answer ``statuses``."""
+    return {"security": [{"Token": []}], "responses": error_responses(*statuses)}
+
+
 def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """The error responses of an endpoint that may also answer ``statuses`` (403, 404, 413)."""
     return {

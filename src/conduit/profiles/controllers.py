@@ -1,14 +1,12 @@
 """The profiles API: reading profiles and following."""
 
-from litestar import Controller, delete, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Request, get, route
 from litestar.params import FromPath
-from litestar.status_codes import HTTP_200_OK
 
-from conduit.db.models import User
-from conduit.lib.openapi import error_responses
+from conduit.lib.auth import CurrentUser, Viewer
+from conduit.lib.openapi import error_responses, switch
+from conduit.profiles.deps import Profiles
 from conduit.profiles.schemas import Profile, ProfileResponse
-from conduit.profiles.services import ProfileService
 
 
 class ProfileController(Controller):
@@ -18,43 +16,14 @@ class ProfileController(Controller):
     tags = ["Profile"]
 
     @get(operation_id="GetProfileByUsername", responses=error_responses(404))
-    async def get_profile(
-        self,
-        username: FromPath[str],
-        viewer: NamedDependency[User | None],
-        profiles_service: NamedDependency[ProfileService],
-    ) -> ProfileResponse:
+    async def get_profile(self, username: FromPath[str], viewer: Viewer, profiles_service: Profiles) -> ProfileResponse:
         """A user's public profile."""
         return ProfileResponse(profile=Profile.of(await profiles_service.get_profile(username, viewer)))
 
-    @post(
-        "/follow",
-        status_code=HTTP_200_OK,
-        operation_id="FollowUserByUsername",
-        security=[{"Token": []}],
-        responses=error_responses(404),
-    )
+    @route("/follow", **switch("FollowUserByUsername", "UnfollowUserByUsername"))
     async def follow(
-        self,
-        username: FromPath[str],
-        current_user: NamedDependency[User],
-        profiles_service: NamedDependency[ProfileService],
+        self, request: Request, username: FromPath[str], current_user: CurrentUser, profiles_service: Profiles
     ) -> ProfileResponse:
-        """Follow a user."""
-        return ProfileResponse(profile=Profile.of(await profiles_service.follow(current_user, username)))
-
-    @delete(
-        "/follow",
-        status_code=HTTP_200_OK,
-        operation_id="UnfollowUserByUsername",
-        security=[{"Token": []}],
-        responses=error_responses(404),
-    )
-    async def unfollow(
-        self,
-        username: FromPath[str],
-        current_user: NamedDependency[User],
-        profiles_service: NamedDependency[ProfileService],
-    ) -> ProfileResponse:
-        """Stop following a user."""
-        return ProfileResponse(profile=Profile.of(await profiles_service.follow(current_user, username, undo=True)))
+        """Follow a user (POST), or stop following them (DELETE)."""
+        profile = await profiles_service.follow(current_user, username, undo=request.method == "DELETE")
+        return ProfileResponse(profile=Profile.of(profile))

@@ -1,10 +1,16 @@
 """The profile domain's providers."""
 
+from typing import TypeAlias
+
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
+from litestar.di import NamedDependency
 
 from conduit.lib.di import ServiceProvider
 from conduit.profiles.services import ProfileService
+
+Profiles: TypeAlias = NamedDependency[ProfileService]
+"""A handler parameter ``profiles_service``: the ProfileService of the request."""
 
 
 def profiles_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[ProfileService]:

@@ -1,11 +1,11 @@
 """The tags API."""
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
 
 from conduit.lib.openapi import error_responses
+from conduit.tags.deps import Tags
 from conduit.tags.schemas import TagsResponse
-from conduit.tags.services import POPULAR_TAGS, TagService
+from conduit.tags.services import POPULAR_TAGS
 
 
 class TagController(Controller):
@@ -15,6 +15,6 @@ class TagController(Controller):
     tags = ["Tags"]
 
     @get(operation_id="GetTags", responses=error_responses())
-    async def list_tags(self, tags_service: NamedDependency[TagService]) -> TagsResponse:
+    async def list_tags(self, tags_service: Tags) -> TagsResponse:
         """The most used tags, most popular first."""
         return TagsResponse(tags=await tags_service.popular(POPULAR_TAGS))

@@ -7,11 +7,11 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from conduit.db.models import User
-from conduit.lib.auth import Tokens
-from conduit.lib.openapi import error_responses
+from conduit.lib.auth import CurrentUser, Tokens
+from conduit.lib.openapi import error_responses, signed_in
 from conduit.lib.throttling import Throttle, client_address
+from conduit.users.deps import Users
 from conduit.users.schemas import LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse
-from conduit.users.services import UserService
 
 
 def _account(user: User, tokens: Tokens) -> UserResponse:
@@ -30,7 +30,7 @@ class UserController(Controller):
         self,
         request: Request,
         data: JSONBody[LoginUserRequest],
-        users_service: NamedDependency[UserService],
+        users_service: Users,
         tokens: NamedDependency[Tokens],
         throttle: NamedDependency[Throttle],
     ) -> UserResponse:
@@ -44,7 +44,7 @@ class UserController(Controller):
         self,
         request: Request,
         data: JSONBody[NewUserRequest],
-        users_service: NamedDependency[UserService],
+        users_service: Users,
         tokens: NamedDependency[Tokens],
         throttle: NamedDependency[Throttle],
     ) -> UserResponse:
@@ -54,17 +54,17 @@ class UserController(Controller):
         user = await users_service.register(username=new.username, email=new.email, password=new.password)
         return _account(user, tokens)
 
-    @get("/user", operation_id="GetCurrentUser", security=[{"Token": []}], responses=error_responses())
-    async def current(self, current_user: NamedDependency[User], tokens: NamedDependency[Tokens]) -> UserResponse:
+    @get("/user", operation_id="GetCurrentUser", **signed_in())
+    async def current(self, current_user: CurrentUser, tokens: NamedDependency[Tokens]) -> UserResponse:
         """The signed-in user."""
         return _account(current_user, tokens)
 
-    @put("/user", operation_id="UpdateCurrentUser", security=[{"Token": []}], responses=error_responses(413))
+    @put("/user", operation_id="UpdateCurrentUser", **signed_in(413))
     async def update(
         self,
         data: JSONBody[UpdateUserRequest],
-        current_user: NamedDependency[User],
-        users_service: NamedDependency[UserService],
+        current_user: CurrentUser,
+        users_service: Users,
         tokens: NamedDependency[Tokens],
     ) -> UserResponse:
         """Change the signed-in user's email, username, password, bio or image."""

@@ -1,17 +1,21 @@
 """The account domain's providers: the service, and the lookups that turn a token or a session into a ``User``."""
 
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.security.jwt import Token
 
 from conduit.db.models import User
 from conduit.lib.auth import SESSION_VERSION, TOKEN_VERSION, RetrieveUser
 from conduit.lib.di import ServiceProvider
 from conduit.users.services import UserService
+
+Users: TypeAlias = NamedDependency[UserService]
+"""A handler parameter ``users_service``: the UserService of the request."""
 
 
 def users_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[UserService]:

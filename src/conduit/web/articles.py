@@ -10,18 +10,22 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from litestar_htmx import HTMXRequest
 
+from conduit.articles.deps import Articles
 from conduit.articles.schemas import ArticleDetail, ArticleSummary, NewArticle, UpdateArticle
 from conduit.articles.services import ArticleService
+from conduit.comments.deps import Comments
 from conduit.comments.schemas import CommentView
 from conduit.comments.services import CommentService
 from conduit.db.models import User
+from conduit.lib.auth import CurrentUser, Viewer
 from conduit.lib.exceptions import InvalidInputError
 from conduit.lib.schema import checked
-from conduit.tags.services import POPULAR_TAGS, TagService
+from conduit.tags.deps import Tags
+from conduit.tags.services import POPULAR_TAGS
 from conduit.web.forms import errors_by_field
 from conduit.web.markdown import render_markdown
 from conduit.web.paging import PageRequest, page_links
-from conduit.web.rendering import back, page, see_other
+from conduit.web.rendering import button_or_back, page, see_other
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -35,9 +39,9 @@ class HomeController(Controller):
     async def home(
         self,
         request: HTMXRequest,
-        viewer: NamedDependency[User | None],
-        articles_service: NamedDependency[ArticleService],
-        tags_service: NamedDependency[TagService],
+        viewer: Viewer,
+        articles_service: Articles,
+        tags_service: Tags,
         page_request: NamedDependency[PageRequest],
         feed: FromQuery[str | None] = None,
         tag: FromQuery[str | None] = None,
@@ -89,44 +93,24 @@ class ArticlePageController(Controller):
 
     @get()
     async def show(
-        self,
-        slug: FromPath[str],
-        viewer: NamedDependency[User | None],
-        articles_service: NamedDependency[ArticleService],
-        comments_service: NamedDependency[CommentService],
+        self, slug: FromPath[str], viewer: Viewer, articles_service: Articles, comments_service: Comments
     ) -> Template:
         return await article_page(slug, viewer, articles_service, comments_service)
 
     @post(["/favorite", "/unfavorite"])
     async def favorite(
-        self,
-        request: HTMXRequest,
-        slug: FromPath[str],
-        data: Form,
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
+        self, request: HTMXRequest, slug: FromPath[str], current_user: CurrentUser, articles_service: Articles
     ) -> Template | Redirect:
         """Favorite (or at ``/unfavorite``, unfavorite); with htmx, only the button is sent back."""
         undo = request.scope["path_template"].endswith("/unfavorite")
         article = ArticleDetail.of(await articles_service.favorite(slug, current_user, undo=undo))
-        if request.htmx:
-            compact = data.get("compact") == "1"
-            return page(
-                "partials/favorite_button.html",
-                article=article,
-                viewer=current_user,
-                compact=compact,
-                next=data.get("next"),
-            )
-        return back(data, f"/article/{article.slug}")
+        form = dict(await request.form())
+        compact = form.get("compact") == "1"
+        button = {"article": article, "viewer": current_user, "compact": compact}
+        return button_or_back(request, form, "partials/favorite_button.html", f"/article/{article.slug}", **button)
 
     @post("/delete")
-    async def delete(
-        self,
-        slug: FromPath[str],
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
-    ) -> Redirect:
+    async def delete(self, slug: FromPath[str], current_user: CurrentUser, articles_service: Articles) -> Redirect:
         await articles_service.remove(slug, current_user)
         return see_other("/")
 
@@ -138,13 +122,11 @@ class EditorController(Controller):
     path = "/editor"
 
     @get()
-    async def new_article(self, current_user: NamedDependency[User]) -> Template:
+    async def new_article(self, current_user: CurrentUser) -> Template:
         return page("editor.html", form={}, errors={}, viewer=current_user, slug=None)
 
     @post()
-    async def publish(
-        self, data: Form, current_user: NamedDependency[User], articles_service: NamedDependency[ArticleService]
-    ) -> Template | Redirect:
+    async def publish(self, data: Form, current_user: CurrentUser, articles_service: Articles) -> Template | Redirect:
         try:
             new = checked(NewArticle, _article_fields(data))
         except InvalidInputError as exc:
@@ -156,10 +138,7 @@ class EditorController(Controller):
 
     @get("/{slug:str}")
     async def edit_article(
-        self,
-        slug: FromPath[str],
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
+        self, slug: FromPath[str], current_user: CurrentUser, articles_service: Articles
     ) -> Template:
         await articles_service.owned_by(slug, current_user, "edit")
         article = await articles_service.get_by_slug(slug, current_user)
@@ -173,11 +152,7 @@ class EditorController(Controller):
 
     @post("/{slug:str}")
     async def save(
-        self,
-        slug: FromPath[str],
-        data: Form,
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
+        self, slug: FromPath[str], data: Form, current_user: CurrentUser, articles_service: Articles
     ) -> Template | Redirect:
         try:
             changes = checked(UpdateArticle, _article_fields(data))

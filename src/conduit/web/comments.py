@@ -1,16 +1,15 @@
 """Comment actions on the article page: adding one, deleting one's own."""
 
 from litestar import Controller, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from litestar_htmx import HTMXRequest
 
-from conduit.articles.services import ArticleService
+from conduit.articles.deps import Articles
+from conduit.comments.deps import Comments
 from conduit.comments.schemas import CommentView, NewComment
-from conduit.comments.services import CommentService
-from conduit.db.models import User
+from conduit.lib.auth import CurrentUser
 from conduit.lib.exceptions import InvalidInputError
 from conduit.lib.schema import checked
 from conduit.web.articles import Form, article_page
@@ -30,9 +29,9 @@ class CommentPageController(Controller):
         request: HTMXRequest,
         slug: FromPath[str],
         data: Form,
-        current_user: NamedDependency[User],
-        articles_service: NamedDependency[ArticleService],
-        comments_service: NamedDependency[CommentService],
+        current_user: CurrentUser,
+        articles_service: Articles,
+        comments_service: Comments,
     ) -> Template | Redirect:
         try:
             new = checked(NewComment, {"body": data.get("body", "")})
@@ -68,8 +67,8 @@ class CommentPageController(Controller):
         request: HTMXRequest,
         slug: FromPath[str],
         comment_id: FromPath[int],
-        current_user: NamedDependency[User],
-        comments_service: NamedDependency[CommentService],
+        current_user: CurrentUser,
+        comments_service: Comments,
     ) -> Redirect | Response[str]:
         await comments_service.remove(slug, comment_id, current_user)
         if request.htmx:

@@ -8,14 +8,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar_htmx import HTMXRequest
 
+from conduit.articles.deps import Articles
 from conduit.articles.schemas import ArticleSummary
-from conduit.articles.services import ArticleService
-from conduit.db.models import User
+from conduit.lib.auth import CurrentUser, Viewer
+from conduit.profiles.deps import Profiles
 from conduit.profiles.schemas import Profile
-from conduit.profiles.services import ProfileService
 from conduit.web.articles import Form
 from conduit.web.paging import PageRequest, page_links
-from conduit.web.rendering import back, page
+from conduit.web.rendering import button_or_back, page
 
 
 class ProfilePageController(Controller):
@@ -29,9 +29,9 @@ class ProfilePageController(Controller):
         self,
         request: HTMXRequest,
         username: FromPath[str],
-        viewer: NamedDependency[User | None],
-        profiles_service: NamedDependency[ProfileService],
-        articles_service: NamedDependency[ArticleService],
+        viewer: Viewer,
+        profiles_service: Profiles,
+        articles_service: Articles,
         page_request: NamedDependency[PageRequest],
     ) -> Template:
         """What the person wrote, or at ``/favorites`` what they favorited."""
@@ -58,12 +58,11 @@ class ProfilePageController(Controller):
         request: HTMXRequest,
         username: FromPath[str],
         data: Form,
-        current_user: NamedDependency[User],
-        profiles_service: NamedDependency[ProfileService],
+        current_user: CurrentUser,
+        profiles_service: Profiles,
     ) -> Template | Redirect:
         """Follow (or at ``/unfollow``, stop following); with htmx, only the button is sent back."""
         undo = request.scope["path_template"].endswith("/unfollow")
         profile = Profile.of(await profiles_service.follow(current_user, username, undo=undo))
-        if request.htmx:
-            return page("partials/follow_button.html", profile=profile, viewer=current_user, next=data.get("next"))
-        return back(data, f"/profile/{profile.username}")
+        button = {"profile": profile, "viewer": current_user}
+        return button_or_back(request, data, "partials/follow_button.html", f"/profile/{profile.username}", **button)

@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
+from litestar_htmx import HTMXRequest
 from markupsafe import Markup, escape
 
 from conduit.profiles.schemas import Profile
@@ -36,6 +37,16 @@ def see_other(path: str) -> Redirect:
 def back(form: dict[str, str], default: str) -> Redirect:
     """Back to the page the form was posted from (its ``next`` field), or to ``default``."""
     return see_other(local_path(form.get("next"), default))
+
+
+def button_or_back(
+    request: HTMXRequest, form: dict[str, str], button: str, default: str, **context: Any
+) -> Template | Redirect:
+    """After a button's form was posted: with htmx, the ``button`` template alone (it replaces itself), else a
+    redirect back to the page the form was posted from (or to ``default``)."""
+    if request.htmx:
+        return page(button, next=form.get("next"), **context)
+    return back(form, default)
 
 
 def avatar(user: Profile, size: str = "small") -> Markup:

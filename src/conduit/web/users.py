@@ -8,12 +8,12 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
-from conduit.db.models import User
+from conduit.lib.auth import CurrentUser
 from conduit.lib.exceptions import AuthenticationError, ConduitError, InvalidInputError, TooManyAttemptsError
 from conduit.lib.schema import checked
 from conduit.lib.throttling import Throttle, client_address
+from conduit.users.deps import Users
 from conduit.users.schemas import LoginUser, NewUser, UpdateUser
-from conduit.users.services import UserService
 from conduit.web.articles import Form
 from conduit.web.forms import errors_by_field, local_path
 from conduit.web.rendering import page, see_other
@@ -31,11 +31,7 @@ class AccountController(Controller):
 
     @post("/login")
     async def sign_in(
-        self,
-        request: Request,
-        data: Form,
-        users_service: NamedDependency[UserService],
-        throttle: NamedDependency[Throttle],
+        self, request: Request, data: Form, users_service: Users, throttle: NamedDependency[Throttle]
     ) -> Template | Redirect:
         try:
             credentials = checked(LoginUser, {"email": data.get("email", ""), "password": data.get("password", "")})
@@ -52,11 +48,7 @@ class AccountController(Controller):
 
     @post("/register")
     async def sign_up(
-        self,
-        request: Request,
-        data: Form,
-        users_service: NamedDependency[UserService],
-        throttle: NamedDependency[Throttle],
+        self, request: Request, data: Form, users_service: Users, throttle: NamedDependency[Throttle]
     ) -> Template | Redirect:
         fields = {name: data.get(name, "") for name in ("username", "email", "password")}
         try:
@@ -74,16 +66,14 @@ class AccountController(Controller):
         return see_other("/")
 
     @post("/settings/sign-out-everywhere")
-    async def sign_out_everywhere(
-        self, request: Request, current_user: NamedDependency[User], users_service: NamedDependency[UserService]
-    ) -> Redirect:
+    async def sign_out_everywhere(self, request: Request, current_user: CurrentUser, users_service: Users) -> Redirect:
         """End this and every other browser session of the account, and revoke its API tokens."""
         await users_service.sign_out_everywhere(current_user)
         sign_out(request)
         return see_other("/login")
 
     @get("/settings")
-    async def settings_page(self, current_user: NamedDependency[User]) -> Template:
+    async def settings_page(self, current_user: CurrentUser) -> Template:
         form = {
             "image": current_user.image or "",
             "username": current_user.username,
@@ -94,11 +84,7 @@ class AccountController(Controller):
 
     @post("/settings")
     async def save_settings(
-        self,
-        request: Request,
-        data: Form,
-        current_user: NamedDependency[User],
-        users_service: NamedDependency[UserService],
+        self, request: Request, data: Form, current_user: CurrentUser, users_service: Users
     ) -> Template | Redirect:
         fields: dict[str, Any] = {name: data.get(name, "") for name in ("image", "username", "bio", "email")}
         if data.get("password"):
