@@ -15,6 +15,7 @@ from httpx import ASGITransport, AsyncClient, Response
 from conduit.app import create_app
 from tests.conftest import Account, RegisterUser, settings_for
 from tests.factories import NewUserFactory
+from tests.support.servers import redis_reachable
 from tests.web.conftest import Browser
 
 pytestmark = pytest.mark.anyio
@@ -23,15 +24,9 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 Throttled = Callable[..., AbstractAsyncContextManager[AsyncClient]]
 
 
-def redis_reachable() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
 needs_redis = pytest.mark.skipif(
-    not redis_reachable() and os.environ.get("CI") != "true", reason=f"no Redis at {REDIS_URL} (TEST_REDIS_URL)"
+    not redis_reachable(REDIS_URL) and os.environ.get("CI") != "true",
+    reason=f"no Redis at {REDIS_URL} (TEST_REDIS_URL)",
 )
 
 

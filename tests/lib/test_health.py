@@ -1,7 +1,6 @@
 """Liveness and readiness, as a load balancer sees them."""
 
 import os
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,19 +14,12 @@ from conduit.app import create_app
 from conduit.lib.settings import Settings
 from tests.conftest import serve, settings_for
 from tests.support.observe import captured_logs
+from tests.support.servers import redis_reachable
 
 pytestmark = pytest.mark.anyio
 
 UNREACHABLE_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:1/conduit"
 REDIS_URL = "redis://127.0.0.1:6379/4"
-
-
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -66,7 +58,7 @@ async def test_without_a_database_the_process_is_alive_but_not_ready(without_dat
 
 
 async def test_readiness_checks_redis_when_it_is_configured(tmp_path: Path, suite_database_url: str) -> None:
-    if not redis_reachable():
+    if not redis_reachable(REDIS_URL):
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true, but Redis is not running on 127.0.0.1:6379")
         pytest.skip("Redis is not running on 127.0.0.1:6379")

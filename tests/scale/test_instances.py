@@ -31,21 +31,13 @@ from conduit.db.models import SessionRecord
 from conduit.lib.metrics import MULTIPROCESS_DIR_VARIABLE
 from tests.conftest import ON_POSTGRES, TEST_SECRET
 from tests.support.databases import execute_on_server, migrate_afresh
-from tests.support.servers import Server, alive, conduit_servers, pgbouncer, require_pgbouncer
+from tests.support.servers import Server, alive, conduit_servers, pgbouncer, redis_reachable, require_pgbouncer
 
 PURGE_INTERVAL_SECONDS = 3
 """Each of the three processes checks four times a second whether the purge is due."""
 SIGN_IN_FAILURES_PER_ACCOUNT = 3
 REDIS_URL = "redis://127.0.0.1:6379/4"
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
-
-
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def prepare(database_url: str) -> None:
@@ -123,7 +115,7 @@ def instances(database: tuple[str, str], workdir: Path) -> Iterator[list[Server]
         # Redis keeps the counters of one address (127.0.0.1) from run to run: only the account limit is tested here.
         "SIGN_IN_FAILURES_PER_ADDRESS": "0",
         "REGISTRATIONS_PER_HOUR": "0",
-        "REDIS_URL": REDIS_URL if redis_reachable() else "",
+        "REDIS_URL": REDIS_URL if redis_reachable(REDIS_URL) else "",
     }
     machines = []
     for name in ("first", "second"):
@@ -193,7 +185,7 @@ def test_two_instances_act_as_one_service(instances: list[Server], database: tup
     assert 'value="roamer"' in settings_elsewhere.text
     assert published_elsewhere.status_code == 303
     assert all(state["status"] == "ready" for state in readiness)
-    if os.environ.get("CI") == "true" or redis_reachable():
+    if os.environ.get("CI") == "true" or redis_reachable(REDIS_URL):
         assert all(state["checks"].get("redis") == "ok" for state in readiness)
 
     deadline = time.monotonic() + 60
@@ -207,7 +199,7 @@ def test_two_instances_act_as_one_service(instances: list[Server], database: tup
 
 
 def test_throttling_counters_are_shared_by_every_process_of_both_instances(instances: list[Server]) -> None:
-    if not redis_reachable():
+    if not redis_reachable(REDIS_URL):
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true, but Redis is not running on 127.0.0.1:6379")
         pytest.skip("without Redis each process counts on its own (REDIS_URL is what shares the counters)")

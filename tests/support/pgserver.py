@@ -30,6 +30,8 @@ from typing import Literal, Self
 
 import asyncpg
 
+from tests.support.servers import children_of
+
 __all__ = ["PostgresServerError", "ThrowawayPostgres"]
 
 _POSTGRES_USER = "postgres"
@@ -90,19 +92,6 @@ def _pid_alive(pid: int) -> bool:
     except OSError:
         return True  # no /proc: trust kill(0)
     return stat.rpartition(")")[2].split()[0] != "Z"
-
-
-def _children_of(pid: int) -> list[int]:
-    """The pids whose parent is ``pid``, read from /proc (empty when /proc is not there)."""
-    children = []
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = entry.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            children.append(int(entry.parent.name))
-    return children
 
 
 def _free_port() -> int:
@@ -295,7 +284,7 @@ class ThrowawayPostgres:
         # Freeze the postmaster so it forks no new child between listing its children and killing them.
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGSTOP)
-        victims = [pid, *_children_of(pid)]
+        victims = [pid, *children_of(pid)]
         for victim in victims:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(victim, signal.SIGKILL)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from sqlalchemy.engine import make_url
 
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
@@ -107,7 +108,7 @@ class Server:
         while pending:
             pid = pending.pop()
             found.append(pid)
-            pending.extend(_children_of(pid))
+            pending.extend(children_of(pid))
         return found
 
     def stop(self) -> None:
@@ -151,6 +152,14 @@ def conduit_servers(*servers: tuple[dict[str, str], tuple[str, ...]], workdir: P
             server.stop()
 
 
+def redis_reachable(url: str) -> bool:
+    """Whether the Redis server ``url`` names answers a PING."""
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
 def alive(pid: int) -> bool:
     """Whether process ``pid`` still runs (a zombie waiting to be reaped does not count)."""
     try:
@@ -160,7 +169,8 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _children_of(pid: int) -> list[int]:
+def children_of(pid: int) -> list[int]:
+    """The pids whose parent is ``pid``, read from /proc (empty when /proc is not there)."""
     children = []
     for entry in Path("/proc").glob("[0-9]*/stat"):
         try:
