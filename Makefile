@@ -15,7 +15,7 @@ $(TOOLS)/bin/uv:
 VENDOR := src/conduit/web/static/vendor
 HTMX := $(VENDOR)/htmx.min.js
 SWAGGER_UI := $(VENDOR)/swagger-ui
-SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE
 
 # What running Conduit needs, nothing more (packages already there, such as the dev tools, stay).
 # Compiled to bytecode once here: a command then starts without compiling its imports, also where the

@@ -177,6 +177,36 @@ async def test_write_an_article_with_tags_and_read_it_rendered_safely(
     assert stored.body == body
 
 
+async def test_markdown_tables_keep_their_column_alignment_as_classes(
+    browser: Browser, member: Account, write_article: WriteArticle
+) -> None:
+    body = "| Left | Centre | Right | Plain |\n|:-----|:------:|------:|-------|\n| a | b | c | d |"
+    article = await write_article(member, body=body)
+
+    page = (await browser.get(f"/article/{article['slug']}")).text
+
+    for cell in ("th", "td"):
+        assert f'<{cell} class="align-left">' in page
+        assert f'<{cell} class="align-center">' in page
+        assert f'<{cell} class="align-right">' in page
+    assert "<th>Plain</th>" in page
+    assert "<td>d</td>" in page
+    assert "style=" not in page
+
+
+async def test_the_favicon_is_an_ico_and_an_svg(browser: Browser) -> None:
+    ico = await browser.get("/favicon.ico")
+    svg = await browser.get("/static/favicon.svg")
+    home = await browser.get("/")
+
+    assert (ico.status_code, ico.headers["content-type"]) == (200, "image/x-icon")
+    assert ico.content[:6] == b"\x00\x00\x01\x00\x01\x00"
+    assert ico.content[22:30] == b"\x89PNG\r\n\x1a\n"
+    assert (svg.status_code, svg.headers["content-type"]) == (200, "image/svg+xml")
+    assert svg.text.startswith("<svg")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in home.text
+
+
 async def test_editor_errors_show_next_to_the_field_and_save_nothing(
     browser: Browser, member: Account, db: AsyncSession
 ) -> None:
@@ -394,6 +424,31 @@ async def test_unknown_pages_get_a_404_page(browser: Browser) -> None:
         assert response.status_code == 404
         assert "text/html" in response.headers["content-type"]
         assert "Back to the home page" in response.text
+
+
+async def test_error_pages_show_the_signed_in_members_navigation(browser: Browser, member: Account) -> None:
+    for path in ("/article/missing", "/nothing/here"):
+        response = await browser.get(path)
+        assert response.status_code == 404
+        assert f'href="/profile/{member.username}"' in response.text
+        assert 'href="/settings"' in response.text
+        assert 'href="/editor"' in response.text
+        assert 'href="/login"' not in response.text
+
+
+async def test_error_pages_show_a_visitors_navigation_to_visitors_and_ended_sessions(
+    browser: Browser, member: Account, db: AsyncSession
+) -> None:
+    await db.execute(update(User).values(session_version=User.session_version + 1))
+    await db.commit()
+    ended = await browser.get("/nothing/here")
+    browser.client.cookies.clear()
+    visitor = await browser.get("/nothing/here")
+
+    for response in (ended, visitor):
+        assert response.status_code == 404
+        assert 'href="/login"' in response.text
+        assert 'href="/settings"' not in response.text
 
 
 async def test_settings_update_the_profile_and_password(browser: Browser, member: Account, db: AsyncSession) -> None:
