@@ -468,6 +468,34 @@ async def test_settings_update_the_profile_and_password(browser: Browser, member
     assert (user.username, user.bio) == ("renamed", "I write")
 
 
+async def test_settings_refuse_a_picture_that_is_not_a_web_address(
+    browser: Browser, member: Account, db: AsyncSession
+) -> None:
+    fields = {"image": "not a url", "username": "renamed", "bio": "I write", "email": member.email}
+
+    response = await browser.submit("/settings", "/settings", fields)
+
+    assert response.status_code == 422
+    assert 'id="image-errors"' in response.text
+    assert "image must be an http or https URL" in response.text
+    assert 'value="not a url"' in response.text
+    stored = await db.scalar(select(User).where(User.email == member.email))
+    assert stored is not None
+    assert (stored.username, stored.bio, stored.image) == (member.username, None, None)
+
+
+async def test_a_picture_stored_before_pictures_were_checked_shows_the_initial_instead(
+    browser: Browser, member: Account, db: AsyncSession
+) -> None:
+    await db.execute(update(User).values(image="not a url"))
+    await db.commit()
+
+    profile = await browser.get(f"/profile/{member.username}")
+
+    assert "not a url" not in profile.text
+    assert f'aria-hidden="true">{member.username[0].upper()}</span>' in profile.text
+
+
 async def test_sessions_slide_forward_and_expired_ones_are_purged(
     browser: Browser, member: Account, db: AsyncSession, alchemy: SQLAlchemyAsyncConfig
 ) -> None:
