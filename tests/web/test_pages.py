@@ -207,6 +207,52 @@ async def test_the_favicon_is_an_ico_and_an_svg(browser: Browser) -> None:
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in home.text
 
 
+ARTICLE_BODY = re.compile(r'<div class="article-body">.*?</div>', re.DOTALL)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+async def test_the_editor_previews_the_article_as_its_page_will_show_it_and_saves_nothing(
+    browser: Browser, member: Account, write_article: WriteArticle, db: AsyncSession, htmx: bool
+) -> None:
+    body = "# Heading\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\n<script>alert(1)</script> [x](javascript:alert(1))"
+    article = await write_article(member, title="Saved title", body=body)
+    fields = {"title": "Typed title", "description": "d", "body": body, "tags": "typed", "action": "preview"}
+
+    new = await browser.submit("/editor", "/editor", fields, htmx=htmx)
+    edit = await browser.submit(f"/editor/{article['slug']}", f"/editor/{article['slug']}", fields, htmx=htmx)
+    article_page = await browser.get(f"/article/{article['slug']}")
+
+    rendered = ARTICLE_BODY.search(article_page.text)
+    assert rendered is not None
+    assert "<h1>Heading</h1>" in rendered.group()
+    for response in (new, edit):
+        assert response.status_code == 200
+        preview = ARTICLE_BODY.search(response.text)
+        assert preview is not None
+        assert preview.group() == rendered.group()
+        assert "<script>" not in response.text
+        assert 'href="javascript:' not in response.text
+        if htmx:
+            assert response.text.lstrip().startswith('<section id="preview"')
+        else:
+            assert 'value="Typed title"' in response.text
+            assert 'value="typed"' in response.text
+    assert await db.scalar(select(func.count()).select_from(Article)) == 1
+    assert await db.scalar(select(Article.title)) == "Saved title"
+
+
+async def test_someone_elses_article_cannot_be_previewed_in_the_editor(
+    browser: Browser, member: Account, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    article = await write_article(await register())
+
+    response = await browser.submit(
+        "/editor", f"/editor/{article['slug']}", {"title": "t", "description": "d", "body": "b", "action": "preview"}
+    )
+
+    assert response.status_code == 403
+
+
 async def test_editor_errors_show_next_to_the_field_and_save_nothing(
     browser: Browser, member: Account, db: AsyncSession
 ) -> None:
