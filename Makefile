@@ -15,7 +15,7 @@ $(TOOLS)/bin/uv:
 VENDOR := src/conduit/web/static/vendor
 HTMX := $(VENDOR)/htmx.min.js
 SWAGGER_UI := $(VENDOR)/swagger-ui
-SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE
 
 # What running Conduit needs, nothing more (packages already there, such as the dev tools, stay).
 # Compiled to bytecode once here: a command then starts without compiling its imports, also where the
@@ -27,7 +27,8 @@ install: $(UV) $(HTMX)
 install-dev: $(UV) $(HTMX)
 	$(UV) sync --frozen --compile-bytecode
 
-# htmx and Swagger UI are pinned in package-lock.json and served from the package, never from a CDN.
+# htmx and Swagger UI are pinned in package-lock.json and served from the package, never from a CDN;
+# axe-core (a devDependency, installed by the same npm ci) is what the browser suite checks the pages with.
 # Without npm the pages still work (full page loads instead of in-place updates); the API docs page stays blank.
 $(HTMX): package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \

@@ -34,11 +34,12 @@ from conduit.users.deps import session_holder, token_holder, users_service_provi
 from conduit.web.articles import ArticlePageController, EditorController, HomeController
 from conduit.web.comments import CommentPageController
 from conduit.web.csrf import SessionCSRFMiddleware
-from conduit.web.errors import render_error
+from conduit.web.errors import error_pages
+from conduit.web.favicon import favicon
 from conduit.web.paging import PageRequest
 from conduit.web.profiles import ProfilePageController
 from conduit.web.rendering import STATIC_DIR
-from conduit.web.sessions import SESSION_STORE, purging_expired_sessions
+from conduit.web.sessions import SESSION_STORE, purging_expired_sessions, session_viewer
 from conduit.web.users import AccountController
 
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api,
             pages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            favicon,
             HealthController,
             MetricsController,
         ],
@@ -107,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[remember_request_scope, refuse_nul_in_url, throttle.middleware, sessions.middleware],
         after_request=commit_before_response(alchemy),
         before_send=[security_headers(hsts=settings.cookies_secure)],
-        exception_handlers={Exception: render_error},
+        exception_handlers={Exception: error_pages(session_viewer(sessions, session_holder(alchemy)))},
         stores={SESSION_STORE: config.session_store(alchemy)},
         template_config=config.template_config(),
         lifespan=[

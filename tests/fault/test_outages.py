@@ -10,7 +10,9 @@ from litestar.di import NamedDependency
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.conftest import Account
 from tests.support.pgserver import ThrowawayPostgres
+from tests.web.conftest import Browser
 
 pytestmark = pytest.mark.anyio
 
@@ -56,6 +58,26 @@ async def test_an_outage_answers_503_and_conduit_recovers_without_a_restart(
     assert "Traceback" not in caplog.text
     assert (await until_served(faulty, "/api/articles")).status_code == 200
     assert (await until_served(faulty, "/")).status_code == 200
+
+
+async def test_an_error_page_during_an_outage_falls_back_to_a_visitors_header(
+    faulty: AsyncClient, postgres: ThrowawayPostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = (await faulty.post("/api/users", json=NEW_USER)).json()["user"]["token"]
+    user = NEW_USER["user"]
+    await Browser(faulty).sign_in(Account(user["username"], user["email"], user["password"], token))
+    assert 'href="/settings"' in (await faulty.get("/nothing/here")).text
+
+    postgres.stop("fast")
+    try:
+        missing = await faulty.get("/nothing/here")
+    finally:
+        postgres.start()
+
+    assert missing.status_code == 404
+    assert 'href="/login"' in missing.text
+    assert 'href="/settings"' not in missing.text
+    assert "Traceback" not in caplog.text
 
 
 @get("/api/test/slow-read")

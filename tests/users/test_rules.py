@@ -155,15 +155,42 @@ async def test_a_weak_new_password_is_refused(client: AsyncClient, register: Reg
 
 
 @pytest.mark.parametrize(
-    "image", ["javascript:alert(1)", "data:image/png;base64,AAAA", "//evil.example/x.png", "not a url", "ftp://a/b"]
+    "image",
+    [
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "//evil.example/x.png",
+        "not a url",
+        "ftp://a/b",
+        "https://",
+        "https://example.org/a picture.png",
+        "https://example.org/" + "a" * 2048,
+    ],
 )
-async def test_image_must_be_an_http_or_https_address(client: AsyncClient, register: RegisterUser, image: str) -> None:
+async def test_image_must_be_an_http_or_https_address(
+    client: AsyncClient, register: RegisterUser, image: str, db: AsyncSession
+) -> None:
     account = await register()
+
+    response = await client.put("/api/user", headers=account.headers, json={"user": {"image": image, "bio": "new"}})
+
+    assert response.status_code == 422
+    message = "image must have at most 2048 characters" if len(image) > 2048 else "image must be an http or https URL"
+    assert response.json() == {"errors": {"body": [message]}}
+    assert await db.scalar(select(User.bio).where(User.username == account.username)) is None
+
+
+@pytest.mark.parametrize("image", ["", None])
+async def test_an_empty_or_null_image_means_no_picture(
+    client: AsyncClient, register: RegisterUser, image: str | None
+) -> None:
+    account = await register()
+    await client.put("/api/user", headers=account.headers, json={"user": {"image": "https://example.org/me.png"}})
 
     response = await client.put("/api/user", headers=account.headers, json={"user": {"image": image}})
 
-    assert response.status_code == 422
-    assert response.json() == {"errors": {"body": ["image is invalid"]}}
+    assert response.status_code == 200
+    assert response.json()["user"]["image"] is None
 
 
 async def test_http_and_https_images_are_accepted(client: AsyncClient, register: RegisterUser) -> None:

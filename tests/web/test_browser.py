@@ -1,6 +1,6 @@
 """The web app in a real browser: Debian's Chromium, driven by Playwright, against the real server.
 
-A person signs up, writes an article with tags, another person comments, favorites and
+A person signs up, writes an article with tags (previewing it first), another person comments, favorites and
 follows, the author edits and deletes, and both sign out, then the API docs are opened; each
 step checks the screen. The
 server enforces its Content-Security-Policy, and every violation the browser reports (as a
@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Locator, Page, expect, sync_playwright
 
@@ -26,6 +27,32 @@ CHROMIUM = Path(os.environ.get("CONDUIT_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"desktop": 1280, "phone": 390}
+PAGES_FOR_EVERYONE = {
+    "home": "/",
+    "home by tag": "/?tag={tag}",
+    "article with comments": "/article/{theirs}",
+    "profile": "/profile/{author}",
+    "profile favorites": "/profile/{author}/favorites",
+    "error": "/no/such/page",
+}
+PAGES_FOR_VISITORS = {"sign in": "/login", "sign up": "/register"}
+PAGES_FOR_MEMBERS = {
+    "your feed": "/?feed=you",
+    "own article with comments": "/article/{mine}",
+    "new article": "/editor",
+    "edit article": "/editor/{mine}",
+    "settings": "/settings",
+}
+"""The pages axe-core checks at every width in ``WIDTHS``, placeholders filled in by ``test_every_page_is_readable``.
+The API docs page is Swagger UI's look, not the site's: left out."""
+RUN_AXE = """async () => {
+  const rules = {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}};
+  const result = await axe.run(document, rules);
+  return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                                        targets: v.nodes.slice(0, 3).map((node) => node.target.join(" "))}));
+}"""
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"browser suite skipped: no Chromium at {CHROMIUM} (apt-get install chromium)"
@@ -154,8 +181,11 @@ def test_a_day_on_conduit(server: str, browser: Browser) -> None:
         page.get_by_role("link", name="New article").click()
         page.get_by_label("Title").fill("Notes from the browser")
         page.get_by_label("What's this article about?").fill("An article written in Chromium")
-        page.get_by_label("Write your article").fill("Written **in a real browser**.\n\n- one\n- two")
+        page.get_by_label("Write your article").fill("## Field notes\n\nWritten **in a real browser**.\n\n- one\n- two")
         page.get_by_label("Tags").fill("testing browsers")
+        page.get_by_role("button", name="Preview").click()
+        expect(page.locator("#preview .article-body").get_by_role("heading", name="Field notes")).to_be_visible()
+        expect(page.get_by_label("Title")).to_have_value("Notes from the browser")
         shots["editor"] = ARTIFACTS / "editor.png"
         page.screenshot(path=str(shots["editor"]))
         page.get_by_role("button", name="Publish article").click()
@@ -259,3 +289,86 @@ def test_actions_work_with_javascript_off(server: str, browser: Browser) -> None
         raise
     finally:
         context.close()
+
+
+def test_every_page_is_readable(server: str, browser: Browser) -> None:
+    """axe-core finds no serious or critical WCAG 2.1 AA violation (colour contrast among them) on any page, signed in
+    or not, at desktop and phone widths; on phones the articles come before the popular tags."""
+    if not AXE.exists():
+        pytest.fail(f"no axe-core at {AXE}: make install-dev installs it from package.json")
+    axel, beth = (_api_account(server, name) for name in ("axel", "beth"))
+    places = {"tag": "readable", "author": "beth"}
+    places |= {"mine": _api_article(server, axel, "Readable by axel"), "theirs": _api_article(server, beth, "Readable")}
+    for account in (axel, beth):
+        for slug in (places["mine"], places["theirs"]):
+            _api_post(server, f"/articles/{slug}/comments", account, {"comment": {"body": "A comment to read."}})
+    _api_post(server, f"/articles/{places['theirs']}/favorite", axel, {})
+    serious: list[str] = []
+    for member, pages in (
+        (None, PAGES_FOR_EVERYONE | PAGES_FOR_VISITORS),
+        ("axel", PAGES_FOR_EVERYONE | PAGES_FOR_MEMBERS),
+    ):
+        # axe-core is a script injected into the page, which the Content-Security-Policy forbids: bypassed here only.
+        context = browser.new_context(bypass_csp=True)
+        journey = Journey(context.new_page(), server)
+        journey.page.set_default_timeout(10_000)
+        try:
+            if member:
+                journey.sign_in(member)
+            for width_name, width in WIDTHS.items():
+                journey.page.set_viewport_size({"width": width, "height": 900})
+                for name, path in pages.items():
+                    journey.step(f"{name}, {width_name}, {'signed in' if member else 'signed out'}")
+                    journey.open(path.format(**places))
+                    serious += axe_violations(journey)
+                    if (name, width_name) == ("home", "phone"):
+                        assert_articles_come_first(journey.page)
+        except Exception:
+            journey.save_evidence(ARTIFACTS / "failure-readable", {})
+            raise
+        finally:
+            context.close()
+    assert serious == []
+
+
+def axe_violations(journey: Journey) -> list[str]:
+    """axe-core's serious and critical findings on the page at hand; the others are printed."""
+    journey.page.add_script_tag(path=str(AXE))
+    serious = []
+    for violation in journey.page.evaluate(RUN_AXE):
+        finding = f"{journey.current}: {violation['impact']} {violation['id']} ({violation['help']})"
+        print(f"{finding} at {violation['targets']}")
+        if violation["impact"] in {"serious", "critical"}:
+            serious.append(f"{finding} at {violation['targets']}")
+    return serious
+
+
+def assert_articles_come_first(page: Page) -> None:
+    first_article = page.locator("article.preview").first.bounding_box()
+    tags = page.locator(".sidebar").bounding_box()
+    assert first_article is not None
+    assert tags is not None
+    assert first_article["y"] + first_article["height"] <= tags["y"]
+
+
+def _api_account(server: str, username: str) -> dict[str, str]:
+    """A member registered through the API (with the password ``Journey`` signs in with); their token."""
+    user = {"username": username, "email": f"{username}@example.org", "password": "browser password"}
+    response = httpx.post(f"{server}/api/users", json={"user": user})
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Token {response.json()['user']['token']}"}
+
+
+def _api_post(server: str, path: str, headers: dict[str, str], payload: dict[str, object]) -> dict[str, object]:
+    response = httpx.post(f"{server}/api{path}", headers=headers, json=payload)
+    assert response.status_code in {200, 201}, response.text
+    return dict(response.json())
+
+
+def _api_article(server: str, headers: dict[str, str], title: str) -> str:
+    """An article with a table, code and a quote, published through the API; its slug."""
+    body = "Some **text** and `code`.\n\n> A quote\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\n```\nprint(1)\n```"
+    article = {"title": title, "description": "An article to read", "body": body, "tagList": ["readable"]}
+    created = _api_post(server, "/articles", headers, {"article": article})["article"]
+    assert isinstance(created, dict)
+    return str(created["slug"])

@@ -177,6 +177,82 @@ async def test_write_an_article_with_tags_and_read_it_rendered_safely(
     assert stored.body == body
 
 
+async def test_markdown_tables_keep_their_column_alignment_as_classes(
+    browser: Browser, member: Account, write_article: WriteArticle
+) -> None:
+    body = "| Left | Centre | Right | Plain |\n|:-----|:------:|------:|-------|\n| a | b | c | d |"
+    article = await write_article(member, body=body)
+
+    page = (await browser.get(f"/article/{article['slug']}")).text
+
+    for cell in ("th", "td"):
+        assert f'<{cell} class="align-left">' in page
+        assert f'<{cell} class="align-center">' in page
+        assert f'<{cell} class="align-right">' in page
+    assert "<th>Plain</th>" in page
+    assert "<td>d</td>" in page
+    assert "style=" not in page
+
+
+async def test_the_favicon_is_an_ico_and_an_svg(browser: Browser) -> None:
+    ico = await browser.get("/favicon.ico")
+    svg = await browser.get("/static/favicon.svg")
+    home = await browser.get("/")
+
+    assert (ico.status_code, ico.headers["content-type"]) == (200, "image/x-icon")
+    assert ico.content[:6] == b"\x00\x00\x01\x00\x01\x00"
+    assert ico.content[22:30] == b"\x89PNG\r\n\x1a\n"
+    assert (svg.status_code, svg.headers["content-type"]) == (200, "image/svg+xml")
+    assert svg.text.startswith("<svg")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in home.text
+
+
+ARTICLE_BODY = re.compile(r'<div class="article-body">.*?</div>', re.DOTALL)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+async def test_the_editor_previews_the_article_as_its_page_will_show_it_and_saves_nothing(
+    browser: Browser, member: Account, write_article: WriteArticle, db: AsyncSession, htmx: bool
+) -> None:
+    body = "# Heading\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\n<script>alert(1)</script> [x](javascript:alert(1))"
+    article = await write_article(member, title="Saved title", body=body)
+    fields = {"title": "Typed title", "description": "d", "body": body, "tags": "typed", "action": "preview"}
+
+    new = await browser.submit("/editor", "/editor", fields, htmx=htmx)
+    edit = await browser.submit(f"/editor/{article['slug']}", f"/editor/{article['slug']}", fields, htmx=htmx)
+    article_page = await browser.get(f"/article/{article['slug']}")
+
+    rendered = ARTICLE_BODY.search(article_page.text)
+    assert rendered is not None
+    assert "<h1>Heading</h1>" in rendered.group()
+    for response in (new, edit):
+        assert response.status_code == 200
+        preview = ARTICLE_BODY.search(response.text)
+        assert preview is not None
+        assert preview.group() == rendered.group()
+        assert "<script>" not in response.text
+        assert 'href="javascript:' not in response.text
+        if htmx:
+            assert response.text.lstrip().startswith('<section id="preview"')
+        else:
+            assert 'value="Typed title"' in response.text
+            assert 'value="typed"' in response.text
+    assert await db.scalar(select(func.count()).select_from(Article)) == 1
+    assert await db.scalar(select(Article.title)) == "Saved title"
+
+
+async def test_someone_elses_article_cannot_be_previewed_in_the_editor(
+    browser: Browser, member: Account, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    article = await write_article(await register())
+
+    response = await browser.submit(
+        "/editor", f"/editor/{article['slug']}", {"title": "t", "description": "d", "body": "b", "action": "preview"}
+    )
+
+    assert response.status_code == 403
+
+
 async def test_editor_errors_show_next_to_the_field_and_save_nothing(
     browser: Browser, member: Account, db: AsyncSession
 ) -> None:
@@ -396,6 +472,31 @@ async def test_unknown_pages_get_a_404_page(browser: Browser) -> None:
         assert "Back to the home page" in response.text
 
 
+async def test_error_pages_show_the_signed_in_members_navigation(browser: Browser, member: Account) -> None:
+    for path in ("/article/missing", "/nothing/here"):
+        response = await browser.get(path)
+        assert response.status_code == 404
+        assert f'href="/profile/{member.username}"' in response.text
+        assert 'href="/settings"' in response.text
+        assert 'href="/editor"' in response.text
+        assert 'href="/login"' not in response.text
+
+
+async def test_error_pages_show_a_visitors_navigation_to_visitors_and_ended_sessions(
+    browser: Browser, member: Account, db: AsyncSession
+) -> None:
+    await db.execute(update(User).values(session_version=User.session_version + 1))
+    await db.commit()
+    ended = await browser.get("/nothing/here")
+    browser.client.cookies.clear()
+    visitor = await browser.get("/nothing/here")
+
+    for response in (ended, visitor):
+        assert response.status_code == 404
+        assert 'href="/login"' in response.text
+        assert 'href="/settings"' not in response.text
+
+
 async def test_settings_update_the_profile_and_password(browser: Browser, member: Account, db: AsyncSession) -> None:
     fields = {"image": "", "username": "renamed", "bio": "I write", "email": member.email, "password": "a new password"}
 
@@ -411,6 +512,34 @@ async def test_settings_update_the_profile_and_password(browser: Browser, member
     user = await db.scalar(select(User).where(User.email == member.email))
     assert user is not None
     assert (user.username, user.bio) == ("renamed", "I write")
+
+
+async def test_settings_refuse_a_picture_that_is_not_a_web_address(
+    browser: Browser, member: Account, db: AsyncSession
+) -> None:
+    fields = {"image": "not a url", "username": "renamed", "bio": "I write", "email": member.email}
+
+    response = await browser.submit("/settings", "/settings", fields)
+
+    assert response.status_code == 422
+    assert 'id="image-errors"' in response.text
+    assert "image must be an http or https URL" in response.text
+    assert 'value="not a url"' in response.text
+    stored = await db.scalar(select(User).where(User.email == member.email))
+    assert stored is not None
+    assert (stored.username, stored.bio, stored.image) == (member.username, None, None)
+
+
+async def test_a_picture_stored_before_pictures_were_checked_shows_the_initial_instead(
+    browser: Browser, member: Account, db: AsyncSession
+) -> None:
+    await db.execute(update(User).values(image="not a url"))
+    await db.commit()
+
+    profile = await browser.get(f"/profile/{member.username}")
+
+    assert "not a url" not in profile.text
+    assert f'aria-hidden="true">{member.username[0].upper()}</span>' in profile.text
 
 
 async def test_sessions_slide_forward_and_expired_ones_are_purged(

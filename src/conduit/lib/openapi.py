@@ -68,7 +68,7 @@ class SwaggerPage(OpenAPIRenderPlugin):
     the Content-Security-Policy. Litestar's ``SwaggerRenderPlugin`` inlines the schema and its start-up script."""
 
     def __init__(self) -> None:
-        favicon = f'<link rel="icon" type="image/png" href="{SWAGGER_UI}/favicon-32x32.png">'
+        favicon = '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">'
         super().__init__(path="/swagger", favicon=favicon)
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:

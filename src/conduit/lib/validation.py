@@ -14,6 +14,15 @@ _MISSING_FIELD = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
 _LENGTH = re.compile(r"Expected `(?P<kind>str|array)` of length (?P<op>[<>]=) (?P<bound>\d+)")
 _MINIMUM = re.compile(r"Expected `int` >= (?P<bound>-?\d+)")
 _MAXIMUM = re.compile(r"Expected `int` <= (?P<bound>-?\d+)")
+_PATTERN = re.compile(r"Expected `str` matching regex (?P<pattern>'.*')", re.DOTALL)
+_PATTERN_MEANINGS: dict[str, str] = {}
+
+
+def explained_pattern(pattern: str, meaning: str, **constraints: Any) -> msgspec.Meta:
+    """A string constraint (``msgspec.Meta``) requiring ``pattern``; a value that does not match is refused with
+    ``<field> <meaning>`` (``image must be an http or https URL``) rather than ``<field> is invalid``."""
+    _PATTERN_MEANINGS[repr(pattern)] = meaning
+    return msgspec.Meta(pattern=pattern, **constraints)
 
 
 def located(error: msgspec.ValidationError) -> tuple[str, str]:
@@ -45,8 +54,8 @@ def describe_validation_error(key: str, message: str) -> str:
         return f"{field} must be at least {match['bound']}"
     if match := _MAXIMUM.fullmatch(message):
         return f"{field} must be at most {match['bound']}"
-    if message.startswith("Expected `str` matching regex"):
-        return f"{field} is invalid"
+    if match := _PATTERN.fullmatch(message):
+        return f"{field} {_PATTERN_MEANINGS.get(match['pattern'], 'is invalid')}"
     if message.startswith("Expected "):
         return f"{field}: {message[0].lower()}{message[1:]}"
     if key == "data" and message == "'data'":

@@ -5,14 +5,24 @@ from typing import Annotated
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from conduit.db.models import User
+from conduit.lib.validation import explained_pattern
 
 Username = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")]
 Email = Annotated[str, Meta(min_length=1, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 PASSWORD_FORMAT = {"extra": {"format": "password"}}
 Password = Annotated[str, Meta(min_length=8, max_length=256, extra_json_schema=PASSWORD_FORMAT)]
 Bio = Annotated[str, Meta(max_length=10_000)]
-ImageUrl = Annotated[str, Meta(max_length=2048, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$")]
-"""An http or https address: never ``javascript:`` or ``data:``."""
+IMAGE_URL_PATTERN = r"^([Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+\S*)?$"
+ImageUrl = Annotated[
+    str,
+    explained_pattern(
+        IMAGE_URL_PATTERN,
+        "must be an http or https URL",
+        max_length=2048,
+        description="An absolute http or https URL (at most 2048 characters); empty or null for no picture.",
+    ),
+]
+"""An http or https address, never ``javascript:`` or ``data:``; empty means no picture, as null does."""
 
 
 class NewUser(Struct):

@@ -28,6 +28,8 @@ from conduit.web.paging import PageRequest, page_links
 from conduit.web.rendering import button_or_back, page, see_other
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PREVIEW = "preview"
+"""The editor's ``action`` that renders the article instead of saving it."""
 
 
 class HomeController(Controller):
@@ -126,7 +128,12 @@ class EditorController(Controller):
         return page("editor.html", form={}, errors={}, viewer=current_user, slug=None)
 
     @post()
-    async def publish(self, data: Form, current_user: CurrentUser, articles_service: Articles) -> Template | Redirect:
+    async def publish(
+        self, request: HTMXRequest, data: Form, current_user: CurrentUser, articles_service: Articles
+    ) -> Template | Redirect:
+        """Publish the article, or with the ``preview`` action, show how it will read without saving it."""
+        if data.get("action") == PREVIEW:
+            return _preview(request, data, current_user, slug=None)
         try:
             new = checked(NewArticle, _article_fields(data))
         except InvalidInputError as exc:
@@ -152,8 +159,17 @@ class EditorController(Controller):
 
     @post("/{slug:str}")
     async def save(
-        self, slug: FromPath[str], data: Form, current_user: CurrentUser, articles_service: Articles
+        self,
+        request: HTMXRequest,
+        slug: FromPath[str],
+        data: Form,
+        current_user: CurrentUser,
+        articles_service: Articles,
     ) -> Template | Redirect:
+        """Save the changes, or with the ``preview`` action, show how the article will read without saving it."""
+        if data.get("action") == PREVIEW:
+            await articles_service.owned_by(slug, current_user, "edit")
+            return _preview(request, data, current_user, slug=slug)
         try:
             changes = checked(UpdateArticle, _article_fields(data))
         except InvalidInputError as exc:
@@ -167,6 +183,15 @@ def _article_fields(data: dict[str, str]) -> dict[str, object]:
     fields: dict[str, object] = {name: data.get(name, "") for name in ("title", "description", "body")}
     fields["tagList"] = data.get("tags", "").replace(",", " ").split()
     return fields
+
+
+def _preview(request: HTMXRequest, data: dict[str, str], viewer: User, slug: str | None) -> Template:
+    """The body rendered as the article page will render it: with htmx the preview alone, else the editor again
+    with the fields as typed and the preview below them."""
+    preview_html = render_markdown(data.get("body", ""))
+    if request.htmx:
+        return page("partials/editor_preview.html", preview_html=preview_html)
+    return page("editor.html", form=data, errors={}, viewer=viewer, slug=slug, preview_html=preview_html)
 
 
 def _editor_refused(data: dict[str, str], error: InvalidInputError, viewer: User, slug: str | None) -> Template:

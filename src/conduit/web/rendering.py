@@ -1,6 +1,7 @@
 """How pages are rendered: the Jinja helpers templates use, and the responses page controllers return."""
 
 import hashlib
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from litestar_htmx import HTMXRequest
 from markupsafe import Markup, escape
 
 from conduit.profiles.schemas import Profile
+from conduit.users.schemas import IMAGE_URL_PATTERN
 from conduit.web.forms import local_path
 
 WEB_DIR = Path(__file__).parent
@@ -50,8 +52,9 @@ def button_or_back(
 
 
 def avatar(user: Profile, size: str = "small") -> Markup:
-    """The user's picture (only from an http or https address), or their initial on a colour derived from their name."""
-    if user.image and user.image.lower().startswith(("https://", "http://")):
+    """The user's picture (only from an http or https address: a value stored before pictures were checked may be
+    anything), or their initial on a colour derived from their name."""
+    if user.image and re.fullmatch(IMAGE_URL_PATTERN, user.image):
         return Markup('<img class="avatar {}" src="{}" alt="">').format(size, user.image)
     hue = int(hashlib.sha256(user.username.encode()).hexdigest()[:4], 16) % AVATAR_HUES
     return Markup('<span class="avatar {} hue-{}" aria-hidden="true">{}</span>').format(

@@ -16,6 +16,7 @@ deleted then, and rows never presented again expire and are purged like any othe
 """
 
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -30,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.jobs import Lifespan, periodic_job
 from conduit.db.models import SessionRecord, User
-from conduit.lib.auth import SESSION_VERSION
+from conduit.lib.auth import SESSION_VERSION, RetrieveUser
 
 SESSION_STORE = "sessions"
 SESSION_COOKIE = "conduit_session"
@@ -121,6 +122,22 @@ class BrowserSessionConfig(ServerSideSessionConfig):
 
     # A class attribute is how Litestar's session configs name their backend; there is no public parameter.
     _backend_class = BrowserSessionBackend
+
+
+def session_viewer(
+    config: BrowserSessionConfig, retrieve_user: RetrieveUser
+) -> Callable[[Request[Any, Any, Any]], Awaitable[User | None]]:
+    """Who the browser session of a request names, for a request the session middleware never saw (a path no
+    route matches): None without a session cookie, for a session the store does not know, or one ended."""
+    backend = BrowserSessionBackend(config=config)
+
+    async def viewer_of(request: Request[Any, Any, Any]) -> User | None:
+        if not request.cookies.get(config.key):
+            return None
+        session = await backend.load_from_connection(request)
+        return await retrieve_user(session, request) if session.get("user_id") else None
+
+    return viewer_of
 
 
 async def purge_expired_sessions(session: AsyncSession) -> int:
