@@ -36,6 +36,7 @@ from conduit.web.comments import CommentPageController
 from conduit.web.csrf import SessionCSRFMiddleware
 from conduit.web.errors import error_pages
 from conduit.web.favicon import favicon
+from conduit.web.feeds import FeedController
 from conduit.web.paging import PageRequest
 from conduit.web.profiles import ProfilePageController
 from conduit.web.rendering import STATIC_DIR
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             api,
             pages,
+            FeedController,  # outside ``pages``: feed readers have no session and send no forms
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
             favicon,
             HealthController,

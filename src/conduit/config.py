@@ -32,6 +32,7 @@ from conduit.lib.metrics import METRICS_PATH
 from conduit.lib.openapi import SwaggerPage
 from conduit.lib.settings import Settings
 from conduit.lib.transactions import RequestSession
+from conduit.web.feeds import FEED_FILE
 from conduit.web.rendering import TEMPLATES_DIR, register_helpers
 from conduit.web.sessions import SESSION_COOKIE, SESSION_STORE, BrowserSessionConfig
 
@@ -89,7 +90,7 @@ def session_config(settings: Settings) -> BrowserSessionConfig:
     """Browser sign-ins: an HttpOnly, SameSite=Lax cookie naming a row of the ``sessions`` table.
 
     The middleware is installed on the whole app (where ``litestar sessions`` looks for it) but skips
-    the API and static files, which never use it.
+    the API, static files and feeds, which never use it.
     """
     return BrowserSessionConfig(
         store=SESSION_STORE,
@@ -98,7 +99,12 @@ def session_config(settings: Settings) -> BrowserSessionConfig:
         httponly=True,
         samesite="lax",
         secure=settings.cookies_secure,
-        exclude=["^/api/", "^/static/", *(f"^{re.escape(path)}$" for path in OPERATIONS_PATHS)],
+        exclude=[
+            "^/api/",
+            "^/static/",
+            f"/{re.escape(FEED_FILE)}$",
+            *(f"^{re.escape(path)}$" for path in OPERATIONS_PATHS),
+        ],
     )
 
 

@@ -1,11 +1,13 @@
-"""Listing articles runs a fixed number of SQL statements, whatever the page size: no N+1."""
+"""Listing articles (and their Atom feeds) runs a fixed number of SQL statements, whatever the page size: no N+1."""
 
 from typing import Any
 
 import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from httpx import AsyncClient
 
-from tests.conftest import Account, RegisterUser, WriteArticle
+from conduit.users.services import UserService
+from tests.conftest import TEST_SECRET, Account, RegisterUser, WriteArticle
 
 pytestmark = pytest.mark.anyio
 
@@ -82,3 +84,38 @@ async def test_comment_list_query_count_does_not_grow_with_the_comments(
 
     assert len(page["comments"]) == 11
     assert one == many
+
+
+async def test_a_feed_document_runs_a_fixed_number_of_statements_and_a_304_one_fewer(
+    client: AsyncClient,
+    register: RegisterUser,
+    write_article: WriteArticle,
+    sql: list[str],
+    alchemy: SQLAlchemyAsyncConfig,
+) -> None:
+    reader = await populate(client, register, write_article)
+    async with alchemy.get_session() as session, session.begin():
+        users = UserService(session=session)
+        token = await users.private_feed_token(await users.get_by_username(reader.username), TEST_SECRET)
+    author = (await client.get("/api/articles?limit=1")).json()["articles"][0]["author"]["username"]
+    # The entries' ids and update times (what the ETag is made of), then the entries with their bodies;
+    # an author's feed and a private feed first find their person.
+    expected = {
+        "/feed.atom": 2,
+        "/feed.atom?tag=common": 2,
+        f"/profile/{author}/feed.atom": 3,
+        f"/private/{token}/feed.atom": 3,
+    }
+
+    counted = {}
+    for path in expected:
+        sql.clear()
+        response = await client.get(path)
+        assert response.status_code == 200, response.text
+        full = len(sql)
+        sql.clear()
+        unchanged = await client.get(path, headers={"If-None-Match": response.headers["etag"]})
+        assert unchanged.status_code == 304
+        counted[path] = (full, len(sql) + 1)
+
+    assert counted == {path: (count, count) for path, count in expected.items()}

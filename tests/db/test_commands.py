@@ -5,12 +5,13 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conduit.db.models import SessionRecord
+from conduit.db.models import SessionRecord, User
 from conduit.lib.passwords import verify_password
 from tests.conftest import ON_POSTGRES, Conduit, ScratchDatabase
 from tests.db.conftest import all_rows, migrated, read_database, row_counts, stored_user
@@ -123,6 +124,14 @@ def test_export_import_round_trip_loses_nothing(
     target = migrated(conduit, scratch_database, backend=None if target_backend == "suite" else target_backend)
     conduit("demo-data", "--users", "25", "--articles", "80", "--seed", "9", database_url=source)
     conduit("users", "disable", (all_rows(source))["users"][0]["username"], database_url=source)
+    feed_reader = all_rows(source)["users"][1]["username"]
+
+    async def give_a_private_feed(connection: Any) -> None:
+        chosen = update(User).where(User.username == feed_reader)
+        await connection.execute(chosen.values(feed_token_hash="a1" * 32, feed_token_version=3))
+        await connection.commit()
+
+    read_database(source, give_a_private_feed)
     dump = tmp_path / "conduit.jsonl"
 
     exported = conduit("export", str(dump), database_url=source)
@@ -131,6 +140,8 @@ def test_export_import_round_trip_loses_nothing(
     assert exported.returncode == 0, exported.stderr
     assert imported.returncode == 0, imported.stderr
     source_rows, target_rows = all_rows(source), all_rows(target)
+    feeds = [(row["username"], row["feed_token_hash"]) for row in target_rows["users"] if row["feed_token_hash"]]
+    assert feeds == [(feed_reader, "a1" * 32)]  # the hash travels, like the password's
     for table, rows in source_rows.items():
         assert len(target_rows[table]) == len(rows), table
         for original, copy in zip(rows, target_rows[table], strict=True):

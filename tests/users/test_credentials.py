@@ -8,6 +8,7 @@ from httpx import AsyncClient
 from litestar.security.jwt import Token
 
 from conduit.lib.auth import TOKEN_VERSION
+from conduit.lib.exceptions import NotFoundError
 from conduit.users.services import UserService
 from tests.conftest import TEST_SECRET, Account, RegisterUser
 
@@ -100,3 +101,27 @@ async def test_tokens_last_a_day_by_default(register: RegisterUser) -> None:
     token = Token.decode(account.token, TEST_SECRET, "HS256")
 
     assert token.exp - token.iat == timedelta(days=1)
+
+
+async def test_a_private_feed_token_holds_until_replaced_or_the_secret_key_changes(
+    register: RegisterUser, alchemy: SQLAlchemyAsyncConfig
+) -> None:
+    account = await register()
+    async with alchemy.get_session() as session, session.begin():
+        service = UserService(session=session)
+        user = await service.get_by_username(account.username)
+        first = await service.private_feed_token(user, "one key")
+        again = await service.private_feed_token(user, "one key")
+        rotated = await service.private_feed_token(user, "another key")
+        owner = await service.feed_owner(rotated)
+        with pytest.raises(NotFoundError):
+            await service.feed_owner(first)
+        await service.replace_feed_token(user)
+        with pytest.raises(NotFoundError):
+            await service.feed_owner(rotated)
+        replaced = await service.private_feed_token(user, "another key")
+
+    assert first == again
+    assert rotated != first
+    assert owner.id == user.id
+    assert replaced not in (first, rotated)

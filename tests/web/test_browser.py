@@ -1,8 +1,8 @@
 """The web app in a real browser: Debian's Chromium, driven by Playwright, against the real server.
 
 A person signs up, writes an article with tags (previewing it first), another person comments, favorites and
-follows, the author edits and deletes, and both sign out, then the API docs are opened; each
-step checks the screen. The
+follows (and reads the author in their private Atom feed), the author edits and deletes, and both
+sign out, then the API docs are opened; each step checks the screen. The
 server enforces its Content-Security-Policy, and every violation the browser reports (as a
 ``securitypolicyviolation`` event or on the console) fails the test.
 When a step fails, screenshots of the page at hand and of the main pages are saved in
@@ -220,6 +220,16 @@ def test_a_day_on_conduit(server: str, browser: Browser) -> None:
         expect(page.locator("article.preview").first).to_contain_text("Notes from the browser")
         journey.open("/profile/grace/favorites")
         expect(page.locator("article.preview")).to_contain_text("Notes from the browser")
+
+        journey.step("the private feed and the site's feed")
+        journey.open("/settings")
+        private = page.request.get(page.get_by_label("Private feed address").input_value())
+        assert private.headers["content-type"] == "application/atom+xml; charset=utf-8"
+        assert "<title>Notes from the browser</title>" in private.text()
+        journey.open("/")
+        alternate = page.locator('head link[rel="alternate"][type="application/atom+xml"]').get_attribute("href")
+        assert alternate == page.get_by_role("link", name="Atom feed").get_attribute("href")
+        assert "<title>Notes from the browser</title>" in page.request.get(server + str(alternate)).text()
 
         journey.step("delete one's own comment in place")
         journey.open("/article/notes-from-the-browser")

@@ -156,6 +156,25 @@ def page_statement(dialect: str, *, signed_in: bool, filters: tuple[str, ...], k
 
 
 @cache
+def newest_statement(dialect: str, *, filters: tuple[str, ...], with_body: bool) -> Select[Any]:
+    """The newest articles matching ``filters`` (at most the bound ``limit``), as anyone sees them.
+
+    With ``with_body``, every column of ``article_rows`` and the body; without, only what tells whether they
+    changed: their ids and when they and their authors were last updated.
+    """
+    columns: Select[Any] = article_rows(dialect, signed_in=False, with_body=True)
+    if not with_body:
+        changes: list[Any] = [Article.id, Article.updated_at]
+        columns = select(*changes).join(User, User.id == Article.author_id)
+    return (
+        columns.add_columns(User.updated_at.label("author_updated_at"))
+        .where(*(FILTERS[name] for name in filters))
+        .order_by(*NEWEST_FIRST)
+        .limit(bindparam("limit"))
+    )
+
+
+@cache
 def total_statement(filters: tuple[str, ...]) -> Select[Any]:
     """How many articles match ``filters``: a counter's value where one is kept, else a count."""
     if len(filters) <= 1:

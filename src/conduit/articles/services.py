@@ -7,6 +7,7 @@ shows, per-viewer fields and the total included, so a page costs one round trip 
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +17,14 @@ from slugify import slugify
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from conduit.articles.queries import Cursor, Keyset, article_statement, page_statement, total_statement
+from conduit.articles.queries import (
+    Cursor,
+    Keyset,
+    article_statement,
+    newest_statement,
+    page_statement,
+    total_statement,
+)
 from conduit.articles.schemas import UpdateArticle
 from conduit.db.models import SLUG_MAX_LENGTH, Article, User, article_tags, favorites
 from conduit.db.reads import ResultRow, fetch_all, fetch_one
@@ -72,6 +80,14 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             if rows:
                 return ArticlePage(rows, int(rows[0]["total"] or 0))
             return ArticlePage(rows, int(await self.session.scalar(total_statement(names), values) or 0))
+
+        async def newest(
+            self, filters: dict[str, str], viewer_id: UUID | None, *, limit: int, with_body: bool
+        ) -> Sequence[ResultRow]:
+            """The newest ``limit`` rows matching ``filters`` (``FILTERS`` name: value), in one statement."""
+            dialect = self.session.get_bind().dialect.name
+            statement = newest_statement(dialect, filters=tuple(sorted(filters)), with_body=with_body)
+            return await fetch_all(self.session, statement, {**filters, "viewer_id": viewer_id, "limit": limit})
 
         async def one(self, slug: str, viewer_id: UUID | None) -> ResultRow | None:
             """The full row (body included) of the article at ``slug``."""
@@ -163,6 +179,35 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         )
         return found
 
+    async def newest(
+        self,
+        *,
+        tag: str | None = None,
+        author: str | None = None,
+        followed_by: User | None = None,
+        limit: int,
+        with_body: bool,
+    ) -> Sequence[ResultRow]:
+        """The newest articles matching every filter given, as a feed of them shows them to anyone.
+
+        Args:
+            tag: Only articles with this tag.
+            author: Only articles by the user with this username.
+            followed_by: Only articles by the authors this user follows.
+            limit: How many articles at most.
+            with_body: Every column of an article (body included); else only what changes when the feed does
+                (``id``, ``updated_at``, ``author_updated_at``), which is cheap enough to answer a conditional
+                request with.
+
+        Returns:
+            Article rows (see ``queries.article_rows``), newest first, each with ``author_updated_at``.
+        """
+        given = {"tag": tag, "author": author, "feed": "" if followed_by else None}
+        filters = {name: value for name, value in given.items() if value is not None}
+        viewer_id = followed_by.id if followed_by else None
+        rows: Sequence[ResultRow] = await self.repository.newest(filters, viewer_id, limit=limit, with_body=with_body)
+        return rows
+
     async def get_by_slug(self, slug: str, viewer: User | None) -> ResultRow:
         """The article at ``slug``, as ``viewer`` sees it.
 
@@ -196,6 +241,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         sent = schema_dump(changes)
         if "tag_list" in sent:
             await self.repository.file_under(article.id, sent.pop("tag_list"), replace=True)
+            sent["updated_at"] = datetime.now(UTC)  # the tags are part of the article (and of its feeds' entries)
         retitled = "title" in sent and sent["title"] != article.title
         if sent:
             await self.update(sent, item_id=article.id)

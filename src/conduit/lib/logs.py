@@ -30,6 +30,8 @@ _USABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=+/@-]{1,128}")
 """What a client may choose as its request id: short, printable, no spaces (nothing to forge a log line with)."""
 
 access_logger = logging.getLogger("conduit.access")
+SECRET_PATH_PARAMETER = "token"  # noqa: S105  # a parameter's name, not a secret
+"""A path parameter whose value is a credential, kept out of the access log."""
 
 without_locals = structlog.processors.ExceptionRenderer(
     structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
@@ -126,7 +128,7 @@ def request_log(app: ASGIApp, *, quiet_paths: Collection[str]) -> ASGIApp:
                 if path not in quiet_paths:
                     access = {
                         "method": scope["method"],
-                        "path": path,
+                        "path": _without_secrets(path, scope),
                         "route": scope.get("path_template"),
                         "status": send_with_id.status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -135,6 +137,12 @@ def request_log(app: ASGIApp, *, quiet_paths: Collection[str]) -> ASGIApp:
                     access_logger.info("request", extra=access)
 
     return middleware
+
+
+def _without_secrets(path: str, scope: Scope) -> str:
+    """``path`` with the value of a ``token`` path parameter (a private feed's address) left out."""
+    secret = (scope.get("path_params") or {}).get(SECRET_PATH_PARAMETER)
+    return path.replace(secret, "[secret]") if isinstance(secret, str) and secret else path
 
 
 def identify(user_id: object) -> None:

@@ -1,5 +1,8 @@
 """Accounts: registration, sign-in, changes to one's own details, and ending the credentials given out."""
 
+import base64
+import hashlib
+import hmac
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
@@ -66,6 +69,8 @@ MAX_USERNAME_LENGTH = 64
 
 ACTIVE_ACCOUNT = select(User).where(User.id == bindparam("user_id"), User.is_active)
 """Built once: the statement behind every signed-in request."""
+FEED_OWNER = select(User).where(User.feed_token_hash == bindparam("feed_token_hash"), User.is_active)
+"""Built once: whose private feed a token opens (nobody's once the account is disabled)."""
 
 
 class UserService(SQLAlchemyAsyncRepositoryService[User]):
@@ -127,8 +132,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
     async def update_account(self, user: User, changes: Any) -> User:
         """Apply ``changes`` (an ``UpdateUser``, or a dict of the fields to change) to ``user``'s account.
 
-        A new password ends every token and browser session given out before it; the caller hands the
-        account a fresh one.
+        A new password ends every token and browser session given out before it, and the private feed's
+        address; the caller hands the account a fresh session or token.
 
         Raises:
             InvalidInputError: The new username or email belongs to someone else, the username is reserved (or a
@@ -147,6 +152,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         if "password" in sent:
             _check_password(sent["password"])
             sent |= {"token_version": user.token_version + 1, "session_version": user.session_version + 1}
+            sent |= {"feed_token_version": user.feed_token_version + 1, "feed_token_hash": None}
         await self._ensure_available(username=sent.get("username"), email=sent.get("email"), except_id=user.id)
         return await self.update(sent, item_id=user.id)
 
@@ -165,15 +171,45 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         return data
 
     async def sign_out_everywhere(self, user: User) -> User:
-        """End every browser session and every API token ``user`` was given."""
+        """End every browser session and every API token ``user`` was given, and their private feed's address."""
         user.token_version += 1
         user.session_version += 1
+        _drop_feed_token(user)
         return await self.update(user)
 
     async def revoke_tokens(self, user: User) -> User:
         """Make every API token ``user`` was given answer 401; browser sessions go on."""
         user.token_version += 1
         return await self.update(user)
+
+    async def private_feed_token(self, user: User, secret_key: str) -> str:
+        """The token in the address of ``user``'s private feed; the first call for a token records its hash.
+
+        The token is derived from the secret key, the account and its feed token version, so that the settings
+        page can show it again while the database keeps only its hash. A token derived under another secret
+        key (after the key changed, or an import from another installation) is replaced by this one.
+        """
+        token = _feed_token(user, secret_key)
+        if user.feed_token_hash != (hashed := feed_token_hash(token)):
+            user.feed_token_hash = hashed
+            await self.update(user)
+        return token
+
+    async def replace_feed_token(self, user: User) -> User:
+        """Give ``user``'s private feed a new address; the old one answers 404 from now on."""
+        _drop_feed_token(user)
+        return await self.update(user)
+
+    async def feed_owner(self, token: str) -> User:
+        """The active account whose private feed ``token`` opens.
+
+        Raises:
+            NotFoundError: No active account has this token (it was replaced, or never given out).
+        """
+        owner: User | None = await self.repository.session.scalar(
+            FEED_OWNER, {"feed_token_hash": feed_token_hash(token)}
+        )
+        return found(owner, "private feed")
 
     async def active_account(self, user_id: UUID) -> User | None:
         """The account ``user_id`` names, unless it was deleted or disabled (read on every signed-in request)."""
@@ -219,6 +255,23 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             messages.append("email has already been taken")
         if messages:
             raise InvalidInputError(*messages)
+
+
+def _feed_token(user: User, secret_key: str) -> str:
+    message = f"private-feed:{user.id}:{user.feed_token_version}".encode()
+    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def feed_token_hash(token: str) -> str:
+    """What the database keeps of a private feed token: its SHA-256, in hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _drop_feed_token(user: User) -> None:
+    """Forget the private feed's token; the next one (made when the settings page is shown) differs."""
+    user.feed_token_version += 1
+    user.feed_token_hash = None
 
 
 def _normalized_username(username: str) -> str:

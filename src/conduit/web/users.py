@@ -8,13 +8,17 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
+from conduit.db.models import User
 from conduit.lib.auth import CurrentUser
 from conduit.lib.exceptions import AuthenticationError, ConduitError, InvalidInputError, TooManyAttemptsError
 from conduit.lib.schema import checked
+from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle, client_address
 from conduit.users.deps import Users
 from conduit.users.schemas import LoginUser, NewUser, UpdateUser
+from conduit.users.services import UserService
 from conduit.web.articles import Form
+from conduit.web.feeds import base_url, private_feed_url
 from conduit.web.forms import errors_by_field, local_path
 from conduit.web.rendering import page, see_other
 from conduit.web.sessions import sign_in, sign_out
@@ -72,19 +76,33 @@ class AccountController(Controller):
         sign_out(request)
         return see_other("/login")
 
+    @post("/settings/feed-token")
+    async def replace_feed_token(self, current_user: CurrentUser, users_service: Users) -> Redirect:
+        """Give the private feed a new address; the old one answers 404 from now on."""
+        await users_service.replace_feed_token(current_user)
+        return see_other("/settings#private-feed")
+
     @get("/settings")
-    async def settings_page(self, current_user: CurrentUser) -> Template:
+    async def settings_page(
+        self, request: Request, current_user: CurrentUser, users_service: Users, settings: NamedDependency[Settings]
+    ) -> Template:
         form = {
             "image": current_user.image or "",
             "username": current_user.username,
             "bio": current_user.bio or "",
             "email": current_user.email,
         }
-        return page("settings.html", form=form, errors={}, viewer=current_user)
+        feed_url = await _private_feed(request, current_user, users_service, settings)
+        return page("settings.html", form=form, errors={}, viewer=current_user, private_feed_url=feed_url)
 
     @post("/settings")
     async def save_settings(
-        self, request: Request, data: Form, current_user: CurrentUser, users_service: Users
+        self,
+        request: Request,
+        data: Form,
+        current_user: CurrentUser,
+        users_service: Users,
+        settings: NamedDependency[Settings],
     ) -> Template | Redirect:
         fields: dict[str, Any] = {name: data.get(name, "") for name in ("image", "username", "bio", "email")}
         if data.get("password"):
@@ -94,9 +112,15 @@ class AccountController(Controller):
             changes = checked(UpdateUser, fields)
             user = await users_service.update_account(current_user, changes)
         except InvalidInputError as exc:
-            return _refused("settings.html", data, exc, list(fields), viewer=current_user)
+            feed_url = await _private_feed(request, current_user, users_service, settings)
+            return _refused("settings.html", data, exc, list(fields), viewer=current_user, private_feed_url=feed_url)
         sign_in(request, user)
         return see_other(f"/profile/{user.username}")
+
+
+async def _private_feed(request: Request, user: User, users_service: UserService, settings: Settings) -> str:
+    """The address of ``user``'s private feed (shown on their settings page only)."""
+    return private_feed_url(base_url(request), await users_service.private_feed_token(user, settings.secret_key))
 
 
 def _refused(template: str, data: dict[str, str], error: ConduitError, fields: list[str], **context: Any) -> Template:

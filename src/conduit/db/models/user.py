@@ -39,6 +39,10 @@ class User(UUIDv7AuditBase):
     """Written into every API token; raising it makes every token issued before answer 401."""
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     """Written into every browser session at sign-in; raising it signs out every browser."""
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    """SHA-256 of the token in the user's private feed address (None until the address is first shown)."""
+    feed_token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Goes into the private feed token; raising it (and dropping the hash) gives the feed a new address."""
     articles_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
     """How many articles the user wrote."""
     favorites_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
