@@ -26,7 +26,8 @@ def schema_differences(database_url: str) -> list[object]:
     async def compare(connection: AsyncConnection) -> list[object]:
         differences = await connection.run_sync(
             lambda sync: compare_metadata(
-                MigrationContext.configure(sync, opts={"compare_type": compare_type, "include_name": include_name}), orm_registry.metadata
+                MigrationContext.configure(sync, opts={"compare_type": compare_type, "include_name": include_name}),
+                orm_registry.metadata,
             )
         )
         return [diff for diff in differences if "alembic_versions" not in repr(diff)]

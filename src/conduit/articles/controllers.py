@@ -7,7 +7,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from conduit.articles.deps import Articles
-from conduit.articles.search import SEARCH_MAX_LENGTH
 from conduit.articles.schemas import (
     ArticleDetail,
     ArticleResponse,
@@ -16,6 +15,7 @@ from conduit.articles.schemas import (
     NewArticleRequest,
     UpdateArticleRequest,
 )
+from conduit.articles.search import SEARCH_MAX_LENGTH
 from conduit.lib.auth import CurrentUser, Viewer
 from conduit.lib.openapi import error_responses, signed_in, switch
 

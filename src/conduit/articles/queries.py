@@ -179,6 +179,8 @@ def total_statement(filters: tuple[str, ...]) -> Select[Any]:
 
 MARKS = ("\x01", "\x02")
 """What the database puts around each matched word of a description (``web.search`` turns them into ``<mark>``)."""
+SEARCH_CONFIG: ColumnElement[str] = literal_column(f"'{TEXT_SEARCH_CONFIG}'::regconfig")
+"""PostgreSQL's text search configuration, the one the index is made with."""
 SQLITE_WEIGHTS = (5.0, 5.0, 2.0, 1.0)
 """bm25's weights of the FTS5 columns title, tags, description and body: PostgreSQL's ranking weights A, A, B and C
 (1, 1, 0.4 and 0.2) in proportion."""
@@ -223,8 +225,7 @@ def search_total_statement(dialect: str, filters: tuple[str, ...]) -> Select[Any
 
 def _postgres_query() -> Any:
     """The bound search as a ``tsquery``, computed once per statement (a subquery PostgreSQL runs once)."""
-    config = literal_column(f"'{TEXT_SEARCH_CONFIG}'::regconfig")
-    return select(func.websearch_to_tsquery(config, bindparam("search", type_=String))).scalar_subquery()
+    return select(func.websearch_to_tsquery(SEARCH_CONFIG, bindparam("search", type_=String))).scalar_subquery()
 
 
 def _postgres_matches(filters: tuple[str, ...]) -> Any:
@@ -233,11 +234,7 @@ def _postgres_matches(filters: tuple[str, ...]) -> Any:
     if filters:
         where.append(search.article_id.in_(select(Article.id).where(*(FILTERS[name] for name in filters))))
     rank = func.ts_rank(search.head, _postgres_query())
-    return (
-        select(search.article_id.label("id"), search.created_at, rank.label("rank"))
-        .where(*where)
-        .cte("matches")
-    )
+    return select(search.article_id.label("id"), search.created_at, rank.label("rank")).where(*where).cte("matches")
 
 
 SQLITE_INDEX = table(SQLITE_FTS, column("rowid"))
@@ -265,12 +262,15 @@ def _marked_description(dialect: str) -> Any:
     """The description of the ``Article`` row at hand, the words the search matched between ``MARKS``."""
     start, stop = MARKS
     if dialect == "postgresql":
-        options = literal_column(f"'HighlightAll=true, StartSel=\"{start}\", StopSel=\"{stop}\"'")
-        config = literal_column(f"'{TEXT_SEARCH_CONFIG}'::regconfig")
-        return func.ts_headline(config, Article.description, _postgres_query(), options)
-    description = literal_column(str(SQLITE_FTS_COLUMNS.index("description")))
+        options: ColumnElement[str] = literal_column(f'\'HighlightAll=true, StartSel="{start}", StopSel="{stop}"\'')
+        return func.ts_headline(SEARCH_CONFIG, Article.description, _postgres_query(), options)
+    description: ColumnElement[int] = literal_column(str(SQLITE_FTS_COLUMNS.index("description")))
     return (
-        select(func.highlight(literal_column(SQLITE_FTS), description, *(literal_column(f"char({ord(mark)})") for mark in MARKS)))
+        select(
+            func.highlight(
+                literal_column(SQLITE_FTS), description, *(literal_column(f"char({ord(mark)})") for mark in MARKS)
+            )
+        )
         .select_from(SQLITE_INDEX)
         .where(
             _sqlite_match(),

@@ -22,11 +22,12 @@ SEARCH_MAX_LENGTH = 200
 
 STOP_WORDS = frozenset(
     """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
-    herself it its itself they them their theirs themselves what which who whom this that these those am is are
-    was were be been being have has had having do does did doing a an the and but if or because as until while
-    of at by for with about against between into through during before after above below to from up down in out
-    on off over under again further then once here there when where why how all any both each few more most
-    other some such no nor not only own same so than too very s t can will just don should now""".split()
+    herself it its itself they them their theirs themselves what which who whom this that these those am is
+    are was were be been being have has had having do does did doing a an the and but if or because as until
+    while of at by for with about against between into through during before after above below to from up
+    down in out on off over under again further then once here there when where why how all any both each
+    few more most other some such no nor not only own same so than too very s t can will just don should
+    now""".split()  # noqa: SIM905 - written as the file is
 )
 """PostgreSQL's English stop words (``tsearch_data/english.stop``): its ``english`` configuration drops them."""
 
@@ -64,7 +65,9 @@ class Alternative:
     excluded: tuple[Term, ...]
 
     def websearch(self) -> str:
-        return " ".join([*(term.websearch() for term in self.wanted), *(f"-{term.websearch()}" for term in self.excluded)])
+        return " ".join(
+            [*(term.websearch() for term in self.wanted), *(f"-{term.websearch()}" for term in self.excluded)]
+        )
 
     def fts5(self) -> str:
         wanted = " AND ".join(term.fts5() for term in self.wanted)

@@ -25,8 +25,8 @@ from conduit.articles.queries import (
     search_total_statement,
     total_statement,
 )
-from conduit.articles.search import SearchQuery, parse_search
 from conduit.articles.schemas import UpdateArticle
+from conduit.articles.search import SearchQuery, parse_search
 from conduit.db.models import SLUG_MAX_LENGTH, Article, User, article_tags, favorites
 from conduit.db.reads import ResultRow, fetch_all, fetch_one
 from conduit.db.statements import dialect_insert, insert_ignoring_duplicates, set_link

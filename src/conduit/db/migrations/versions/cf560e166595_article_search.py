@@ -48,21 +48,27 @@ POSTGRES_TRIGGERS = [
     (
         "article_search_added",
         "PERFORM article_search_refresh(ARRAY(SELECT id FROM changed));",
-        ["CREATE TRIGGER articles_search_added AFTER INSERT ON articles REFERENCING NEW TABLE AS changed "
-         "FOR EACH STATEMENT EXECUTE FUNCTION article_search_added()"],
+        [
+            "CREATE TRIGGER articles_search_added AFTER INSERT ON articles REFERENCING NEW TABLE AS changed "
+            "FOR EACH STATEMENT EXECUTE FUNCTION article_search_added()"
+        ],
     ),
     (
         "article_search_revised",
         "PERFORM article_search_refresh(ARRAY[NEW.id]);",
-        ["CREATE TRIGGER articles_search_revised AFTER UPDATE OF title, description, body ON articles FOR EACH ROW "
-         "WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.description IS DISTINCT FROM NEW.description "
-         "OR OLD.body IS DISTINCT FROM NEW.body) EXECUTE FUNCTION article_search_revised()"],
+        [
+            "CREATE TRIGGER articles_search_revised AFTER UPDATE OF title, description, body ON articles FOR EACH ROW "
+            "WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.description IS DISTINCT FROM NEW.description "
+            "OR OLD.body IS DISTINCT FROM NEW.body) EXECUTE FUNCTION article_search_revised()"
+        ],
     ),
     (
         "article_search_removed",
         "DELETE FROM article_search WHERE article_id IN (SELECT id FROM changed);",
-        ["CREATE TRIGGER articles_search_removed AFTER DELETE ON articles REFERENCING OLD TABLE AS changed "
-         "FOR EACH STATEMENT EXECUTE FUNCTION article_search_removed()"],
+        [
+            "CREATE TRIGGER articles_search_removed AFTER DELETE ON articles REFERENCING OLD TABLE AS changed "
+            "FOR EACH STATEMENT EXECUTE FUNCTION article_search_removed()"
+        ],
     ),
     (
         "article_search_retagged",
@@ -91,29 +97,30 @@ SQLITE_TAGS = (
 SQLITE_FTS_VALUES = "{row}.id, {row}.title, {row}.tags, {row}.description, {row}.body"
 SQLITE_TRIGGERS = {
     # The FTS5 index follows article_search (the external-content pattern of SQLite's FTS5 documentation).
-    "article_search_indexed": "AFTER INSERT ON article_search BEGIN "
+    "article_search_indexed": "AFTER INSERT ON article_search BEGIN "  # noqa: S608
     "INSERT INTO article_search_fts (rowid, title, tags, description, body) "
     f"VALUES ({SQLITE_FTS_VALUES.format(row='NEW')}); END",
-    "article_search_unindexed": "AFTER DELETE ON article_search BEGIN "
+    "article_search_unindexed": "AFTER DELETE ON article_search BEGIN "  # noqa: S608
     "INSERT INTO article_search_fts (article_search_fts, rowid, title, tags, description, body) "
     f"VALUES ('delete', {SQLITE_FTS_VALUES.format(row='OLD')}); END",
-    "article_search_reindexed": "AFTER UPDATE ON article_search BEGIN "
+    "article_search_reindexed": "AFTER UPDATE ON article_search BEGIN "  # noqa: S608
     "INSERT INTO article_search_fts (article_search_fts, rowid, title, tags, description, body) "
     f"VALUES ('delete', {SQLITE_FTS_VALUES.format(row='OLD')}); "
     "INSERT INTO article_search_fts (rowid, title, tags, description, body) "
     f"VALUES ({SQLITE_FTS_VALUES.format(row='NEW')}); END",
     # article_search follows the articles and their tags.
-    "articles_search_added": "AFTER INSERT ON articles BEGIN "
+    "articles_search_added": "AFTER INSERT ON articles BEGIN "  # noqa: S608
     "INSERT INTO article_search (article_id, title, tags, description, body) "
     f"VALUES (NEW.id, NEW.title, {SQLITE_TAGS.format(article='NEW.id')}, NEW.description, NEW.body); END",
     "articles_search_revised": "AFTER UPDATE OF title, description, body ON articles BEGIN "
     "UPDATE article_search SET title = NEW.title, description = NEW.description, body = NEW.body "
     "WHERE article_id = NEW.id; END",
-    "articles_search_removed": "AFTER DELETE ON articles BEGIN DELETE FROM article_search WHERE article_id = OLD.id; END",
-    "article_tags_search_added": "AFTER INSERT ON article_tags BEGIN "
+    "articles_search_removed": "AFTER DELETE ON articles BEGIN "
+    "DELETE FROM article_search WHERE article_id = OLD.id; END",
+    "article_tags_search_added": "AFTER INSERT ON article_tags BEGIN "  # noqa: S608
     f"UPDATE article_search SET tags = {SQLITE_TAGS.format(article='NEW.article_id')} "
     "WHERE article_id = NEW.article_id; END",
-    "article_tags_search_removed": "AFTER DELETE ON article_tags BEGIN "
+    "article_tags_search_removed": "AFTER DELETE ON article_tags BEGIN "  # noqa: S608
     f"UPDATE article_search SET tags = {SQLITE_TAGS.format(article='OLD.article_id')} "
     "WHERE article_id = OLD.article_id; END",
 }
@@ -151,7 +158,7 @@ def _upgrade_sqlite() -> None:
         "content='article_search', content_rowid='id', tokenize='porter unicode61 remove_diacritics 0')"
     )
     op.execute(
-        "INSERT INTO article_search (article_id, title, tags, description, body) "
+        "INSERT INTO article_search (article_id, title, tags, description, body) "  # noqa: S608
         f"SELECT a.id, a.title, {SQLITE_TAGS.format(article='a.id')}, a.description, a.body FROM articles AS a"
     )
     op.execute("INSERT INTO article_search_fts (article_search_fts) VALUES ('rebuild')")
