@@ -5,8 +5,8 @@ metadata: never exported or imported, never compared by Alembic (``migration_rul
 """
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import Column, Integer, MetaData, Table, Text
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 
 TEXT_SEARCH_CONFIG = "english"
 """PostgreSQL's text search configuration (stemming and stop words), the one the revision's triggers index with."""
@@ -18,11 +18,14 @@ postgres_search = Table(
     "article_search",
     MetaData(),
     Column("article_id", GUID(length=16), primary_key=True),
+    Column("author_id", GUID(length=16)),
+    Column("tag_ids", ARRAY(BigInteger)),
     Column("created_at", DateTimeUTC(timezone=True)),
     Column("head", TSVECTOR),
     Column("document", TSVECTOR),
 )
-"""PostgreSQL: an article's vectors, ``head`` (title and tags weighted A, description B) and ``document`` (all)."""
+"""PostgreSQL: an article's author, tags and vectors, ``head`` (title and tags weighted A, description B) and
+``document`` (all)."""
 
 sqlite_search = Table(
     "article_search",

@@ -1,12 +1,13 @@
 """Article search: a full-text index over titles, tags, descriptions and bodies, kept current by triggers.
 
-PostgreSQL: ``article_search`` holds one row per article, its id and creation time, ``head`` (title and tag
-names weighted A, description weighted B) and ``document`` (``head`` and the body weighted C), both
-``tsvector``s of the ``english`` text search configuration, which the queries use too
-(``conduit.db.search.TEXT_SEARCH_CONFIG``). A GIN index on ``document`` finds the matches; ``head`` is small
-and stored in the row, so ranking the matches reads no large value. The table is narrow on purpose: a
-common word matches a fifth of the articles, and counting and ranking them costs a visit per page of the
-table, far fewer pages here than in ``articles``.
+PostgreSQL: ``article_search`` holds one row per article: its id, author, tag ids and creation time, ``head``
+(title and tag names weighted A, description weighted B) and ``document`` (``head`` and the body weighted C),
+both ``tsvector``s of the ``english`` text search configuration, which the queries use too
+(``conduit.db.search.TEXT_SEARCH_CONFIG``). One GIN index on ``document`` and the tag ids finds the matches,
+of a tag too (GIN intersects the two); a B-tree index on the author serves the author filter. ``head`` is small
+and stored in the row, so ranking the matches reads no large value. The table is narrow on purpose: a common
+word matches a fifth of the articles, and counting and ranking them costs a visit per page of the table, far
+fewer pages here than in ``articles``.
 
 SQLite: ``article_search`` holds the same four texts per article under an integer key, which the FTS5 index
 ``article_search_fts`` (porter stemming over unicode61, diacritics kept as PostgreSQL keeps them) uses as its
@@ -25,22 +26,27 @@ from alembic import op
 revision = "cf560e166595"
 down_revision = "8fae0ff3e4b7"
 
-# PostgreSQL: the vectors of the articles whose ids are given, written or rewritten in one statement.
+# PostgreSQL: the row of each article whose id is given, written or rewritten in one statement. The stop word before
+# each field after the title leaves a gap in the positions, so that a phrase never runs from one field into the next
+# (as in SQLite's FTS5, where the fields are columns).
 POSTGRES_REFRESH = """
 CREATE OR REPLACE FUNCTION article_search_refresh(ids uuid[]) RETURNS void LANGUAGE sql AS $$
-INSERT INTO article_search (article_id, created_at, head, document)
-SELECT a.id, a.created_at, v.head, v.head || setweight(to_tsvector('english', a.body), 'C')
+INSERT INTO article_search (article_id, author_id, tag_ids, created_at, head, document)
+SELECT a.id, a.author_id, tagged.id_list, a.created_at, v.head,
+    v.head || setweight(to_tsvector('english', 'the ' || a.body), 'C')
 FROM articles AS a
 CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(t.id ORDER BY t.id), '{}') AS id_list, coalesce(string_agg(t.name, ' '), '') AS names
+    FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id WHERE at.article_id = a.id
+) AS tagged
+CROSS JOIN LATERAL (
     SELECT setweight(to_tsvector('english', a.title), 'A')
-        || setweight(to_tsvector('english', coalesce(
-            (SELECT string_agg(t.name, ' ') FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id
-             WHERE at.article_id = a.id), '')), 'A')
-        || setweight(to_tsvector('english', a.description), 'B') AS head
+        || setweight(to_tsvector('english', 'the ' || tagged.names), 'A')
+        || setweight(to_tsvector('english', 'the ' || a.description), 'B') AS head
 ) AS v
 WHERE a.id = ANY(ids)
 ON CONFLICT (article_id) DO UPDATE
-SET created_at = excluded.created_at, head = excluded.head, document = excluded.document
+SET tag_ids = excluded.tag_ids, created_at = excluded.created_at, head = excluded.head, document = excluded.document
 $$
 """
 POSTGRES_TRIGGERS = [
@@ -130,12 +136,14 @@ def _upgrade_postgres() -> None:
     # A copy left behind by `conduit database drop-all` (which drops the models' tables only) is derived: redo it.
     op.execute("DROP TABLE IF EXISTS article_search")
     op.execute(
-        "CREATE TABLE article_search (article_id uuid NOT NULL, created_at timestamptz NOT NULL, "
-        "head tsvector NOT NULL, document tsvector NOT NULL, CONSTRAINT pk_article_search PRIMARY KEY (article_id))"
+        "CREATE TABLE article_search (article_id uuid NOT NULL, author_id uuid NOT NULL, tag_ids bigint[] NOT NULL, "
+        "created_at timestamptz NOT NULL, head tsvector NOT NULL, document tsvector NOT NULL, "
+        "CONSTRAINT pk_article_search PRIMARY KEY (article_id))"
     )
     op.execute(POSTGRES_REFRESH)
     op.execute("SELECT article_search_refresh(ARRAY(SELECT id FROM articles))")
-    op.execute("CREATE INDEX ix_article_search_document ON article_search USING gin (document)")
+    op.execute("CREATE INDEX ix_article_search_document_tag_ids ON article_search USING gin (document, tag_ids)")
+    op.execute("CREATE INDEX ix_article_search_author_id ON article_search (author_id)")
     for function, body, triggers in POSTGRES_TRIGGERS:
         op.execute(
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
