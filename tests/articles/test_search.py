@@ -274,3 +274,18 @@ def test_a_search_is_said_again_in_each_databases_syntax(typed: str, websearch: 
     assert query.websearch() == websearch
     assert query.fts5() == fts5
     assert bool(query) == bool(websearch)
+
+
+async def test_a_phrase_never_runs_from_one_tag_or_field_into_the_next(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    author = await register()
+    slug = (
+        await write_article(
+            author, title="Alpine lakes", description="Cold water", body="Deep blue.", tag_list=["swim", "lakes"]
+        )
+    )["slug"]
+
+    assert await found(client, "search=swim lakes") == ([slug], 1)
+    for phrase in ('"swim lakes"', '"lakes swim"', '"lakes cold"', '"water deep"', '"lakes lakes"'):
+        assert await found(client, f"search={phrase}") == ([], 0), phrase

@@ -28,7 +28,8 @@ down_revision = "8fae0ff3e4b7"
 
 # PostgreSQL: the row of each article whose id is given, written or rewritten in one statement. The stop word before
 # each field after the title leaves a gap in the positions, so that a phrase never runs from one field into the next
-# (as in SQLite's FTS5, where the fields are columns).
+# (as in SQLite's FTS5, where the fields are columns). Between tag names, on both databases, a stop word does the same
+# for two tags, whatever the order the database lists them in.
 POSTGRES_REFRESH = """
 CREATE OR REPLACE FUNCTION article_search_refresh(ids uuid[]) RETURNS void LANGUAGE sql AS $$
 INSERT INTO article_search (article_id, author_id, tag_ids, created_at, head, document)
@@ -36,7 +37,7 @@ SELECT a.id, a.author_id, tagged.id_list, a.created_at, v.head,
     v.head || setweight(to_tsvector('english', 'the ' || a.body), 'C')
 FROM articles AS a
 CROSS JOIN LATERAL (
-    SELECT coalesce(array_agg(t.id ORDER BY t.id), '{}') AS id_list, coalesce(string_agg(t.name, ' '), '') AS names
+    SELECT coalesce(array_agg(t.id ORDER BY t.id), '{}') AS id_list, coalesce(string_agg(t.name, ' the '), '') AS names
     FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id WHERE at.article_id = a.id
 ) AS tagged
 CROSS JOIN LATERAL (
@@ -97,7 +98,7 @@ POSTGRES_TRIGGERED = {
 }
 
 SQLITE_TAGS = (
-    "coalesce((SELECT group_concat(t.name, ' ') FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id "
+    "coalesce((SELECT group_concat(t.name, ' the ') FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id "
     "WHERE at.article_id = {article}), '')"
 )
 SQLITE_FTS_VALUES = "{row}.id, {row}.title, {row}.tags, {row}.description, {row}.body"
