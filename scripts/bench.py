@@ -19,6 +19,11 @@ How to read the figures:
   measured run: the peak, and the value when wrk stopped.
 - "x floor" is the scenario's req/s divided by the floor's list req/s (its tags req/s for the tags scenario).
   SQLite figures are compared with the PostgreSQL floor when both run; without PostgreSQL there is no floor.
+- the search scenarios (``GET /api/articles?search=...&limit=20``) look for fixed words of the demo text (Faker's
+  lorem words, each in 7% to 20% of the articles): one in no article, the least and the most common word, and a
+  phrase of two common words; a note gives each one's ``articlesCount``. After the wrk runs each search is also
+  asked by one client alone, one request after another (``SEQUENTIAL_REQUESTS`` after a few unmeasured ones): the
+  "one client" table gives that p50 and p99, the latency of a search on an otherwise idle server.
 - favorite and unfavorite are real writes (``scripts/bench/favorite.lua``): favorite favorites (user, article)
   pairs that are not favorites yet, then as many again unmeasured; unfavorite deletes those favorites. A note
   says when a run used up its list, so that some of its requests changed nothing.
@@ -54,13 +59,22 @@ import asyncpg
 
 HOST, POSTGRES = "127.0.0.1", "postgresql://postgres@127.0.0.1:5432"
 DATABASE_NAMES = {"small": "conduit_bench", "scale": "conduit_bench_scale"}
+"""The PostgreSQL databases of the data sets (``--database-prefix`` replaces ``conduit_bench``)."""
 SCALE_USERS, SCALE_ARTICLES = 10_000, 100_000
 SEED, UNTIL = 7, "2026-11-01"
 DEMO_PASSWORD = "conduit-demo"  # noqa: S105 - the password of every demo account
 SECRET_KEY = "bench-secret-key-not-for-production-0123456789ab"  # noqa: S105 - 48 characters, scratch data only
 CONNECTIONS, THREADS, WRK_TIMEOUT = 32, 2, "30s"
 DRAIN_SECONDS, DRAIN_TIMEOUT_SECONDS, READY_TIMEOUT_SECONDS, RSS_INTERVAL_SECONDS = 1.0, 60.0, 60.0, 0.1
-DEEP_OFFSET, SINGLE_REQUESTS = 50_000, 20
+DEEP_OFFSET, SINGLE_REQUESTS, SEQUENTIAL_REQUESTS, SEQUENTIAL_WARMUP = 50_000, 20, 100, 5
+SEARCHES = {
+    "search, no match": "zeppelin",
+    "search, rare word": "radio",
+    "search, common word": "management",
+    "search, phrase": '"culture certain"',
+}
+"""The search scenarios and what they look for: words of the demo text (``radio`` is the least common, in about 7% of
+the articles, ``management`` the most common, in 20%; ``zeppelin`` is in none) and a phrase of two common words."""
 WRITES_PER_SECOND_BUDGET = 1_000  # fresh pairs per second of favorite load, well above what one process manages
 SCRIPTS = Path(__file__).resolve().parent
 FLOOR_SCRIPT, LUA_DIR = SCRIPTS / "bench_floor.py", SCRIPTS / "bench"
@@ -124,6 +138,8 @@ class Run:
     dataset: DataSet
     results: list[Result]
     deep_offset_single_ms: float | None = None
+    sequential: dict[str, tuple[float, float]] | None = None
+    """The search scenarios' p50 and p99 (ms), one client asking one request after another."""
 
 
 def parse_args() -> Options:
@@ -138,7 +154,14 @@ def parse_args() -> Options:
     parser.add_argument("--scale", action="store_true", help="also measure 10,000 users / 100,000 articles")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases, SQLite files and server logs")
+    parser.add_argument(
+        "--scenarios", help="measure only the scenarios whose name contains this text (no floor then), e.g. search"
+    )
+    parser.add_argument(
+        "--database-prefix", default="conduit_bench", help="name of the PostgreSQL bench databases (+ _scale)"
+    )
     args = parser.parse_args()
+    DATABASE_NAMES.update(small=args.database_prefix, scale=f"{args.database_prefix}_scale")
     if min(args.users, args.articles, args.duration) < 1:
         parser.error("--users, --articles and --duration must be at least 1")
     return args
@@ -367,20 +390,35 @@ def prepare(dataset: DataSet, base_url: str, workdir: Path, args: Options) -> tu
         Scenario("favorite", method="POST"),
         Scenario("unfavorite", method="DELETE"),
         Scenario("web home", "/"),
+        *(Scenario(name, f"/api/articles?search={quote(words)}&limit=20") for name, words in SEARCHES.items()),
         Scenario(f"deep offset {offset}", f"/api/articles?limit=20&offset={offset}"),
     ]
+    if args.scenarios:
+        scenarios = [scenario for scenario in scenarios if args.scenarios in scenario.name]
     return scenarios, writes
+
+
+def sequential_ms(url: str, requests: int, warmup: int = 0) -> list[float]:
+    """The wall times of ``requests`` sequential requests to one URL (after ``warmup`` unmeasured), in milliseconds."""
+    timings = []
+    for number in range(warmup + requests):
+        started = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - always http://127.0.0.1
+            response.read()
+        if number >= warmup:
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
 def single_request_ms(url: str) -> float:
     """The median wall time of sequential requests to one URL, in milliseconds."""
-    timings = []
-    for _ in range(SINGLE_REQUESTS):
-        started = time.perf_counter()
-        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - always http://127.0.0.1
-            response.read()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+    return statistics.median(sequential_ms(url, SINGLE_REQUESTS))
 
 
 def bench_dataset(dataset: DataSet, workdir: Path, args: Options) -> list[Run]:
@@ -388,7 +426,7 @@ def bench_dataset(dataset: DataSet, workdir: Path, args: Options) -> list[Run]:
     print(f"{dataset.engine}, {dataset.users:,} users / {dataset.articles:,} articles:")
     var_dir, runs = workdir / f"var-{dataset.engine}-{dataset.size}", []
     build(dataset, var_dir)
-    if dataset.engine == "postgresql" and dataset.size == "small":
+    if dataset.engine == "postgresql" and dataset.size == "small" and not args.scenarios:
         print("  floor (scripts/bench_floor.py)")
         command = [sys.executable, str(FLOOR_SCRIPT), "--dsn", f"{POSTGRES}/{DATABASE_NAMES[dataset.size]}"]
         with serve(command, dict(os.environ), workdir / "floor.log") as (base_url, pid):
@@ -398,7 +436,15 @@ def bench_dataset(dataset: DataSet, workdir: Path, args: Options) -> list[Run]:
     with serve(command, env, workdir / f"conduit-{dataset.engine}-{dataset.size}.log") as (base_url, pid):
         scenarios, writes = prepare(dataset, base_url, workdir, args)
         run = Run("conduit", dataset, measure(base_url, pid, dataset, scenarios, args, writes))
-        run.deep_offset_single_ms = single_request_ms(base_url + scenarios[-1].path)
+        if scenarios and scenarios[-1].name.startswith("deep offset"):
+            run.deep_offset_single_ms = single_request_ms(base_url + scenarios[-1].path)
+        run.sequential = {}
+        for scenario in (scenario for scenario in scenarios if scenario.name in SEARCHES):
+            timings = sequential_ms(base_url + scenario.path, SEQUENTIAL_REQUESTS, SEQUENTIAL_WARMUP)
+            run.sequential[scenario.name] = (percentile(timings, 0.5), percentile(timings, 0.99))
+            matches = api(base_url, scenario.path)["articlesCount"]
+            result = next(result for result in run.results if result.scenario == scenario.name)
+            result.note = f"{SEARCHES[scenario.name]} matches {matches:,} articles"
     return [*runs, run]
 
 
@@ -450,6 +496,12 @@ def print_report(runs: list[Run]) -> None:
         rows = [[after.scenario, *map(change, shown(before), shown(after))] for before, after in pairs]
         title = f"conduit on {data.engine}, {base.dataset.articles:,} -> {data.articles:,} articles (x scale/small)"
         print_table(title, ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "RSS peak MiB"], rows)
+    for run, data in ((run, run.dataset) for run in runs if run.sequential):
+        title = (
+            f"conduit on {data.engine}, {data.articles:,} articles, one client ({SEQUENTIAL_REQUESTS} requests each)"
+        )
+        rows = [[name, number(p50), number(p99)] for name, (p50, p99) in (run.sequential or {}).items()]
+        print_table(title, ["scenario", "p50 ms", "p99 ms"], rows)
     print()
     for run, data in ((run, run.dataset) for run in runs):
         where = f"{run.server} on {data.engine}, {data.articles:,} articles"

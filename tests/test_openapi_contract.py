@@ -27,6 +27,8 @@ SPEC: JsonObject = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 API_PREFIX: str = urlparse(SPEC["servers"][0]["url"]).path.rstrip("/")
 SECURITY_SCHEME = "Token"
+EXTENSION = "Conduit extension"
+"""How the description of a parameter the RealWorld specification lacks must begin: it is ours, and says so."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,12 @@ def test_parameters_match_spec(our_schema: JsonObject, operation: Operation) -> 
     assert not missing_query, f"query parameters missing: {missing_query}"
     extra_required = sorted(name for name in our_query.keys() - spec_query.keys() if our_query[name].get("required"))
     assert not extra_required, f"query parameters the spec lacks are required: {extra_required}"
+    undeclared = sorted(
+        name
+        for name in our_query.keys() - spec_query.keys()
+        if not str(our_query[name].get("description", "")).startswith(EXTENSION)
+    )
+    assert not undeclared, f"query parameters the spec lacks are not documented as a {EXTENSION}: {undeclared}"
 
     errors: list[str] = []
     for location, spec_parameters, our_parameters in (
@@ -271,6 +279,24 @@ def test_parameters_match_spec(our_schema: JsonObject, operation: Operation) -> 
                 )
             ]
     assert not errors, "\n".join(errors)
+
+
+def test_the_extensions_are_the_search(our_schema: JsonObject) -> None:
+    """Conduit's one extension of the contract: ``search`` on the article list, optional, of bounded length."""
+    extensions = {
+        (operation.id, name): parameter
+        for operation in SPEC_OPERATIONS
+        for name, parameter in _parameters(our_schema, _our_operation(our_schema, operation), "query").items()
+        if name not in _parameters(SPEC, _spec_operation(operation), "query")
+    }
+
+    assert sorted(extensions) == [("GET /articles", "search")]
+    search = extensions["GET /articles", "search"]
+    assert not search.get("required")
+    assert search["description"].startswith(EXTENSION)
+    schema = SchemaComparison(our_schema, our_schema)._normalize(our_schema, search["schema"], "search")
+    assert schema is not None
+    assert (schema["type"], schema["maxLength"]) == ("string", 200)
 
 
 @pytest.mark.parametrize("operation", _params(SPEC_OPERATIONS))

@@ -40,6 +40,7 @@ from conduit.web.feeds import FeedController
 from conduit.web.paging import PageRequest
 from conduit.web.profiles import ProfilePageController
 from conduit.web.rendering import STATIC_DIR
+from conduit.web.search import SearchPageController
 from conduit.web.sessions import SESSION_STORE, purging_expired_sessions, session_viewer
 from conduit.web.users import AccountController
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ArticlePageController,
             CommentPageController,
             ProfilePageController,
+            SearchPageController,
         ],
         dependencies={"page_request": Provide(PageRequest.provide, sync_to_thread=False)},
         middleware=[

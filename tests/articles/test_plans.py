@@ -83,7 +83,7 @@ async def plans_of(client: AsyncClient, alchemy: SQLAlchemyAsyncConfig, path: st
     executed: list[tuple[str, Any]] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             executed.append((statement, parameters))
 
     engine = alchemy.get_engine().sync_engine
@@ -136,6 +136,12 @@ def _scans_large_table(detail: str) -> bool:
         "/api/articles?limit=20&tag={tag}",
         "/api/articles?limit=20&author={author}",
         "/api/articles?limit=20&favorited={fan}",
+        "/api/articles?limit=20&search=management",
+        '/api/articles?limit=20&search="culture certain" or radio -management',
+        "/api/articles?limit=20&search=management&tag={tag}",
+        "/api/articles?limit=20&search=management&author={author}",
+        "/api/articles?limit=20&search=management&favorited={fan}",
+        "/api/articles?limit=20&offset=500&search=management",
         "/api/articles/{slug}",
         "/api/articles/{slug}/comments",
         "/api/profiles/{author}",
@@ -145,6 +151,7 @@ def _scans_large_table(detail: str) -> bool:
         "/?page=1000&oldest=10",
         "/profile/{author}",
         "/article/{slug}",
+        "/search?q=management&page=3",
     ],
 )
 async def test_reads_use_indexes(

@@ -55,6 +55,29 @@ async def test_article_list_query_count_does_not_grow_with_the_page(
     assert (len(filtered_page["articles"]), filtered_page["articlesCount"]) == (20, AUTHORS * ARTICLES_PER_AUTHOR)
 
 
+async def test_search_query_count_does_not_grow_with_the_page_or_the_filters(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, sql: list[str]
+) -> None:
+    """The matches are found, ranked, counted and read with their authors, tags and flags in one statement."""
+    reader = await populate(client, register, write_article)
+
+    small, small_page = await statements_for(client, sql, reader, "/api/articles?search=common&limit=1")
+    full, full_page = await statements_for(client, sql, reader, "/api/articles?search=common+or+topic1&limit=20")
+    filtered, filtered_page = await statements_for(
+        client, sql, reader, "/api/articles?search=common&tag=series0&favorited=" + reader.username
+    )
+    nothing, nothing_page = await statements_for(client, sql, reader, "/api/articles?search=zebra")
+    empty, _ = await statements_for(client, sql, reader, "/api/articles?search=-common")
+
+    assert len(small_page["articles"]) == 1
+    assert len(full_page["articles"]) == 20
+    assert all(article["tagList"] and article["author"]["following"] for article in full_page["articles"])
+    assert (len(filtered_page["articles"]), filtered_page["articlesCount"]) == (AUTHORS, AUTHORS)
+    assert (nothing_page["articles"], nothing_page["articlesCount"]) == ([], 0)
+    assert small == full == filtered == nothing == STATEMENTS_PER_LIST
+    assert empty == STATEMENTS_PER_LIST - 1  # nothing to look for: the token holder only
+
+
 async def test_feed_query_count_does_not_grow_with_the_page(
     client: AsyncClient, register: RegisterUser, write_article: WriteArticle, sql: list[str]
 ) -> None:

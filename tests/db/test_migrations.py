@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conduit.config import MIGRATIONS_DIR
-from conduit.db.migration_rules import compare_type
+from conduit.db.migration_rules import compare_type, include_name
 from conduit.db.models import orm_registry
 from tests.conftest import ON_POSTGRES, Conduit, ScratchDatabase
 from tests.db.conftest import read_database, row_counts
@@ -26,7 +26,8 @@ def schema_differences(database_url: str) -> list[object]:
     async def compare(connection: AsyncConnection) -> list[object]:
         differences = await connection.run_sync(
             lambda sync: compare_metadata(
-                MigrationContext.configure(sync, opts={"compare_type": compare_type}), orm_registry.metadata
+                MigrationContext.configure(sync, opts={"compare_type": compare_type, "include_name": include_name}),
+                orm_registry.metadata,
             )
         )
         return [diff for diff in differences if "alembic_versions" not in repr(diff)]

@@ -194,6 +194,15 @@ def test_a_day_on_conduit(server: str, browser: Browser) -> None:
         expect(page.locator(".article-body strong")).to_have_text("in a real browser")
         expect(page.locator(".article-body li")).to_have_count(2)
         expect(page.locator(".tag-list").get_by_role("link", name="browsers")).to_be_visible()
+
+        journey.step("search from the header")
+        search = page.get_by_role("search").get_by_label("Search articles")
+        search.fill("CHROMIUM browser")
+        search.press("Enter")
+        expect(page).to_have_title("Search: CHROMIUM browser · Conduit")
+        found = page.locator("article.preview", has_text="Notes from the browser")
+        expect(found.locator("mark")).to_have_text("Chromium")
+        expect(page.locator("article.preview")).to_have_count(1)
         journey.sign_out()
 
         journey.step("another reader comments in place")
@@ -293,6 +302,10 @@ def test_actions_work_with_javascript_off(server: str, browser: Browser) -> None
         ).to_be_visible()
         page.get_by_role("navigation", name="Pages").get_by_role("link", name="2").click()
         expect(page).to_have_url(re.compile(r"[?&]page=2(&|$)"))
+        page.get_by_role("search").get_by_label("Search articles").fill(title)
+        page.get_by_role("search").get_by_role("button", name="Search").click()
+        expect(page).to_have_url(re.compile(r"/search\?q="))
+        expect(page.locator("article.preview", has_text=title).first).to_be_visible()
         assert violations == []
     except Exception:
         journey.save_evidence(ARTIFACTS / "failure-no-javascript", {"home": "/"})

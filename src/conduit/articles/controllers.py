@@ -15,11 +15,26 @@ from conduit.articles.schemas import (
     NewArticleRequest,
     UpdateArticleRequest,
 )
+from conduit.articles.search import SEARCH_MAX_LENGTH
 from conduit.lib.auth import CurrentUser, Viewer
 from conduit.lib.openapi import error_responses, signed_in, switch
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size")]
 Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="How many articles to skip")]
+Search = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=SEARCH_MAX_LENGTH,
+        description=(
+            "Conduit extension (not in the RealWorld specification): only articles whose title, tags, description or "
+            "body match these words, best match first (newest first among equal matches). Words must all match; "
+            '"a quoted phrase" matches those words next to each other; -word (or -"a phrase") excludes; or between '
+            "words gives alternatives (cat dog or bird). Stemmed in English: running finds run. At most "
+            f"{SEARCH_MAX_LENGTH} characters; empty, no search; nothing to look for (only -words, operators or "
+            "stop words such as the), no articles. articlesCount counts every match of the search and the filters."
+        ),
+    ),
+]
 
 
 class ArticleController(Controller):
@@ -36,12 +51,14 @@ class ArticleController(Controller):
         tag: FromQuery[str | None] = None,
         author: FromQuery[str | None] = None,
         favorited: FromQuery[str | None] = None,
+        search: Search = None,
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> ArticlesResponse:
-        """Articles, newest first, filtered by tag, author and the user who favorited them."""
+        """Articles, newest first, filtered by tag, author and the user who favorited them (and, a Conduit extension,
+        searched for words, best match first)."""
         page = await articles_service.list_articles(
-            viewer, tag=tag, author=author, favorited=favorited, limit=limit, offset=offset
+            viewer, tag=tag, author=author, favorited=favorited, search=search, limit=limit, offset=offset
         )
         return ArticlesResponse(articles=[ArticleSummary.of(row) for row in page.rows], articles_count=page.total)
 

@@ -23,9 +23,12 @@ from conduit.articles.queries import (
     article_statement,
     newest_statement,
     page_statement,
+    search_statement,
+    search_total_statement,
     total_statement,
 )
 from conduit.articles.schemas import UpdateArticle
+from conduit.articles.search import SearchQuery, parse_search
 from conduit.db.models import SLUG_MAX_LENGTH, Article, User, article_tags, favorites
 from conduit.db.reads import ResultRow, fetch_all, fetch_one
 from conduit.db.statements import dialect_insert, insert_ignoring_duplicates, set_link
@@ -89,6 +92,42 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             statement = newest_statement(dialect, filters=tuple(sorted(filters)), with_body=with_body)
             return await fetch_all(self.session, statement, {**filters, "viewer_id": viewer_id, "limit": limit})
 
+        async def search_page(
+            self,
+            viewer_id: UUID | None,
+            query: SearchQuery,
+            filters: dict[str, str],
+            *,
+            limit: int,
+            offset: int,
+            marked: bool = False,
+        ) -> ArticlePage:
+            """One page of rows matching ``query`` and ``filters``, best first, and their total.
+
+            One statement; a second only when the page is past the end of the matches; none when ``query``
+            has nothing to look for.
+            """
+            if not query:
+                return ArticlePage([], 0)
+            names = tuple(sorted(filters))
+            dialect = self.session.get_bind().dialect.name
+            search = query.websearch() if dialect == "postgresql" else query.fts5()
+            statement = search_statement(dialect, signed_in=viewer_id is not None, filters=names, marked=marked)
+            values: dict[str, Any] = {
+                **filters,
+                "search": search,
+                "viewer_id": viewer_id,
+                "limit": limit,
+                "offset": offset,
+            }
+            rows = await fetch_all(self.session, statement, values)
+            if rows:
+                return ArticlePage(rows, int(rows[0]["total"]))
+            if offset == 0:
+                return ArticlePage(rows, 0)
+            total = await self.session.scalar(search_total_statement(dialect, names), values)
+            return ArticlePage(rows, int(total or 0))
+
         async def one(self, slug: str, viewer_id: UUID | None) -> ResultRow | None:
             """The full row (body included) of the article at ``slug``."""
             dialect = self.session.get_bind().dialect.name
@@ -143,10 +182,12 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         tag: str | None = None,
         author: str | None = None,
         favorited: str | None = None,
+        search: str | None = None,
         limit: int,
         offset: int,
         keyset: Keyset = "",
         cursor: Cursor | None = None,
+        marked: bool = False,
     ) -> ArticlePage:
         """One page of articles, newest first, matching every filter given, and how many match in all.
 
@@ -155,16 +196,26 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             tag: Only articles with this tag.
             author: Only articles by the user with this username.
             favorited: Only articles favorited by the user with this username.
+            search: Only articles matching this search (``articles.search``'s syntax), best match first; empty
+                or blank, no search. Pages of a search are found by ``offset`` (``keyset`` and ``cursor`` are
+                ignored).
             limit: Page size.
             offset: How many matching articles to skip (counting from ``cursor``, when one is given).
             keyset: Find the page ``older`` or ``newer`` than ``cursor``, or counting from the ``oldest``.
             cursor: Where the page starts.
+            marked: With a search, also read each description with the words it matched between
+                ``queries.MARKS`` (as ``marked_description``).
 
         Returns:
             The page and the number of all matching articles.
         """
         given = {"tag": tag, "author": author, "favorited": favorited}
         filters = {name: value for name, value in given.items() if value is not None}
+        if search is not None and search.strip():
+            searched: ArticlePage = await self.repository.search_page(
+                viewer.id if viewer else None, parse_search(search), filters, limit=limit, offset=offset, marked=marked
+            )
+            return searched
         found: ArticlePage = await self.repository.page(
             viewer.id if viewer else None, filters, limit=limit, offset=offset, keyset=keyset, cursor=cursor
         )

@@ -8,6 +8,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column
 from sqlalchemy.types import TypeEngine
 
+from conduit.db.search import is_search_table
+
 
 def compare_type(
     migration: MigrationContext,
@@ -28,3 +30,8 @@ def render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | 
         autogen_context.imports.add("import advanced_alchemy.types")
         return f"advanced_alchemy.types.{item!r}"
     return False
+
+
+def include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
+    """Leave the search index's tables out of Alembic's comparison: the models do not declare them (``db.search``)."""
+    return not (type_ == "table" and name is not None and is_search_table(name))

@@ -62,6 +62,10 @@ class PageRequest:
         """The ``page_request`` dependency of the list pages, from their query parameters."""
         return cls.of(number, older_than, newer_than, skip, oldest)
 
+    def by_offset(self) -> "PageRequest":
+        """The same page number, found by offset: for lists not in the articles' order of age (search results)."""
+        return PageRequest.of(self.number, None, None, 0, None)
+
     def query(self) -> dict[str, Any]:
         """The arguments of ``ArticleService.list_articles`` that find this page."""
         return {"limit": self.limit, "offset": self.offset, "keyset": self.keyset, "cursor": self.cursor}
@@ -75,28 +79,37 @@ class PageLink:
     description: str = ""
 
 
-def page_links(request: Request[Any, Any, Any], asked: PageRequest, found: ArticlePage) -> list[PageLink]:
-    """First, previous, a window around the current page, next, last: at most nine links."""
+def page_links(
+    request: Request[Any, Any, Any], asked: PageRequest, found: ArticlePage, *, by_offset: bool = False
+) -> list[PageLink]:
+    """First, previous, a window around the current page, next, last: at most nine links.
+
+    ``by_offset``: the links say only the page's number (``?page=N``), for lists found by offset.
+    """
     pages = max(math.ceil(found.total / PAGE_SIZE), 1)
     current = min(asked.number, pages)
     if pages == 1 or not found.rows:
         return []
     window = range(max(current - WINDOW, 1), min(current + WINDOW, pages) + 1)
+
+    def url(target: int) -> str:
+        return _url(request, found, by_offset, current, target, pages)
+
     links = []
     if current > 1:
-        links += [PageLink("«", _url(request, found, current, 1, pages), description="First page")]
-        links += [PageLink("\u2039", _url(request, found, current, current - 1, pages), description="Previous page")]
-    links += [
-        PageLink(str(number), _url(request, found, current, number, pages), number == current) for number in window
-    ]
+        links += [PageLink("«", url(1), description="First page")]
+        links += [PageLink("\u2039", url(current - 1), description="Previous page")]
+    links += [PageLink(str(number), url(number), number == current) for number in window]
     if current < pages:
-        links += [PageLink("\u203a", _url(request, found, current, current + 1, pages), description="Next page")]
-        links += [PageLink("»", _url(request, found, current, pages, pages), description="Last page")]
+        links += [PageLink("\u203a", url(current + 1), description="Next page")]
+        links += [PageLink("»", url(pages), description="Last page")]
     return links
 
 
-def _url(request: Request[Any, Any, Any], found: ArticlePage, current: int, target: int, pages: int) -> str:
-    """The address of page ``target``, found from the page shown (``current``)."""
+def _url(
+    request: Request[Any, Any, Any], found: ArticlePage, by_offset: bool, current: int, target: int, pages: int
+) -> str:
+    """The address of page ``target``, found from the page shown (``current``), or by its number alone."""
     kept = {
         key: value
         for key, value in request.query_params.items()
@@ -105,7 +118,9 @@ def _url(request: Request[Any, Any, Any], found: ArticlePage, current: int, targ
     place: dict[str, Any] = {}
     if target == current:
         return str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
-    if target == pages:
+    if by_offset:
+        pass
+    elif target == pages:
         place = {"oldest": found.total - (pages - 1) * PAGE_SIZE}
     elif target > current:
         place = {"older_than": Cursor.of(found.rows[-1]).encode(), "skip": (target - current - 1) * PAGE_SIZE}

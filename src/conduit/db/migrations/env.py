@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conduit.db.migration_rules import compare_type, render_item
+from conduit.db.migration_rules import compare_type, include_name, render_item
 from conduit.db.models import orm_registry
 
 config: AlembicCommandConfig = context.config  # type: ignore[assignment]
@@ -19,6 +19,7 @@ def _configure(**options: Any) -> None:
         target_metadata=orm_registry.metadata,
         compare_type=compare_type if config.compare_type else False,
         render_item=render_item,
+        include_name=include_name,
         render_as_batch=config.render_as_batch,
         user_module_prefix=config.user_module_prefix,
         version_table=config.version_table_name,
