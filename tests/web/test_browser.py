@@ -36,6 +36,8 @@ PAGES_FOR_EVERYONE = {
     "profile": "/profile/{author}",
     "profile favorites": "/profile/{author}/favorites",
     "error": "/no/such/page",
+    "search results": "/search?q={tag}",
+    "search without results": "/search?q=zeppelin",
 }
 PAGES_FOR_VISITORS = {"sign in": "/login", "sign up": "/register"}
 PAGES_FOR_MEMBERS = {
@@ -203,6 +205,8 @@ def test_a_day_on_conduit(server: str, browser: Browser) -> None:
         found = page.locator("article.preview", has_text="Notes from the browser")
         expect(found.locator("mark")).to_have_text("Chromium")
         expect(page.locator("article.preview")).to_have_count(1)
+        shots["search"] = ARTIFACTS / "search.png"
+        page.screenshot(path=str(shots["search"]))
         journey.sign_out()
 
         journey.step("another reader comments in place")
@@ -239,6 +243,10 @@ def test_a_day_on_conduit(server: str, browser: Browser) -> None:
         alternate = page.locator('head link[rel="alternate"][type="application/atom+xml"]').get_attribute("href")
         assert alternate == page.get_by_role("link", name="Atom feed").get_attribute("href")
         assert "<title>Notes from the browser</title>" in page.request.get(server + str(alternate)).text()
+        journey.open(str(alternate))
+        expect(page.get_by_text("<title>Notes from the browser</title>")).to_be_visible()
+        shots["feed"] = ARTIFACTS / "feed.png"
+        page.screenshot(path=str(shots["feed"]))
 
         journey.step("delete one's own comment in place")
         journey.open("/article/notes-from-the-browser")

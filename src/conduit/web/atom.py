@@ -78,6 +78,7 @@ def atom_document(head: FeedHead, updated: datetime, rows: Sequence[ResultRow], 
             ET.SubElement(entry, "category", {"term": xml_text(tag)})
         _text(entry, "summary", row["description"]).set("type", "text")
         _text(entry, "content", str(render_markdown(row["body"]))).set("type", "html")
+    ET.indent(feed)  # one element a line: readable where a browser shows the document as text
     document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document
 
