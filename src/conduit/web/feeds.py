@@ -3,7 +3,7 @@
 Feeds are read by feed readers, not browsers: no session, no CSRF cookie, GET and HEAD only. Each answers a
 conditional request (``If-None-Match``, or without it ``If-Modified-Since``) with a 304 after one small
 statement that reads the ids and update times of the entries the feed would show; only a feed that changed
-reads the articles' bodies.
+reads the articles' bodies, and a request that is not conditional reads them straight away.
 """
 
 import hashlib
@@ -36,6 +36,8 @@ PUBLIC_CACHING = "public, max-age=300"
 PRIVATE_CACHING = "private, no-cache"
 """A private feed is never kept by a shared cache, and always revalidated: a replaced address is dead at once."""
 FEED_METHODS = [HttpMethod.GET, HttpMethod.HEAD]
+CONDITIONS = ("if-none-match", "if-modified-since")
+"""The headers of a conditional request: only one sending either is first asked whether it holds the feed."""
 SITE = Person("Conduit")
 
 
@@ -161,12 +163,12 @@ async def answer(
 ) -> Response[bytes]:
     """The feed ``head`` of the newest articles matching ``filters``, or a 304 when the client holds it already."""
     identity = f"{head.self_url}\n{head.title}"
-    versions = await articles_service.newest(**filters, limit=FEED_ENTRIES, with_body=False)
-    version = Version.of(identity, versions, changed)
-    if version.known_to(request):
-        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=version.headers(caching))
+    if any(header in request.headers for header in CONDITIONS):
+        versions = await articles_service.newest(**filters, limit=FEED_ENTRIES, with_body=False)
+        if (version := Version.of(identity, versions, changed)).known_to(request):
+            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=version.headers(caching))
     rows = await articles_service.newest(**filters, limit=FEED_ENTRIES, with_body=True)
-    version = Version.of(identity, rows, changed)  # an article may have changed between the two statements
+    version = Version.of(identity, rows, changed)  # an article may have changed since the versions were read
     document = atom_document(head, version.last_modified, rows, base_url(request))
     headers = version.headers(caching)
     if request.method == HttpMethod.HEAD:
