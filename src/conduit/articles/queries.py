@@ -216,7 +216,7 @@ def search_statement(dialect: str, *, signed_in: bool, filters: tuple[str, ...],
     newest first. Only the page's rows are then read, and ``marked`` adds their descriptions with the matched
     words between ``MARKS``.
     """
-    matches = _postgres_matches(filters) if dialect == "postgresql" else _sqlite_matches(filters)
+    matches = _matches(dialect, filters)
     order = (matches.c.rank.desc(), matches.c.created_at.desc(), matches.c.id.desc())
     page_ids = (
         select(matches.c.id, matches.c.rank, matches.c.created_at)
@@ -239,8 +239,12 @@ def search_statement(dialect: str, *, signed_in: bool, filters: tuple[str, ...],
 @cache
 def search_total_statement(dialect: str, filters: tuple[str, ...]) -> Select[Any]:
     """How many articles match the search bound as ``search`` and ``filters`` (for a page past the end)."""
-    matches = _postgres_matches(filters) if dialect == "postgresql" else _sqlite_matches(filters)
-    return select(func.count()).select_from(matches)
+    return select(func.count()).select_from(_matches(dialect, filters))
+
+
+def _matches(dialect: str, filters: tuple[str, ...]) -> Any:
+    """The ids, creation times and ranks of the articles matching the search and ``filters``, as a CTE."""
+    return _postgres_matches(filters) if dialect == "postgresql" else _sqlite_matches(filters)
 
 
 def _postgres_query() -> Any:

@@ -115,16 +115,19 @@ def _url(
         for key, value in request.query_params.items()
         if key not in ("page", "older_than", "newer_than", "skip", "oldest")
     }
-    place: dict[str, Any] = {}
     if target == current:
         return str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
-    if by_offset:
-        pass
-    elif target == pages:
-        place = {"oldest": found.total - (pages - 1) * PAGE_SIZE}
-    elif target > current:
-        place = {"older_than": Cursor.of(found.rows[-1]).encode(), "skip": (target - current - 1) * PAGE_SIZE}
-    elif target < current and target != 1:
-        place = {"newer_than": Cursor.of(found.rows[0]).encode(), "skip": (current - target - 1) * PAGE_SIZE}
+    place = {} if by_offset else _cursor_place(found, current, target, pages)
     params = {**kept, **({"page": target} if target > 1 else {}), **{k: v for k, v in place.items() if v}}
     return f"{request.url.path}?{urlencode(params)}" if params else request.url.path
+
+
+def _cursor_place(found: ArticlePage, current: int, target: int, pages: int) -> dict[str, Any]:
+    """Where page ``target`` starts, counted from the rows of the page shown (``current``); page 1 needs nothing."""
+    if target == pages:
+        return {"oldest": found.total - (pages - 1) * PAGE_SIZE}
+    if target > current:
+        return {"older_than": Cursor.of(found.rows[-1]).encode(), "skip": (target - current - 1) * PAGE_SIZE}
+    if target != 1:
+        return {"newer_than": Cursor.of(found.rows[0]).encode(), "skip": (current - target - 1) * PAGE_SIZE}
+    return {}
