@@ -72,8 +72,11 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     database_url: str = ""
     """Empty means the SQLite file ``conduit.sqlite3`` in ``var_dir``."""
     database_echo: bool = False
-    database_pool_size: Annotated[int, Meta(ge=1)] = 10
-    database_max_overflow: Annotated[int, Meta(ge=0)] = 20
+    database_pool_size: Annotated[int, Meta(ge=1)] = 20
+    database_max_overflow: Annotated[int, Meta(ge=0)] = 0
+    """Connections opened beyond the pool are closed again as soon as they are given back, so under sustained
+    load they are opened and closed per request (a TLS attempt, type introspection and statement preparation
+    each time): waiting for a pooled one is cheaper."""
     database_pool_timeout_seconds: Annotated[float, Meta(gt=0)] = 5.0
     """How long a request waits for a free connection before it is answered with a retryable 503."""
     database_pgbouncer: bool = False

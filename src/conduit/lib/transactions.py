@@ -52,9 +52,11 @@ def _forget_view(engine: Engine) -> None:
 class RequestSession(AsyncSession):
     """The session of a request: bound to the engine's AUTOCOMMIT view in a read-only request on PostgreSQL.
 
-    Its ``commit`` does nothing when there is nothing to commit: no transaction at all (as when Advanced
-    Alchemy's handler commits after ``commit_before_response`` already did), or only statements run on the
-    AUTOCOMMIT view, each of which the database committed as it ran.
+    Its ``commit`` does nothing without a transaction (as when Advanced Alchemy's handler commits after
+    ``commit_before_response`` already did). On the AUTOCOMMIT view it costs no round trip (each statement
+    was committed as it ran) and gives the connection back to the pool, before the response is sent: a
+    request then never holds its connection while it waits for a second one (the browser-session store
+    takes its own), which a busy pool with no overflow could not give.
     """
 
     def __init__(self, bind: Any = None, **options: Any) -> None:
@@ -66,9 +68,8 @@ class RequestSession(AsyncSession):
         super().__init__(bind=bind, **options)
 
     async def commit(self) -> None:
-        if not self.in_transaction() or (self.autocommits and not (self.new or self.dirty or self.deleted)):
-            return
-        await super().commit()
+        if self.in_transaction():
+            await super().commit()
 
 
 def remember_request_scope(app: ASGIApp) -> ASGIApp:
