@@ -1,7 +1,8 @@
-"""Reads answer the same whichever way they run: straight on asyncpg, or through SQLAlchemy.
+"""Reads answer the same whichever way they run: straight on the driver, or through SQLAlchemy.
 
-On PostgreSQL a GET runs its reads on asyncpg directly (``db.reads``), unless something watches the engine's
-SQL; the ``sql`` fixture is such a watcher, so with it the same requests run through SQLAlchemy.
+A read runs its compiled SQL on the driver directly (``db.reads``: asyncpg on PostgreSQL, the ``sqlite3``
+connection on SQLite), unless something watches the engine's SQL; with such a watcher the same requests run
+through SQLAlchemy.
 """
 
 from collections.abc import Iterator
@@ -14,11 +15,12 @@ from httpx import AsyncClient
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.articles.queries import page_statement
+from conduit.articles.queries import page_statement, search_statement
 from conduit.db import reads
 from tests.conftest import ON_POSTGRES, Account, RegisterUser, WriteArticle
 
 pytestmark = pytest.mark.anyio
+DIALECT = "postgresql" if ON_POSTGRES else "sqlite"
 
 READS = [
     "/api/articles?limit=5",
@@ -79,13 +81,13 @@ async def test_reads_answer_alike_on_either_path(
 ) -> None:
     world = await _world(client, register, write_article)
     names, reader = world["names"], world["reader"]
-    statement = page_statement("postgresql", signed_in=True, filters=("tag",), keyset="")
+    statement = page_statement(DIALECT, signed_in=True, filters=("tag",), keyset="")
 
     direct = await _read_all(client, names, reader)
     with watched(alchemy) as statements:
         through_sqlalchemy = await _read_all(client, names, reader)
 
-    assert (id(statement) in reads._compiled) is ON_POSTGRES
+    assert id(statement) in reads._compiled
     assert len(statements) >= len(through_sqlalchemy)
     assert direct == through_sqlalchemy
     assert all(status == 200 for status, _ in direct)
@@ -114,3 +116,16 @@ async def test_a_read_on_a_dropped_connection_is_answered_on_a_fresh_one(
 
     assert [answer.status_code for answer in answers] == [200] * 3, answers[0].text
     assert all(answer.json()["articlesCount"] == 1 for answer in answers)
+
+
+async def test_a_search_on_sqlite_stays_off_the_event_loop_thread(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    await write_article(await register(), title="Walking the dog")
+    statement = search_statement(DIALECT, signed_in=False, filters=(), marked=False)
+
+    answer = await client.get("/api/articles", params={"search": "dog"})
+
+    assert answer.status_code == 200
+    assert answer.json()["articlesCount"] == 1
+    assert (id(statement) in reads._compiled) is ON_POSTGRES

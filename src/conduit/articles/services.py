@@ -120,7 +120,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
                 "limit": limit,
                 "offset": offset,
             }
-            rows = await fetch_all(self.session, statement, values)
+            rows = await fetch_all(self.session, statement, values, inline=False)
             if rows:
                 return ArticlePage(rows, int(rows[0]["total"]))
             if offset == 0:

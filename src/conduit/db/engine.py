@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -28,9 +28,14 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
 
     A SQLite file's folder is created with it, as SQLite creates the file.
 
+    A SQLite connection may be used from the event loop's thread as well as from the thread aiosqlite made it
+    on (``check_same_thread=False``): reads run there, on a connection nothing else uses meanwhile (``db.reads``).
+
     Raises:
         ImproperlyConfiguredError: The SQLite file's folder does not exist and cannot be created.
     """
+    if make_url(url).get_backend_name() == "sqlite":
+        options = {**options, "connect_args": {"check_same_thread": False, **options.get("connect_args", {})}}
     engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
         if engine.url.database and engine.url.database != ":memory:":

@@ -15,9 +15,18 @@ tracer or a test counting statements), so that it sees every statement. And so d
 failed on: SQLAlchemy runs it again, and either answers or reports the failure as it always does (wrapping
 the driver's error, dropping a broken connection from the pool).
 
-Callers read a row's columns by name (``row["slug"]``), the one access both kinds of row share.
+On SQLite the same holds for a different reason. aiosqlite runs each call on a thread of its own, and every
+row it steps through hands the GIL back and forth with the event loop, which under load waits for the loop's
+switch interval each time: a read of 0.1 ms took several. So a read there runs its compiled SQL on the
+session's ``sqlite3`` connection from the event loop's thread (the connection's own thread is idle meanwhile:
+the session holds it, and one request never runs two statements at once), and converts the values with the
+statement's result processors. A read whose cost is not bounded by its page (a search, ``inline=False``) stays
+on aiosqlite's thread, so that it never holds up the loop.
+
+Callers read a row's columns by name (``row["slug"]``), the one access every kind of row shares.
 """
 
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -49,6 +58,10 @@ class _Compiled:
     names: tuple[str, ...]
     fixed: Mapping[str, Any]
     convert: Mapping[str, Callable[[Any], Any]]
+    columns: tuple[str, ...]
+    """The names of the result's columns, in order."""
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
+    """The result columns whose values need converting (SQLite), by position: what SQLAlchemy would apply."""
 
     def arguments(self, values: Mapping[str, Any]) -> list[Any]:
         arguments = []
@@ -75,14 +88,21 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
         raise TypeError(msg)
     convert: dict[str, Callable[[Any], Any]] = {}
     for name, bind in compiled.binds.items():
-        if (processor := bind.type.bind_processor(dialect)) is not None:
+        if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None:
             convert[name] = processor
+    columns = compiled._result_columns  # the result's names and types; SQLAlchemy has no public accessor
+    results = []
+    for position, column in enumerate(columns):
+        if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None:
+            results.append((position, processor))
     entry = _Compiled(
         statement=statement,
         sql=str(compiled),
         names=tuple(compiled.positiontup),
         fixed={name: bind.value for name, bind in compiled.binds.items() if not bind.required},
         convert=convert,
+        columns=tuple(column.keyname for column in columns),
+        results=tuple(results),
     )
     _compiled[id(statement)] = entry
     return entry
@@ -126,14 +146,43 @@ async def _fetch_directly(
     return rows
 
 
-async def fetch_all(session: Session, statement: Select[Any], values: Mapping[str, Any]) -> Sequence[ResultRow]:
-    """The rows ``statement`` reads with ``values`` bound (every parameter without a value of its own)."""
-    if isinstance(session, RequestSession) and session.autocommits:
-        engine = session.bind
-        if isinstance(engine, AsyncEngine) and not _watched(engine):
+async def _fetch_inline(session: Session, compiled: _Compiled, values: Mapping[str, Any]) -> Sequence[ResultRow] | None:
+    """Run ``compiled`` on the session's ``sqlite3`` connection, on this thread; None when the statement failed."""
+    raw = await (await session.connection()).get_raw_connection()
+    connection: sqlite3.Connection = raw.driver_connection._conn  # type: ignore[union-attr]  # aiosqlite's own
+    try:
+        found = connection.execute(compiled.sql, compiled.arguments(values)).fetchall()
+    except sqlite3.Error:
+        return None
+    if not compiled.results:
+        return [dict(zip(compiled.columns, row, strict=True)) for row in found]
+    rows: list[ResultRow] = []
+    for row in found:
+        converted = list(row)
+        for position, process in compiled.results:
+            converted[position] = process(converted[position])
+        rows.append(dict(zip(compiled.columns, converted, strict=True)))
+    return rows
+
+
+async def fetch_all(
+    session: Session, statement: Select[Any], values: Mapping[str, Any], *, inline: bool = True
+) -> Sequence[ResultRow]:
+    """The rows ``statement`` reads with ``values`` bound (every parameter without a value of its own).
+
+    ``inline=False`` for a statement whose cost grows with the data rather than the page (a search): on SQLite it
+    then runs on aiosqlite's thread rather than the event loop's.
+    """
+    engine = session.bind
+    if isinstance(engine, AsyncEngine) and not _watched(engine):
+        rows: Sequence[ResultRow] | None = None
+        if isinstance(session, RequestSession) and session.autocommits:
             rows = await _fetch_directly(session, _compile(statement, engine.dialect), values)
-            if rows is not None:
-                return rows
+        elif inline and engine.dialect.name == "sqlite" and not (session.new or session.dirty or session.deleted):
+            # with changes pending, ``session.execute`` flushes them first, so that the read sees them
+            rows = await _fetch_inline(session, _compile(statement, engine.dialect), values)
+        if rows is not None:
+            return rows
     mappings: Sequence[ResultRow] = (await session.execute(statement, values)).mappings().all()
     return mappings
 
