@@ -10,9 +10,12 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import ModelDictT, SQLAlchemyAsyncRepositoryService, is_dict, schema_dump
-from sqlalchemy import Row, bindparam, or_, select
+from sqlalchemy import Row, bindparam, inspect, or_, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from conduit.db.models import User, canonical_username
+from conduit.db.reads import fetch_one
 from conduit.lib.exceptions import AuthenticationError, InvalidFieldError, InvalidInputError, found
 from conduit.lib.metrics import SIGNUPS
 from conduit.lib.passwords import hash_password, password_weakness, verify_password
@@ -67,8 +70,11 @@ EAST_ASIAN_SCRIPTS = frozenset(
 """Scripts written together in Chinese, Japanese and Korean names, and so counted as one."""
 MAX_USERNAME_LENGTH = 64
 
-ACTIVE_ACCOUNT = select(User).where(User.id == bindparam("user_id"), User.is_active)
-"""Built once: the statement behind every signed-in request."""
+ACCOUNT_FIELDS = tuple(attribute.key for attribute in inspect(User).column_attrs)
+ACTIVE_ACCOUNT = select(*(getattr(User, key).label(key) for key in ACCOUNT_FIELDS)).where(
+    User.id == bindparam("user_id"), User.is_active
+)
+"""Built once: the statement behind every signed-in request, every column of the account by attribute name."""
 FEED_OWNER = select(User).where(User.feed_token_hash == bindparam("feed_token_hash"), User.is_active)
 """Built once: whose private feed a token opens (nobody's once the account is disabled)."""
 
@@ -212,8 +218,22 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         return found(owner, "private feed")
 
     async def active_account(self, user_id: UUID) -> User | None:
-        """The account ``user_id`` names, unless it was deleted or disabled (read on every signed-in request)."""
-        user: User | None = await self.repository.session.scalar(ACTIVE_ACCOUNT, {"user_id": user_id})
+        """The account ``user_id`` names, unless it was deleted or disabled (read on every signed-in request).
+
+        Read as one row like any other read (``db.reads``), then made the session's instance as if the ORM had
+        loaded it (SQLAlchemy's ``make_transient_to_detached``, then ``add``): changes to it are flushed as usual,
+        without the ORM's per-query loading work on every signed-in request.
+        """
+        session = self.repository.session
+        row = await fetch_one(session, ACTIVE_ACCOUNT, {"user_id": user_id})
+        if row is None:
+            return None
+        loaded = session.identity_map.get(identity_key(User, row["id"]))
+        if isinstance(loaded, User):
+            return loaded
+        user = User(**{key: row[key] for key in ACCOUNT_FIELDS})
+        make_transient_to_detached(user)
+        session.add(user)
         return user
 
     async def get_by_username(self, username: str) -> User:
