@@ -1,8 +1,12 @@
+import asyncio
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
 import pytest
 from httpx import AsyncClient
+from litestar.security.jwt import Token
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -145,6 +149,24 @@ async def test_expired_and_foreign_tokens_are_401(
     for token in (expired, foreign):
         response = await client.get("/api/user", headers={"Authorization": f"Token {token}"})
         assert response.status_code == 401
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires(
+    client: AsyncClient, register: RegisterUser, settings: Settings
+) -> None:
+    account = await register()
+    issued = Token.decode(account.token, settings.secret_key, "HS256")
+    expires = int(time.time()) + 2
+    short = Token(sub=issued.sub, exp=datetime.fromtimestamp(expires, UTC), extras=issued.extras)
+    headers = {"Authorization": f"Token {short.encode(settings.secret_key, 'HS256')}"}
+
+    accepted = await client.get("/api/user", headers=headers)
+    await asyncio.sleep(expires - time.time() + 0.1)
+    refused = await client.get("/api/user", headers=headers)
+
+    assert accepted.status_code == 200
+    assert refused.status_code == 401
+    assert refused.json() == {"errors": {"body": ["token is invalid or expired"]}}
 
 
 async def test_token_of_a_deleted_user_is_401(client: AsyncClient, register: RegisterUser, db: AsyncSession) -> None:
