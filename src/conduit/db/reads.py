@@ -36,8 +36,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_scoped_sessi
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import greenlet_spawn
 
-from conduit.lib.transactions import RequestSession
-
 
 class ResultRow(Protocol):
     """A row of a read: its columns by name (``row["slug"]``)."""
@@ -115,7 +113,7 @@ def _watched(engine: AsyncEngine) -> bool:
 
 
 async def _fetch_directly(
-    session: RequestSession, compiled: _Compiled, values: Mapping[str, Any]
+    session: AsyncSession, compiled: _Compiled, values: Mapping[str, Any]
 ) -> Sequence[ResultRow] | None:
     """Run ``compiled`` on asyncpg: on the session's connection when it holds one, else on one of the pool's.
 
@@ -176,7 +174,9 @@ async def fetch_all(
     engine = session.bind
     if isinstance(engine, AsyncEngine) and not _watched(engine):
         rows: Sequence[ResultRow] | None = None
-        if isinstance(session, RequestSession) and session.autocommits:
+        # a request's session on PostgreSQL's AUTOCOMMIT view (``lib.transactions.RequestSession``; looked up by
+        # name, so that commands reading accounts do not import the web stack)
+        if isinstance(session, AsyncSession) and getattr(session, "autocommits", False):
             rows = await _fetch_directly(session, _compile(statement, engine.dialect), values)
         elif inline and engine.dialect.name == "sqlite" and not (session.new or session.dirty or session.deleted):
             # with changes pending, ``session.execute`` flushes them first, so that the read sees them

@@ -54,12 +54,12 @@ def button_or_back(
 def avatar(user: Profile, size: str = "small") -> Markup:
     """The user's picture (only from an http or https address: a value stored before pictures were checked may be
     anything), or their initial on a colour derived from their name."""
-    size = escape(size)
     if user.image and re.fullmatch(IMAGE_URL_PATTERN, user.image):
-        return Markup(f'<img class="avatar {size}" src="{escape(user.image)}" alt="">')
+        return Markup('<img class="avatar {}" src="{}" alt="">').format(size, user.image)
     hue = int(hashlib.sha256(user.username.encode()).hexdigest()[:4], 16) % AVATAR_HUES
-    initial = escape(user.username[:1].upper())
-    return Markup(f'<span class="avatar {size} hue-{hue}" aria-hidden="true">{initial}</span>')
+    return Markup('<span class="avatar {} hue-{}" aria-hidden="true">{}</span>').format(
+        size, hue, escape(user.username[:1].upper())
+    )
 
 
 def long_date(timestamp: str) -> str:
