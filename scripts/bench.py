@@ -25,7 +25,8 @@ How to read the figures:
   asked by one client alone, one request after another (``SEQUENTIAL_REQUESTS`` after a few unmeasured ones): the
   "one client" table gives that p50 and p99, the latency of a search on an otherwise idle server.
 - favorite and unfavorite are real writes (``scripts/bench/favorite.lua``): favorite favorites (user, article)
-  pairs that are not favorites yet, then as many again unmeasured; unfavorite deletes those favorites. A note
+  pairs that are not favorites yet, then as many again unmeasured; unfavorite deletes those favorites. The
+  pairs are drawn at random from at least ``WRITERS`` (128) accounts at every data set's size. A note
   says when a run used up its list, so that some of its requests changed nothing.
 
 Servers, temporary files and (unless ``--keep``) the bench databases are removed on exit, also on Ctrl-C.
@@ -76,6 +77,9 @@ SEARCHES = {
 """The search scenarios and what they look for: words of the demo text (``radio`` is the least common, in about 7% of
 the articles, ``management`` the most common, in 20%; ``zeppelin`` is in none) and a phrase of two common words."""
 WRITES_PER_SECOND_BUDGET = 1_000  # fresh pairs per second of favorite load, well above what one process manages
+WRITERS = 4 * CONNECTIONS
+"""The least number of accounts favorite.lua writes as, whatever the data set's size: each favorite updates its
+writer's counter row, so a handful of writers behind 32 connections would measure their row locks' queue."""
 SCRIPTS = Path(__file__).resolve().parent
 FLOOR_SCRIPT, LUA_DIR = SCRIPTS / "bench_floor.py", SCRIPTS / "bench"
 Options = argparse.Namespace
@@ -369,12 +373,16 @@ def prepare(dataset: DataSet, base_url: str, workdir: Path, args: Options) -> tu
     reader = fetch(dataset, f"{follows} ORDER BY count(*) DESC, u.email LIMIT 1")[0][0]
     slugs = [row[0] for row in fetch(dataset, "SELECT slug FROM articles ORDER BY slug")]
     budget = 2 * WRITES_PER_SECOND_BUDGET * (args.warmup + args.duration)
-    writers = f"SELECT email FROM users ORDER BY email LIMIT {math.ceil(budget / len(slugs)) + 1:d}"  # noqa: S608
+    count = max(WRITERS, math.ceil(budget / len(slugs)) + 1)
+    writers = f"SELECT email FROM users ORDER BY email LIMIT {count:d}"  # noqa: S608
     favorites = "SELECT u.email, a.slug FROM favorites AS f JOIN users AS u ON u.id = f.user_id JOIN articles AS a"
     taken = set(fetch(dataset, f"{favorites} ON a.id = f.article_id WHERE u.email IN ({writers})"))
     line = {email: number for number, (email,) in enumerate(fetch(dataset, writers), 1)}
-    fresh = [f"{line[email]} {slug}\n" for email in line for slug in slugs if (email, slug) not in taken]
-    random.Random(SEED).shuffle(fresh)  # noqa: S311 - a reproducible order, not a secret
+    emails, pairs = list(line), len(line) * len(slugs)
+    # a reproducible order, not a secret; drawn without listing every (writer, article) pair of a large data set
+    drawn = random.Random(SEED).sample(range(pairs), min(pairs, budget + len(taken)))  # noqa: S311
+    chosen = ((emails[number // len(slugs)], slugs[number % len(slugs)]) for number in drawn)
+    fresh = [f"{line[email]} {slug}\n" for email, slug in chosen if (email, slug) not in taken][:budget]
     writes = Writes(workdir / "tokens", workdir / "work", fresh)
     writes.tokens_file.write_text("".join(f"Token {sign_in(base_url, email)}\n" for email in line))
     tags = "SELECT t.name FROM tags AS t JOIN article_tags AS at ON at.tag_id = t.id GROUP BY t.name"
