@@ -26,7 +26,8 @@ How to read the figures:
   "one client" table gives that p50 and p99, the latency of a search on an otherwise idle server.
 - favorite and unfavorite are real writes (``scripts/bench/favorite.lua``): favorite favorites (user, article)
   pairs that are not favorites yet, then as many again unmeasured; unfavorite deletes those favorites. The
-  pairs are drawn at random from at least ``WRITERS`` (128) accounts at every data set's size. A note
+  pairs are drawn at random from ``WRITERS`` (128) accounts, or every account of a smaller data set (the
+  default small set has 50). A note
   says when a run used up its list, so that some of its requests changed nothing.
 
 Servers, temporary files and (unless ``--keep``) the bench databases are removed on exit, also on Ctrl-C.
@@ -78,8 +79,9 @@ SEARCHES = {
 the articles, ``management`` the most common, in 20%; ``zeppelin`` is in none) and a phrase of two common words."""
 WRITES_PER_SECOND_BUDGET = 1_000  # fresh pairs per second of favorite load, well above what one process manages
 WRITERS = 4 * CONNECTIONS
-"""The least number of accounts favorite.lua writes as, whatever the data set's size: each favorite updates its
-writer's counter row, so a handful of writers behind 32 connections would measure their row locks' queue."""
+"""How many accounts favorite.lua writes as at least, where the data set has them, whatever its size: each favorite
+updates its writer's counter row, so a handful of writers behind 32 connections would measure their row locks'
+queue."""
 SCRIPTS = Path(__file__).resolve().parent
 FLOOR_SCRIPT, LUA_DIR = SCRIPTS / "bench_floor.py", SCRIPTS / "bench"
 Options = argparse.Namespace
