@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.models import User
+from conduit.lib import auth
 from conduit.lib.settings import Settings
 from tests.conftest import RegisterUser
 
@@ -167,6 +168,18 @@ async def test_a_token_accepted_before_is_refused_once_it_expires(
     assert accepted.status_code == 200
     assert refused.status_code == 401
     assert refused.json() == {"errors": {"body": ["token is invalid or expired"]}}
+
+
+async def test_a_token_is_verified_once_whichever_routes_it_reaches(
+    client: AsyncClient, register: RegisterUser
+) -> None:
+    account = await register()
+    before = auth._verified.cache_info().misses
+
+    answers = [await client.get(path, headers=account.headers) for path in ("/api/user", "/api/articles", "/api/tags")]
+
+    assert [answer.status_code for answer in answers] == [200] * 3
+    assert auth._verified.cache_info().misses - before <= 1  # registration's token may already be verified
 
 
 async def test_token_of_a_deleted_user_is_401(client: AsyncClient, register: RegisterUser, db: AsyncSession) -> None:

@@ -12,7 +12,7 @@ account's session version, and either is refused once the account's version has 
 """
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -49,26 +49,41 @@ signature and parse its claims again (expiry is still checked on every request, 
 lookup)."""
 
 
+@functools.lru_cache(maxsize=DECODED_TOKENS)
+def _verified(
+    encoded_token: str,
+    secret: str,
+    algorithm: str,
+    audience: str | tuple[str, ...] | None,
+    issuer: str | tuple[str, ...] | None,
+    require_claims: str | tuple[str, ...] | None,
+    verify_exp: bool,
+    verify_nbf: bool,
+    strict_audience: bool,
+) -> Token:
+    """``Token.decode`` (the class ``Tokens`` configures) with these options, once per process for each token."""
+    return Token.decode(
+        encoded_token=encoded_token,
+        secret=secret,
+        algorithm=algorithm,
+        audience=audience,
+        issuer=issuer,
+        require_claims=require_claims,
+        verify_exp=verify_exp,
+        verify_nbf=verify_nbf,
+        strict_audience=strict_audience,
+    )
+
+
+def _frozen(values: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
+    return values if values is None or isinstance(values, str) else tuple(values)
+
+
 class OptionalTokenMiddleware(JWTAuthenticationMiddleware):
-    """``JWTAuth``'s middleware, letting requests without an ``Authorization`` header through as anonymous."""
+    """``JWTAuth``'s middleware, letting requests without an ``Authorization`` header through as anonymous.
 
-    @functools.cached_property
-    def _decode(self) -> Callable[[str], Token]:
-        @functools.lru_cache(maxsize=DECODED_TOKENS)
-        def decode(encoded_token: str) -> Token:
-            return self.token_cls.decode(
-                encoded_token=encoded_token,
-                secret=self.token_secret,
-                algorithm=self.algorithm,
-                audience=self.token_audience,
-                issuer=self.token_issuer,
-                require_claims=self.require_claims,
-                verify_exp=self.verify_expiry,
-                verify_nbf=self.verify_not_before,
-                strict_audience=self.strict_audience,
-            )
-
-        return decode
+    Litestar builds one per route; the verified tokens they remember are the process's (``_verified``).
+    """
 
     async def authenticate_token(
         self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
@@ -78,7 +93,17 @@ class OptionalTokenMiddleware(JWTAuthenticationMiddleware):
         Raises:
             NotAuthorizedException: The token is invalid or expired, or names no active account (or was revoked).
         """
-        token = self._decode(encoded_token)
+        token = _verified(
+            encoded_token,
+            self.token_secret,
+            self.algorithm,
+            _frozen(self.token_audience),
+            _frozen(self.token_issuer),
+            _frozen(self.require_claims),
+            self.verify_expiry,
+            self.verify_not_before,
+            self.strict_audience,
+        )
         if token.exp <= datetime.now(UTC):
             raise NotAuthorizedException
         user = await self.retrieve_user_handler(token, connection)
