@@ -152,8 +152,6 @@ async def _fetch_inline(session: Session, compiled: _Compiled, values: Mapping[s
         found = connection.execute(compiled.sql, compiled.arguments(values)).fetchall()
     except sqlite3.Error:
         return None
-    if not compiled.results:
-        return [dict(zip(compiled.columns, row, strict=True)) for row in found]
     rows: list[ResultRow] = []
     for row in found:
         converted = list(row)
