@@ -27,8 +27,8 @@ How to read the figures:
 - favorite and unfavorite are real writes (``scripts/bench/favorite.lua``): favorite favorites (user, article)
   pairs that are not favorites yet, then as many again unmeasured; unfavorite deletes those favorites. The
   pairs are drawn at random from ``WRITERS`` (128) accounts, or every account of a smaller data set (the
-  default small set has 50). A note
-  says when a run used up its list, so that some of its requests changed nothing.
+  default small set has 50). A note says when a run used up its list, so that some of its requests changed
+  nothing.
 
 Servers, temporary files and (unless ``--keep``) the bench databases are removed on exit, also on Ctrl-C.
 """
