@@ -19,6 +19,7 @@ from conduit.db.engine import closing_connections, pool_limit
 from conduit.lib.auth import SessionUserMiddleware, Tokens, provide_current_user, provide_viewer
 from conduit.lib.headers import security_headers
 from conduit.lib.health import HealthController, Readiness
+from conduit.lib.heap import frozen_startup_heap
 from conduit.lib.logs import request_log, structlog_config
 from conduit.lib.metrics import MetricsController, leave_multiprocess_registry, request_metrics, watch_pool
 from conduit.lib.requests import ConduitRequest, refuse_nul_in_url
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[
             closing_connections(alchemy),
             purging_expired_sessions(alchemy, timedelta(seconds=settings.session_purge_interval_seconds)),
+            frozen_startup_heap,
         ],
         on_shutdown=[throttle.close, readiness.close, leave_multiprocess_registry],
         cors_config=config.cors_config(settings),
