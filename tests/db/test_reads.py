@@ -5,18 +5,23 @@ connection on SQLite), unless something watches the engine's SQL; with such a wa
 through SQLAlchemy.
 """
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from httpx import AsyncClient
+from litestar.types import Receive, Scope, Send
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import QueuePool
 
 from conduit.articles.queries import page_statement, search_statement
 from conduit.db import reads
+from conduit.db.reads import fetch_one
+from conduit.lib.transactions import remember_request_scope
+from conduit.users.services import ACTIVE_ACCOUNT, UserService
 from tests.conftest import ON_POSTGRES, Account, RegisterUser, WriteArticle
 
 pytestmark = pytest.mark.anyio
@@ -129,3 +134,55 @@ async def test_a_search_on_sqlite_stays_off_the_event_loop_thread(
     assert answer.status_code == 200
     assert answer.json()["articlesCount"] == 1
     assert (id(statement) in reads._compiled) is ON_POSTGRES
+
+
+async def _in_request(method: str, work: Callable[[], Awaitable[Any]]) -> Any:
+    """What ``work`` returns when run inside a request with this ``method`` (as the app's sessions see it)."""
+    answers: list[Any] = []
+
+    async def app(_scope: Scope, _receive: Receive, _send: Send) -> None:
+        answers.append(await work())
+
+    await remember_request_scope(app)({"type": "http", "method": method}, None, None)  # type: ignore[arg-type]
+    return answers[0]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="transactions PostgreSQL opens")
+async def test_a_write_reads_the_account_before_its_transaction_takes_a_connection(
+    client: AsyncClient, alchemy: SQLAlchemyAsyncConfig, register: RegisterUser
+) -> None:
+    account = await register()
+    async with alchemy.get_session() as session:
+        user_id = (await UserService(session=session).get_by_username(account.username)).id
+    pool = alchemy.get_engine().pool
+    assert isinstance(pool, QueuePool)
+
+    async def write() -> list[Any]:
+        async with alchemy.get_session() as session:
+            users = UserService(session=session)
+            signed_in = await users.active_account(user_id)
+            held_after_the_account = pool.checkedout()
+            await session.execute(text("SELECT 1"))  # the transaction's first statement
+            held_in_the_transaction = pool.checkedout()
+            read_inside = await users.active_account(user_id)
+            return [held_after_the_account, held_in_the_transaction, read_inside is signed_in is not None]
+
+    assert await _in_request("POST", write) == [0, 1, True]
+
+
+async def test_a_read_sees_what_its_session_has_pending(
+    client: AsyncClient, alchemy: SQLAlchemyAsyncConfig, register: RegisterUser
+) -> None:
+    account = await register()
+
+    async def write() -> list[str]:
+        async with alchemy.get_session() as session:
+            users = UserService(session=session)
+            user = await users.get_by_username(account.username)
+            await session.commit()
+            user.bio = "pending"
+            seen = await fetch_one(session, ACTIVE_ACCOUNT, {"user_id": user.id})
+            await session.rollback()
+            return [seen["bio"] if seen else ""]
+
+    assert await _in_request("POST", write) == ["pending"]

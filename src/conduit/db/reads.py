@@ -1,18 +1,19 @@
 """Running the read statements: through asyncpg directly where that is safe, through SQLAlchemy elsewhere.
 
-A read on PostgreSQL runs on the engine's AUTOCOMMIT view (see ``lib.transactions``): no transaction to
-track, no ORM objects to build. What SQLAlchemy still adds per statement there (cache lookups, a cursor
-wrapper, a result object and a processor call per value) costs as much as the rest of the request. So such a
-read runs the statement's SQL, compiled once per statement, on asyncpg, and gets asyncpg's records back: on
-the connection the session holds, or, when it holds none yet (the usual case: a read needs no transaction
-and so no session state), on a connection borrowed from the pool for the one statement, which also spares
-the session's connection and transaction bookkeeping. The statements are written so that their values need no
-conversion on the way out (tags are sorted by the database, timestamps come back with their time zone).
+A read on PostgreSQL runs on the engine's AUTOCOMMIT view, or in a request that writes before its transaction
+begins (see ``lib.transactions``): no transaction to track, no ORM objects to build. What SQLAlchemy still adds
+per statement there (cache lookups, a cursor wrapper, a result object and a processor call per value) costs as
+much as the rest of the request. So such a read runs the statement's SQL, compiled once per statement, on
+asyncpg, and gets asyncpg's records back: on the connection the session holds, or, when it holds none yet (the
+usual case: a read needs no transaction and so no session state), on a connection borrowed from the pool for the
+one statement, which also spares the session's connection and transaction bookkeeping. The statements are
+written so that their values need no conversion on the way out (tags are sorted by the database, timestamps come
+back with their time zone).
 
-Every other read (SQLite, PgBouncer, a read inside a write) goes through ``session.execute``. So does a read
-while something watches the engine's SQL (``DATABASE_ECHO``, a ``before_cursor_execute`` listener such as a
-tracer or a test counting statements), so that it sees every statement. And so does a read the fast path
-failed on: SQLAlchemy runs it again, and either answers or reports the failure as it always does (wrapping
+Every other read (SQLite, PgBouncer, a read inside a write's transaction) goes through ``session.execute``. So
+does a read while something watches the engine's SQL (``DATABASE_ECHO``, a ``before_cursor_execute`` listener
+such as a tracer or a test counting statements), so that it sees every statement. And so does a read the fast
+path failed on: SQLAlchemy runs it again, and either answers or reports the failure as it always does (wrapping
 the driver's error, dropping a broken connection from the pool).
 
 On SQLite the same holds for a different reason. aiosqlite runs each call on a thread of its own, and every
@@ -172,9 +173,10 @@ async def fetch_all(
     engine = session.bind
     if isinstance(engine, AsyncEngine) and not _watched(engine):
         rows: Sequence[ResultRow] | None = None
-        # a request's session on PostgreSQL's AUTOCOMMIT view (``lib.transactions.RequestSession``; looked up by
-        # name, so that commands reading accounts do not import the web stack)
-        if isinstance(session, AsyncSession) and getattr(session, "autocommits", False):
+        # a request's session on PostgreSQL, on the AUTOCOMMIT view or before its transaction begins
+        # (``lib.transactions.RequestSession``; looked up by name, so that commands reading accounts do not
+        # import the web stack)
+        if isinstance(session, AsyncSession) and getattr(session, "reads_directly", False):
             rows = await _fetch_directly(session, _compile(statement, engine.dialect), values)
         elif inline and engine.dialect.name == "sqlite" and not (session.new or session.dirty or session.deleted):
             # with changes pending, ``session.execute`` flushes them first, so that the read sees them

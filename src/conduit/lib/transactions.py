@@ -62,10 +62,24 @@ class RequestSession(AsyncSession):
     def __init__(self, bind: Any = None, **options: Any) -> None:
         scope = _request_scope.get()
         reading = scope is not None and scope.get("method") in SAFE_METHODS
-        self.autocommits = reading and isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+        self.on_postgres = isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+        self.autocommits = reading and self.on_postgres
         if self.autocommits:
             bind = _autocommit_view(bind)
         super().__init__(bind=bind, **options)
+
+    @property
+    def reads_directly(self) -> bool:
+        """Whether ``db.reads`` may run a read on asyncpg rather than through this session.
+
+        On the AUTOCOMMIT view, always. In a request that writes, until its session begins a transaction (with
+        nothing pending to flush), which is the read of the signed-in account: it takes no lock and sees what is
+        committed, as it would as the transaction's first statement under READ COMMITTED, and the transaction,
+        which holds the locks its writes take until COMMIT, is then shorter by a round trip.
+        """
+        if self.autocommits:
+            return True
+        return self.on_postgres and not (self.in_transaction() or self.new or self.dirty or self.deleted)
 
     async def commit(self) -> None:
         if self.in_transaction():
