@@ -14,7 +14,7 @@ from uuid import UUID
 from advanced_alchemy.repository import SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService, schema_dump
 from slugify import slugify
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conduit.articles.queries import (
@@ -37,6 +37,8 @@ from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.tags.services import TagService
 
 SLUG_ATTEMPTS = 5
+ARTICLE_AT_SLUG = select(Article.id).where(Article.slug == bindparam("slug"))
+"""The id of the article at the slug bound as ``slug`` (which a favorite links to)."""
 
 
 class SlugUnavailableError(Exception):
@@ -321,9 +323,9 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         Raises:
             NotFoundError: No article has this slug.
         """
-        chosen = select(Article.id).where(Article.slug == slug)
         session = self.repository.session
-        await set_link(session, favorites.c.user_id, user.id, favorites.c.article_id, chosen, linked=not undo)
+        owner, target = favorites.c.user_id, favorites.c.article_id
+        await set_link(session, owner, user.id, target, ARTICLE_AT_SLUG, {"slug": slug}, linked=not undo)
         return await self.get_by_slug(slug, user)
 
     async def owned_by(self, slug: str, user: User, action: str) -> Article:

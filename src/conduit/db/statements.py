@@ -1,6 +1,7 @@
 """Statements both SQLite and PostgreSQL run, where SQLAlchemy's core needs a dialect's help."""
 
 import json
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -10,9 +11,9 @@ from sqlalchemy import (
     FromClause,
     Select,
     Table,
+    bindparam,
     delete,
     func,
-    literal,
     literal_column,
     select,
     text,
@@ -77,24 +78,35 @@ async def insert_ignoring_duplicates(
         await session.execute(dialect_insert(session, table).values(rows).on_conflict_do_nothing())
 
 
+@cache
+def _link_statement(dialect: str, owner: Column[Any], target: Column[Any], chosen: Select[Any], *, linked: bool) -> Any:
+    owner_id = bindparam("owner_id", type_=owner.type)
+    if not linked:
+        return delete(owner.table).where(owner == owner_id, target == chosen.scalar_subquery())
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = chosen.add_columns(owner_id)
+    return insert(owner.table).from_select([target.name, owner.name], rows).on_conflict_do_nothing()
+
+
 async def set_link(
     session: AsyncSession | async_scoped_session[AsyncSession],
     owner: Column[Any],
     owner_id: Any,
     target: Column[Any],
     chosen: Select[Any],
+    values: dict[str, Any],
     *,
     linked: bool,
 ) -> None:
     """Make the row linking ``owner_id`` to the row whose id ``chosen`` selects present (``linked``) or absent, in
     the table holding the columns ``owner`` and ``target`` (``favorites``, ``follows``). No row chosen, nothing
-    changes; doing it twice is harmless."""
-    if linked:
-        rows = chosen.add_columns(literal(owner_id, owner.type))
-        statement = dialect_insert(session, owner.table).from_select([target.name, owner.name], rows)
-        await session.execute(statement.on_conflict_do_nothing())
-    else:
-        await session.execute(delete(owner.table).where(owner == owner_id, target == chosen.scalar_subquery()))
+    changes; doing it twice is harmless.
+
+    ``chosen`` is built once, with ``values`` bound when it runs (so is each statement made of it): a favorite
+    or a follow pays for neither building nor caching SQL.
+    """
+    statement = _link_statement(session.get_bind().dialect.name, owner, target, chosen, linked=linked)
+    await session.execute(statement, {**values, "owner_id": owner_id})
 
 
 async def reset_identity_sequences(connection: AsyncConnection) -> None:

@@ -15,6 +15,8 @@ from conduit.lib.exceptions import InvalidInputError, found
 
 VIEWER = bindparam("viewer_id", type_=User.id.type)
 """The signed-in viewer's id, bound when a statement runs."""
+USER_CALLED = select(User.id).where(User.username == bindparam("username"))
+"""The id of the user with the name bound as ``username`` (whom a follow links to)."""
 
 
 def is_followed_by(viewer_id: Any) -> ColumnElement[bool]:
@@ -67,7 +69,7 @@ class ProfileService(SQLAlchemyAsyncRepositoryService[User]):
         if username == viewer.username and not undo:
             msg = "you cannot follow yourself"
             raise InvalidInputError(msg)
-        chosen = select(User.id).where(User.username == username)
         session = self.repository.session
-        await set_link(session, follows.c.follower_id, viewer.id, follows.c.followed_id, chosen, linked=not undo)
+        owner, target = follows.c.follower_id, follows.c.followed_id
+        await set_link(session, owner, viewer.id, target, USER_CALLED, {"username": username}, linked=not undo)
         return await self.get_profile(username, viewer)
