@@ -4,15 +4,19 @@ The application (through ``conduit.config.alchemy_config``) and the command line
 ``create_engine(settings.database_url, **engine_options(settings))``.
 """
 
+import asyncio
 import contextlib
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
+from sqlalchemy.util import await_
+from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
 
 from conduit.lib.settings import ImproperlyConfiguredError, Settings
 
@@ -49,8 +53,66 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     return engine
 
 
+class FairQueue(AsyncAdaptedQueue[Any]):
+    """A pool's idle connections, each one given back handed to the request that has waited longest for one.
+
+    SQLAlchemy's async queue lets a request that asks just as a connection comes back take it ahead of the
+    requests already waiting, and a waiter that loses such a race waits again at the back of the line. With
+    more requests than connections, a few requests so waited several turns. Here a request waits behind
+    everyone who asked before it.
+    """
+
+    def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
+        super().__init__(maxsize, use_lifo)
+        self.waiting: deque[asyncio.Future[Any]] = deque()
+
+    def put_nowait(self, item: Any) -> None:
+        while self.waiting:
+            waiter = self.waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(item)
+                return
+        super().put_nowait(item)
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        if not self.waiting:
+            try:
+                return self.get_nowait()
+            except Empty:
+                if not block:
+                    raise
+        elif not block:
+            raise Empty
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiting.append(waiter)
+        return await_(self._wait(waiter, timeout))
+
+    async def _wait(self, waiter: asyncio.Future[Any], seconds: float | None) -> Any:
+        try:
+            async with asyncio.timeout(seconds):
+                return await waiter
+        except BaseException as exc:
+            handed_over = waiter.done() and not waiter.cancelled()
+            if handed_over and isinstance(exc, TimeoutError):
+                return waiter.result()  # it came as the time ran out
+            if handed_over:
+                self.put_nowait(waiter.result())  # cancelled (the request was) after it came: to the next in line
+            with contextlib.suppress(ValueError):
+                self.waiting.remove(waiter)
+            if isinstance(exc, TimeoutError):
+                raise Empty from None
+            raise
+
+
+class FairQueuePool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's pool for asyncio drivers, handing connections out first come, first served (``FairQueue``)."""
+
+    _queue_class = FairQueue
+
+
 def engine_options(settings: Settings) -> dict[str, Any]:
-    """The connection pool: ``DATABASE_POOL_*`` connections per process, or none in front of PgBouncer.
+    """The connection pool: ``DATABASE_POOL_*`` connections per process, handed out first come, first served
+    (``FairQueuePool``), or none in front of PgBouncer.
 
     Through PgBouncer in transaction mode, consecutive transactions of one client connection may run on
     different server connections, so prepared statements cannot be kept between them: PgBouncer is the
@@ -60,6 +122,7 @@ def engine_options(settings: Settings) -> dict[str, Any]:
         return {"echo": settings.database_echo, "poolclass": NullPool, "connect_args": pgbouncer_connect_args()}
     return {
         "echo": settings.database_echo,
+        "poolclass": FairQueuePool,
         "pool_size": settings.database_pool_size,
         "max_overflow": settings.database_max_overflow,
         "pool_timeout": settings.database_pool_timeout_seconds,
