@@ -17,12 +17,18 @@ async def waiting_for(queue: FairQueue, served: list[tuple[str, str]], name: str
     served.append((name, await greenlet_spawn(queue.get)))
 
 
+async def waiting_in_line(queue: FairQueue, served: list[tuple[str, str]], *names: str) -> list[asyncio.Task[None]]:
+    """Requests named ``names`` waiting for ``queue``'s items, in this order."""
+    tasks = []
+    for name in names:
+        tasks.append(asyncio.create_task(waiting_for(queue, served, name)))
+        await asyncio.sleep(0)  # it runs until it waits
+    return tasks
+
+
 async def test_a_connection_given_back_goes_to_the_longest_waiting_request() -> None:
     queue, served = FairQueue(maxsize=2), list[tuple[str, str]]()
-    first = asyncio.create_task(waiting_for(queue, served, "first"))
-    await asyncio.sleep(0)
-    second = asyncio.create_task(waiting_for(queue, served, "second"))
-    await asyncio.sleep(0)
+    first, second = await waiting_in_line(queue, served, "first", "second")
 
     queue.put_nowait("a")
     with pytest.raises(Empty):
@@ -36,10 +42,7 @@ async def test_a_connection_given_back_goes_to_the_longest_waiting_request() -> 
 
 async def test_a_connection_handed_to_a_request_cancelled_meanwhile_goes_to_the_next() -> None:
     queue, served = FairQueue(maxsize=2), list[tuple[str, str]]()
-    cancelled = asyncio.create_task(waiting_for(queue, served, "cancelled"))
-    await asyncio.sleep(0)
-    patient = asyncio.create_task(waiting_for(queue, served, "patient"))
-    await asyncio.sleep(0)
+    cancelled, patient = await waiting_in_line(queue, served, "cancelled", "patient")
 
     queue.put_nowait("a")  # handed to the first, which is cancelled before it runs
     cancelled.cancel()
