@@ -30,9 +30,12 @@ def dialect_insert(
     session: AsyncSession | async_scoped_session[AsyncSession], table: Any
 ) -> postgresql.Insert | sqlite.Insert:
     """An ``INSERT`` into ``table`` (a Table or a model) that knows ``ON CONFLICT`` on the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return insert_for(session.get_bind().dialect.name, table)
+
+
+def insert_for(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An ``INSERT`` into ``table`` that knows ``ON CONFLICT`` on the database ``dialect`` names."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 class SortedNames(TypeDecorator[list[str]]):
@@ -83,9 +86,8 @@ def _link_statement(dialect: str, owner: Column[Any], target: Column[Any], chose
     owner_id = bindparam("owner_id", type_=owner.type)
     if not linked:
         return delete(owner.table).where(owner == owner_id, target == chosen.scalar_subquery())
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     rows = chosen.add_columns(owner_id)
-    return insert(owner.table).from_select([target.name, owner.name], rows).on_conflict_do_nothing()
+    return insert_for(dialect, owner.table).from_select([target.name, owner.name], rows).on_conflict_do_nothing()
 
 
 async def set_link(
