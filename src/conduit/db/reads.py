@@ -107,6 +107,12 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
     return entry
 
 
+def has_pending_changes(session: Session) -> bool:
+    """Whether ``session`` holds changes not flushed yet, which a read sees only through ``session.execute`` (it
+    flushes them first)."""
+    return bool(session.new or session.dirty or session.deleted)
+
+
 def _watched(engine: AsyncEngine) -> bool:
     """Whether something watches the SQL ``engine`` runs: its echo, or cursor listeners."""
     events = engine.sync_engine.dispatch
@@ -178,8 +184,7 @@ async def fetch_all(
         # import the web stack)
         if isinstance(session, AsyncSession) and getattr(session, "reads_directly", False):
             rows = await _fetch_directly(session, _compile(statement, engine.dialect), values)
-        elif inline and engine.dialect.name == "sqlite" and not (session.new or session.dirty or session.deleted):
-            # with changes pending, ``session.execute`` flushes them first, so that the read sees them
+        elif inline and engine.dialect.name == "sqlite" and not has_pending_changes(session):
             rows = await _fetch_inline(session, _compile(statement, engine.dialect), values)
         if rows is not None:
             return rows

@@ -29,6 +29,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from conduit.db.reads import has_pending_changes
 from conduit.lib.exceptions import CommitFailedError
 
 _request_scope: ContextVar[Scope | None] = ContextVar("conduit_request_scope", default=None)
@@ -79,7 +80,7 @@ class RequestSession(AsyncSession):
         """
         if self.autocommits:
             return True
-        return self.on_postgres and not (self.in_transaction() or self.new or self.dirty or self.deleted)
+        return self.on_postgres and not (self.in_transaction() or has_pending_changes(self))
 
     async def commit(self) -> None:
         if self.in_transaction():
