@@ -1,6 +1,7 @@
 """The connection pool serves requests waiting for a connection in the order they asked."""
 
 import asyncio
+import logging
 
 import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
@@ -65,4 +66,7 @@ async def test_a_request_that_waits_too_long_leaves_the_line() -> None:
 
 
 async def test_the_app_pools_its_connections_first_come_first_served(alchemy: SQLAlchemyAsyncConfig) -> None:
-    assert isinstance(alchemy.get_engine().pool, FairQueuePool)
+    pool = alchemy.get_engine().pool
+    assert isinstance(pool, FairQueuePool)
+    assert isinstance(pool.logger, logging.Logger)
+    assert pool.logger.name == "sqlalchemy.pool.impl.AsyncAdaptedQueuePool"  # SQLAlchemy's log level, not Conduit's

@@ -105,9 +105,14 @@ class FairQueue(AsyncAdaptedQueue[Any]):
 
 
 class FairQueuePool(AsyncAdaptedQueuePool):
-    """SQLAlchemy's pool for asyncio drivers, handing connections out first come, first served (``FairQueue``)."""
+    """SQLAlchemy's pool for asyncio drivers, handing connections out first come, first served (``FairQueue``).
+
+    It logs as the pool it replaces, so that its messages ("Pool disposed" and the like) stay under
+    ``sqlalchemy.pool`` with SQLAlchemy's log level, not under Conduit's own.
+    """
 
     _queue_class = FairQueue
+    _sqla_logger_namespace = "sqlalchemy.pool.impl.AsyncAdaptedQueuePool"
 
 
 def engine_options(settings: Settings) -> dict[str, Any]:
