@@ -5,6 +5,7 @@
 - providers hand handlers the service types they declare (the OpenAPI contract test covers schemas).
 """
 
+import inspect
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,6 +17,7 @@ from litestar import Litestar, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
+from litestar.routes import HTTPRoute
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -23,6 +25,7 @@ from conduit.articles.services import ArticleService
 from conduit.comments.services import CommentService
 from conduit.config import alchemy_config_of
 from conduit.db.models import Comment, User
+from conduit.lib.auth import signed_in_only
 from conduit.lib.exceptions import InvalidInputError
 from conduit.profiles.services import ProfileService
 from conduit.tags.services import TagService
@@ -207,3 +210,44 @@ def test_every_handler_commits_through_the_one_after_request_hook(app: Litestar)
 
     assert app.after_request is not None
     assert set(map(tuple, layers_with_hooks.values())) == {("Litestar",)}
+
+
+def _handlers(app: Litestar) -> list[tuple[str, Any, Any]]:
+    """Every HTTP handler of ``app``: ``("METHOD /path", handler, its kwargs model)``."""
+    return [
+        (f"{method} {route.path}", handler, model)
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for method, (handler, model) in route.route_handler_map.items()
+    ]
+
+
+def test_api_handlers_resolve_their_dependencies_one_at_a_time(app: Litestar) -> None:
+    """Litestar resolves the dependencies of one level in a task group, a task each. Who is asking is an attribute
+    of the request, not a dependency (see ``lib.auth``), so the handlers of articles, profiles, comments and tags
+    depend on one chain: the session, then their service."""
+    data_paths = ("/api/articles", "/api/profiles", "/api/tags")
+    levels = {
+        name: [sorted(dependency.key for dependency in batch) for batch in model.dependency_batches]
+        for name, _, model in _handlers(app)
+        if name.split(" ")[1].startswith(data_paths)
+    }
+
+    assert levels["POST /api/articles/{slug:str}/favorite"] == [["db_session"], ["articles_service"]]
+    assert levels["GET /api/articles"] == [["db_session"], ["articles_service"]]
+    assert {name: batches for name, batches in levels.items() if max(map(len, batches), default=0) > 1} == {}
+
+
+def test_every_handler_that_needs_the_signed_in_user_is_guarded(app: Litestar) -> None:
+    """``request.current_user`` raises too, but only once the handler runs: after the body was parsed and checked.
+    The guard answers 401 before any of that, so a caller who is not signed in learns nothing from a 422."""
+    reading = {name: handler for name, handler, _ in _handlers(app) if "current_user" in inspect.getsource(handler.fn)}
+    unguarded = [
+        name
+        for name, handler in reading.items()
+        if not any(signed_in_only in (layer.guards or ()) for layer in handler.ownership_layers)
+    ]
+
+    assert "POST /api/articles/{slug:str}/favorite" in reading
+    assert "POST /editor" in reading
+    assert unguarded == []

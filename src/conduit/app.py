@@ -16,7 +16,7 @@ from conduit.articles.deps import articles_service_provider
 from conduit.comments.controllers import CommentController
 from conduit.comments.deps import comments_service_provider
 from conduit.db.engine import closing_connections, pool_limit
-from conduit.lib.auth import SessionUserMiddleware, Tokens, provide_current_user, provide_viewer
+from conduit.lib.auth import SessionUserMiddleware, Tokens
 from conduit.lib.headers import security_headers
 from conduit.lib.health import HealthController, Readiness
 from conduit.lib.heap import frozen_startup_heap
@@ -102,8 +102,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "tokens": Provide(lambda: tokens, use_cache=True, sync_to_thread=False),
             "throttle": Provide(lambda: throttle, use_cache=True, sync_to_thread=False),
-            "viewer": Provide(provide_viewer, sync_to_thread=False),
-            "current_user": Provide(provide_current_user, sync_to_thread=False),
             "users_service": Provide(users_service_provider(alchemy)),
             "profiles_service": Provide(profiles_service_provider(alchemy)),
             "articles_service": Provide(articles_service_provider(alchemy)),

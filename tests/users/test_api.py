@@ -117,6 +117,22 @@ async def test_current_user_needs_a_token(client: AsyncClient) -> None:
     assert response.json()["errors"]["body"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/api/user"),
+        ("POST", "/api/articles"),
+        ("PUT", "/api/articles/some-slug"),
+        ("POST", "/api/articles/some-slug/comments"),
+    ],
+)
+async def test_a_body_sent_without_a_token_is_refused_unread(client: AsyncClient, method: str, path: str) -> None:
+    response = await client.request(method, path, json={"nothing": "valid"})
+
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"body": ["authentication required: send 'Authorization: Token <jwt>'"]}}
+
+
 @pytest.mark.parametrize("scheme", ["Token", "Bearer", "token"])
 async def test_current_user_accepts_token_and_bearer_schemes(
     client: AsyncClient, register: RegisterUser, scheme: str

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from litestar import Controller, Request, delete, get, post, put, route
+from litestar import Controller, delete, get, post, put, route
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -16,8 +16,8 @@ from conduit.articles.schemas import (
     UpdateArticleRequest,
 )
 from conduit.articles.search import SEARCH_MAX_LENGTH
-from conduit.lib.auth import CurrentUser, Viewer
 from conduit.lib.openapi import error_responses, signed_in, switch
+from conduit.lib.requests import ConduitRequest
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size")]
 Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="How many articles to skip")]
@@ -46,7 +46,7 @@ class ArticleController(Controller):
     @get(operation_id="GetArticles", responses=error_responses())
     async def list_articles(
         self,
-        viewer: Viewer,
+        request: ConduitRequest,
         articles_service: Articles,
         tag: FromQuery[str | None] = None,
         author: FromQuery[str | None] = None,
@@ -58,55 +58,57 @@ class ArticleController(Controller):
         """Articles, newest first, filtered by tag, author and the user who favorited them (and, a Conduit extension,
         searched for words, best match first)."""
         page = await articles_service.list_articles(
-            viewer, tag=tag, author=author, favorited=favorited, search=search, limit=limit, offset=offset
+            request.viewer, tag=tag, author=author, favorited=favorited, search=search, limit=limit, offset=offset
         )
         return ArticlesResponse(articles=[ArticleSummary.of(row) for row in page.rows], articles_count=page.total)
 
     @get("/feed", operation_id="GetArticlesFeed", **signed_in())
     async def feed(
-        self, current_user: CurrentUser, articles_service: Articles, limit: Limit = 20, offset: Offset = 0
+        self, request: ConduitRequest, articles_service: Articles, limit: Limit = 20, offset: Offset = 0
     ) -> ArticlesResponse:
         """Articles by the authors you follow, newest first."""
-        page = await articles_service.feed_for(current_user, limit=limit, offset=offset)
+        page = await articles_service.feed_for(request.current_user, limit=limit, offset=offset)
         return ArticlesResponse(articles=[ArticleSummary.of(row) for row in page.rows], articles_count=page.total)
 
     @post(status_code=HTTP_201_CREATED, operation_id="CreateArticle", **signed_in(413))
     async def create_article(
-        self, data: JSONBody[NewArticleRequest], current_user: CurrentUser, articles_service: Articles
+        self, request: ConduitRequest, data: JSONBody[NewArticleRequest], articles_service: Articles
     ) -> ArticleResponse:
         """Publish an article."""
         new = data.article
         article = await articles_service.write(
-            current_user, title=new.title, description=new.description, body=new.body, tags=new.tag_list
+            request.current_user, title=new.title, description=new.description, body=new.body, tags=new.tag_list
         )
         return ArticleResponse(article=ArticleDetail.of(article))
 
     @get("/{slug:str}", operation_id="GetArticle", responses=error_responses(404))
-    async def get_article(self, slug: FromPath[str], viewer: Viewer, articles_service: Articles) -> ArticleResponse:
+    async def get_article(
+        self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles
+    ) -> ArticleResponse:
         """One article."""
-        return ArticleResponse(article=ArticleDetail.of(await articles_service.get_by_slug(slug, viewer)))
+        return ArticleResponse(article=ArticleDetail.of(await articles_service.get_by_slug(slug, request.viewer)))
 
     @put("/{slug:str}", operation_id="UpdateArticle", **signed_in(403, 404, 413))
     async def update_article(
         self,
+        request: ConduitRequest,
         slug: FromPath[str],
         data: JSONBody[UpdateArticleRequest],
-        current_user: CurrentUser,
         articles_service: Articles,
     ) -> ArticleResponse:
         """Change one of your articles; a new title gives it a new slug."""
-        article = await articles_service.revise(slug, current_user, data.article)
+        article = await articles_service.revise(slug, request.current_user, data.article)
         return ArticleResponse(article=ArticleDetail.of(article))
 
     @delete("/{slug:str}", operation_id="DeleteArticle", **signed_in(403, 404))
-    async def delete_article(self, slug: FromPath[str], current_user: CurrentUser, articles_service: Articles) -> None:
+    async def delete_article(self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles) -> None:
         """Delete one of your articles, with its comments."""
-        await articles_service.remove(slug, current_user)
+        await articles_service.remove(slug, request.current_user)
 
     @route("/{slug:str}/favorite", **switch("CreateArticleFavorite", "DeleteArticleFavorite"))
     async def favorite(
-        self, request: Request, slug: FromPath[str], current_user: CurrentUser, articles_service: Articles
+        self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles
     ) -> ArticleResponse:
         """Add the article to your favorites (POST), or remove it (DELETE)."""
-        article = await articles_service.favorite(slug, current_user, undo=request.method == "DELETE")
+        article = await articles_service.favorite(slug, request.current_user, undo=request.method == "DELETE")
         return ArticleResponse(article=ArticleDetail.of(article))

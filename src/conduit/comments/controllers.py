@@ -6,8 +6,8 @@ from litestar.status_codes import HTTP_200_OK
 
 from conduit.comments.deps import Comments
 from conduit.comments.schemas import CommentResponse, CommentsResponse, CommentView, NewCommentRequest
-from conduit.lib.auth import CurrentUser, Viewer
 from conduit.lib.openapi import error_responses, signed_in
+from conduit.lib.requests import ConduitRequest
 
 
 class CommentController(Controller):
@@ -17,30 +17,33 @@ class CommentController(Controller):
     tags = ["Comments"]
 
     @get(operation_id="GetArticleComments", responses=error_responses(404))
-    async def list_comments(self, slug: FromPath[str], viewer: Viewer, comments_service: Comments) -> CommentsResponse:
+    async def list_comments(
+        self, request: ConduitRequest, slug: FromPath[str], comments_service: Comments
+    ) -> CommentsResponse:
         """Every comment on the article, oldest first."""
-        comments = await comments_service.on_article(slug, viewer)
+        comments = await comments_service.on_article(slug, request.viewer)
         return CommentsResponse(comments=[CommentView.of(comment) for comment in comments])
 
     @post(status_code=HTTP_200_OK, operation_id="CreateArticleComment", **signed_in(404, 413))
     async def add_comment(
         self,
+        request: ConduitRequest,
         slug: FromPath[str],
         data: JSONBody[NewCommentRequest],
-        current_user: CurrentUser,
         comments_service: Comments,
     ) -> CommentResponse:
         """Comment on the article."""
-        row = await comments_service.add(slug, current_user, data.comment.body)
-        return CommentResponse(comment=CommentView.new(row, data.comment.body, current_user))
+        author = request.current_user
+        row = await comments_service.add(slug, author, data.comment.body)
+        return CommentResponse(comment=CommentView.new(row, data.comment.body, author))
 
     @delete("/{id:int}", operation_id="DeleteArticleComment", **signed_in(403, 404))
     async def delete_comment(
         self,
+        request: ConduitRequest,
         slug: FromPath[str],
         id: FromPath[int],  # noqa: A002  # the spec's name for the path parameter
-        current_user: CurrentUser,
         comments_service: Comments,
     ) -> None:
         """Delete one of your comments."""
-        await comments_service.remove(slug, id, current_user)
+        await comments_service.remove(slug, id, request.current_user)

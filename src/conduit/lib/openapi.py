@@ -9,6 +9,8 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from msgspec import Struct
 
+from conduit.lib.auth import signed_in_only
+
 SWAGGER_UI = "/static/vendor/swagger-ui"
 
 
@@ -48,8 +50,10 @@ def switch(on: str, off: str) -> dict[str, Any]:
 
 
 def signed_in(*statuses: int) -> dict[str, Any]:
-    """The OpenAPI options of an endpoint that needs a token and may also answer ``statuses``."""
-    return {"security": [{"Token": []}], "responses": error_responses(*statuses)}
+    """The options of an endpoint that needs a token and may also answer ``statuses``: the guard that answers 401
+    without one, with the OpenAPI security requirement and error responses that say so (given together, so that
+    what is documented is what is enforced)."""
+    return {"guards": [signed_in_only], "security": [{"Token": []}], "responses": error_responses(*statuses)}
 
 
 def error_responses(*statuses: int) -> dict[int, ResponseSpec]:

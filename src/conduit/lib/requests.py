@@ -10,12 +10,29 @@ from typing import Any
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar_htmx import HTMXRequest
 
+from conduit.db.models import User
+from conduit.lib.auth import signed_in_user
 from conduit.lib.exceptions import BadRequestError, InvalidFieldError, NotFoundError
 from conduit.lib.validation import field_with_nul
 
 
 class ConduitRequest(HTMXRequest):
-    """Litestar's request (with htmx's additions), decoding JSON bodies defensively."""
+    """Litestar's request (with htmx's additions), decoding JSON bodies defensively, and who is asking."""
+
+    @property
+    def viewer(self) -> User | None:
+        """Whoever is asking: the signed-in user, or None for an anonymous caller (see ``lib.auth``)."""
+        user: User | None = self.scope.get("user")
+        return user
+
+    @property
+    def current_user(self) -> User:
+        """The signed-in user; a route with the ``signed_in_only`` guard always has one.
+
+        Raises:
+            AuthenticationError: Nobody is signed in.
+        """
+        return signed_in_user(self.scope)
 
     async def json(self) -> Any:
         try:

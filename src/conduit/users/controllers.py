@@ -7,8 +7,9 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from conduit.db.models import User
-from conduit.lib.auth import CurrentUser, Tokens
+from conduit.lib.auth import Tokens
 from conduit.lib.openapi import error_responses, signed_in
+from conduit.lib.requests import ConduitRequest
 from conduit.lib.throttling import Throttle, client_address
 from conduit.users.deps import Users
 from conduit.users.schemas import LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse
@@ -55,18 +56,18 @@ class UserController(Controller):
         return _account(user, tokens)
 
     @get("/user", operation_id="GetCurrentUser", **signed_in())
-    async def current(self, current_user: CurrentUser, tokens: NamedDependency[Tokens]) -> UserResponse:
+    async def current(self, request: ConduitRequest, tokens: NamedDependency[Tokens]) -> UserResponse:
         """The signed-in user."""
-        return _account(current_user, tokens)
+        return _account(request.current_user, tokens)
 
     @put("/user", operation_id="UpdateCurrentUser", **signed_in(413))
     async def update(
         self,
+        request: ConduitRequest,
         data: JSONBody[UpdateUserRequest],
-        current_user: CurrentUser,
         users_service: Users,
         tokens: NamedDependency[Tokens],
     ) -> UserResponse:
         """Change the signed-in user's email, username, password, bio or image."""
-        user = await users_service.update_account(current_user, data.user)
+        user = await users_service.update_account(request.current_user, data.user)
         return _account(user, tokens)

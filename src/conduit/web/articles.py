@@ -8,7 +8,6 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
-from litestar_htmx import HTMXRequest
 
 from conduit.articles.deps import Articles
 from conduit.articles.schemas import ArticleDetail, ArticleSummary, NewArticle, UpdateArticle
@@ -17,8 +16,9 @@ from conduit.comments.deps import Comments
 from conduit.comments.schemas import CommentView
 from conduit.comments.services import CommentService
 from conduit.db.models import User
-from conduit.lib.auth import CurrentUser, Viewer
+from conduit.lib.auth import signed_in_only
 from conduit.lib.exceptions import InvalidInputError
+from conduit.lib.requests import ConduitRequest
 from conduit.lib.schema import checked
 from conduit.tags.deps import Tags
 from conduit.tags.services import POPULAR_TAGS
@@ -40,14 +40,14 @@ class HomeController(Controller):
     @get("/", name="home")
     async def home(
         self,
-        request: HTMXRequest,
-        viewer: Viewer,
+        request: ConduitRequest,
         articles_service: Articles,
         tags_service: Tags,
         page_request: NamedDependency[PageRequest],
         feed: FromQuery[str | None] = None,
         tag: FromQuery[str | None] = None,
     ) -> Template:
+        viewer = request.viewer
         if feed == "you" and viewer is not None:
             found = await articles_service.feed_for(viewer, **page_request.query())
         else:
@@ -95,25 +95,25 @@ class ArticlePageController(Controller):
 
     @get()
     async def show(
-        self, slug: FromPath[str], viewer: Viewer, articles_service: Articles, comments_service: Comments
+        self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles, comments_service: Comments
     ) -> Template:
-        return await article_page(slug, viewer, articles_service, comments_service)
+        return await article_page(slug, request.viewer, articles_service, comments_service)
 
-    @post(["/favorite", "/unfavorite"])
+    @post(["/favorite", "/unfavorite"], guards=[signed_in_only])
     async def favorite(
-        self, request: HTMXRequest, slug: FromPath[str], current_user: CurrentUser, articles_service: Articles
+        self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles
     ) -> Template | Redirect:
         """Favorite (or at ``/unfavorite``, unfavorite); with htmx, only the button is sent back."""
         undo = request.scope["path_template"].endswith("/unfavorite")
-        article = ArticleDetail.of(await articles_service.favorite(slug, current_user, undo=undo))
+        article = ArticleDetail.of(await articles_service.favorite(slug, request.current_user, undo=undo))
         form = dict(await request.form())
         compact = form.get("compact") == "1"
-        button = {"article": article, "viewer": current_user, "compact": compact}
+        button = {"article": article, "viewer": request.current_user, "compact": compact}
         return button_or_back(request, form, "partials/favorite_button.html", f"/article/{article.slug}", **button)
 
-    @post("/delete")
-    async def delete(self, slug: FromPath[str], current_user: CurrentUser, articles_service: Articles) -> Redirect:
-        await articles_service.remove(slug, current_user)
+    @post("/delete", guards=[signed_in_only])
+    async def delete(self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles) -> Redirect:
+        await articles_service.remove(slug, request.current_user)
         return see_other("/")
 
 
@@ -122,16 +122,16 @@ class EditorController(Controller):
 
     include_in_schema = False
     path = "/editor"
+    guards = [signed_in_only]
 
     @get()
-    async def new_article(self, current_user: CurrentUser) -> Template:
-        return page("editor.html", form={}, errors={}, viewer=current_user, slug=None)
+    async def new_article(self, request: ConduitRequest) -> Template:
+        return page("editor.html", form={}, errors={}, viewer=request.current_user, slug=None)
 
     @post()
-    async def publish(
-        self, request: HTMXRequest, data: Form, current_user: CurrentUser, articles_service: Articles
-    ) -> Template | Redirect:
+    async def publish(self, request: ConduitRequest, data: Form, articles_service: Articles) -> Template | Redirect:
         """Publish the article, or with the ``preview`` action, show how it will read without saving it."""
+        current_user = request.current_user
         if data.get("action") == PREVIEW:
             return _preview(request, data, current_user, slug=None)
         try:
@@ -144,9 +144,8 @@ class EditorController(Controller):
         return see_other(f"/article/{article['slug']}")
 
     @get("/{slug:str}")
-    async def edit_article(
-        self, slug: FromPath[str], current_user: CurrentUser, articles_service: Articles
-    ) -> Template:
+    async def edit_article(self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles) -> Template:
+        current_user = request.current_user
         await articles_service.owned_by(slug, current_user, "edit")
         article = await articles_service.get_by_slug(slug, current_user)
         form = {
@@ -160,13 +159,13 @@ class EditorController(Controller):
     @post("/{slug:str}")
     async def save(
         self,
-        request: HTMXRequest,
+        request: ConduitRequest,
         slug: FromPath[str],
         data: Form,
-        current_user: CurrentUser,
         articles_service: Articles,
     ) -> Template | Redirect:
         """Save the changes, or with the ``preview`` action, show how the article will read without saving it."""
+        current_user = request.current_user
         if data.get("action") == PREVIEW:
             await articles_service.owned_by(slug, current_user, "edit")
             return _preview(request, data, current_user, slug=slug)
@@ -185,7 +184,7 @@ def _article_fields(data: dict[str, str]) -> dict[str, object]:
     return fields
 
 
-def _preview(request: HTMXRequest, data: dict[str, str], viewer: User, slug: str | None) -> Template:
+def _preview(request: ConduitRequest, data: dict[str, str], viewer: User, slug: str | None) -> Template:
     """The body rendered as the article page will render it: with htmx the preview alone, else the editor again
     with the fields as typed and the preview below them."""
     preview_html = render_markdown(data.get("body", ""))

@@ -4,13 +4,13 @@ from litestar import Controller, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
-from litestar_htmx import HTMXRequest
 
 from conduit.articles.deps import Articles
 from conduit.comments.deps import Comments
 from conduit.comments.schemas import CommentView, NewComment
-from conduit.lib.auth import CurrentUser
+from conduit.lib.auth import signed_in_only
 from conduit.lib.exceptions import InvalidInputError
+from conduit.lib.requests import ConduitRequest
 from conduit.lib.schema import checked
 from conduit.web.articles import Form, article_page
 from conduit.web.forms import errors_by_field
@@ -22,17 +22,18 @@ class CommentPageController(Controller):
 
     include_in_schema = False
     path = "/article/{slug:str}/comments"
+    guards = [signed_in_only]
 
     @post()
     async def add(
         self,
-        request: HTMXRequest,
+        request: ConduitRequest,
         slug: FromPath[str],
         data: Form,
-        current_user: CurrentUser,
         articles_service: Articles,
         comments_service: Comments,
     ) -> Template | Redirect:
+        current_user = request.current_user
         try:
             new = checked(NewComment, {"body": data.get("body", "")})
         except InvalidInputError as exc:
@@ -64,13 +65,12 @@ class CommentPageController(Controller):
     @post("/{comment_id:int}/delete")
     async def delete(
         self,
-        request: HTMXRequest,
+        request: ConduitRequest,
         slug: FromPath[str],
         comment_id: FromPath[int],
-        current_user: CurrentUser,
         comments_service: Comments,
     ) -> Redirect | Response[str]:
-        await comments_service.remove(slug, comment_id, current_user)
+        await comments_service.remove(slug, comment_id, request.current_user)
         if request.htmx:
             return Response("", status_code=HTTP_200_OK, media_type="text/html")
         return see_other(f"/article/{slug}#comments")

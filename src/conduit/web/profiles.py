@@ -6,11 +6,11 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar_htmx import HTMXRequest
 
 from conduit.articles.deps import Articles
 from conduit.articles.schemas import ArticleSummary
-from conduit.lib.auth import CurrentUser, Viewer
+from conduit.lib.auth import signed_in_only
+from conduit.lib.requests import ConduitRequest
 from conduit.profiles.deps import Profiles
 from conduit.profiles.schemas import Profile
 from conduit.web.articles import Form
@@ -27,15 +27,15 @@ class ProfilePageController(Controller):
     @get(["/", "/favorites"])
     async def show(
         self,
-        request: HTMXRequest,
+        request: ConduitRequest,
         username: FromPath[str],
-        viewer: Viewer,
         profiles_service: Profiles,
         articles_service: Articles,
         page_request: NamedDependency[PageRequest],
     ) -> Template:
         """What the person wrote, or at ``/favorites`` what they favorited."""
         favorites = request.scope["path_template"].endswith("/favorites")
+        viewer = request.viewer
         profile = Profile.of(await profiles_service.get_profile(username, viewer))
         found = await articles_service.list_articles(
             viewer,
@@ -52,17 +52,12 @@ class ProfilePageController(Controller):
             return page("partials/article_list.html", **context)
         return page("profile.html", profile=profile, favorites=favorites, **context)
 
-    @post(["/follow", "/unfollow"])
+    @post(["/follow", "/unfollow"], guards=[signed_in_only])
     async def follow(
-        self,
-        request: HTMXRequest,
-        username: FromPath[str],
-        data: Form,
-        current_user: CurrentUser,
-        profiles_service: Profiles,
+        self, request: ConduitRequest, username: FromPath[str], data: Form, profiles_service: Profiles
     ) -> Template | Redirect:
         """Follow (or at ``/unfollow``, stop following); with htmx, only the button is sent back."""
         undo = request.scope["path_template"].endswith("/unfollow")
-        profile = Profile.of(await profiles_service.follow(current_user, username, undo=undo))
-        button = {"profile": profile, "viewer": current_user}
+        profile = Profile.of(await profiles_service.follow(request.current_user, username, undo=undo))
+        button = {"profile": profile, "viewer": request.current_user}
         return button_or_back(request, data, "partials/follow_button.html", f"/profile/{profile.username}", **button)

@@ -8,7 +8,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
-from litestar_htmx import HTMXRequest
 from markupsafe import Markup, escape
 
 from conduit.articles.deps import Articles
@@ -16,7 +15,7 @@ from conduit.articles.queries import MARKS
 from conduit.articles.schemas import ArticleSummary
 from conduit.articles.search import SEARCH_MAX_LENGTH
 from conduit.articles.services import ArticlePage
-from conduit.lib.auth import Viewer
+from conduit.lib.requests import ConduitRequest
 from conduit.web.paging import PageRequest, page_links
 from conduit.web.rendering import page
 
@@ -56,8 +55,7 @@ class SearchPageController(Controller):
     @get("/search", name="search")
     async def search(
         self,
-        request: HTMXRequest,
-        viewer: Viewer,
+        request: ConduitRequest,
         articles_service: Articles,
         page_request: NamedDependency[PageRequest],
         q: FromQuery[str] = "",
@@ -71,7 +69,7 @@ class SearchPageController(Controller):
         if len(q) > SEARCH_MAX_LENGTH:
             status, error = HTTP_422_UNPROCESSABLE_ENTITY, f"Search at most {SEARCH_MAX_LENGTH} characters."
         elif words:
-            found = await articles_service.list_articles(viewer, search=words, marked=True, **asked.query())
+            found = await articles_service.list_articles(request.viewer, search=words, marked=True, **asked.query())
         context: dict[str, Any] = {
             "articles": [ArticleSummary.of(row) for row in found.rows],
             "highlights": {
@@ -79,7 +77,7 @@ class SearchPageController(Controller):
             },
             "page_links": page_links(request, asked, found, by_offset=True),
             "empty_message": f"No articles match \u201c{words}\u201d.",
-            "viewer": viewer,
+            "viewer": request.viewer,
             "search_query": words,
         }
         if request.htmx and request.htmx.target == "article-list":

@@ -9,8 +9,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from conduit.db.models import User
-from conduit.lib.auth import CurrentUser
+from conduit.lib.auth import signed_in_only
 from conduit.lib.exceptions import AuthenticationError, ConduitError, InvalidInputError, TooManyAttemptsError
+from conduit.lib.requests import ConduitRequest
 from conduit.lib.schema import checked
 from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle, client_address
@@ -69,23 +70,24 @@ class AccountController(Controller):
         sign_out(request)
         return see_other("/")
 
-    @post("/settings/sign-out-everywhere")
-    async def sign_out_everywhere(self, request: Request, current_user: CurrentUser, users_service: Users) -> Redirect:
+    @post("/settings/sign-out-everywhere", guards=[signed_in_only])
+    async def sign_out_everywhere(self, request: ConduitRequest, users_service: Users) -> Redirect:
         """End this and every other browser session of the account, and revoke its API tokens."""
-        await users_service.sign_out_everywhere(current_user)
+        await users_service.sign_out_everywhere(request.current_user)
         sign_out(request)
         return see_other("/login")
 
-    @post("/settings/feed-token")
-    async def replace_feed_token(self, current_user: CurrentUser, users_service: Users) -> Redirect:
+    @post("/settings/feed-token", guards=[signed_in_only])
+    async def replace_feed_token(self, request: ConduitRequest, users_service: Users) -> Redirect:
         """Give the private feed a new address; the old one answers 404 from now on."""
-        await users_service.replace_feed_token(current_user)
+        await users_service.replace_feed_token(request.current_user)
         return see_other("/settings#private-feed")
 
-    @get("/settings")
+    @get("/settings", guards=[signed_in_only])
     async def settings_page(
-        self, request: Request, current_user: CurrentUser, users_service: Users, settings: NamedDependency[Settings]
+        self, request: ConduitRequest, users_service: Users, settings: NamedDependency[Settings]
     ) -> Template:
+        current_user = request.current_user
         form = {
             "image": current_user.image or "",
             "username": current_user.username,
@@ -95,15 +97,11 @@ class AccountController(Controller):
         feed_url = await _private_feed(request, current_user, users_service, settings)
         return page("settings.html", form=form, errors={}, viewer=current_user, private_feed_url=feed_url)
 
-    @post("/settings")
+    @post("/settings", guards=[signed_in_only])
     async def save_settings(
-        self,
-        request: Request,
-        data: Form,
-        current_user: CurrentUser,
-        users_service: Users,
-        settings: NamedDependency[Settings],
+        self, request: ConduitRequest, data: Form, users_service: Users, settings: NamedDependency[Settings]
     ) -> Template | Redirect:
+        current_user = request.current_user
         fields: dict[str, Any] = {name: data.get(name, "") for name in ("image", "username", "bio", "email")}
         if data.get("password"):
             fields["password"] = data["password"]
