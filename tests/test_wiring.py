@@ -25,6 +25,7 @@ from conduit.articles.services import ArticleService
 from conduit.comments.services import CommentService
 from conduit.config import alchemy_config_of
 from conduit.db.models import Comment, User
+from conduit.db.statements import all_rows
 from conduit.lib.auth import signed_in_only
 from conduit.lib.exceptions import InvalidInputError
 from conduit.profiles.services import ProfileService
@@ -66,6 +67,9 @@ def injection_probe(
         "engine_is_the_configured_one": db_engine is alchemy_config_of(request.app).get_engine(),
         "services": [type(service).__name__ for service in services],
         "services_share_the_request_session": [service.repository.session is db_session for service in services],
+        "services_start_from_statements_built_once": [
+            service.repository.statement is all_rows(service.repository.model_type) for service in services
+        ],
     }
 
 
@@ -80,6 +84,7 @@ async def test_session_and_engine_are_injected_into_handlers_and_providers(app: 
         "engine_is_the_configured_one": True,
         "services": ["UserService", "ProfileService", "ArticleService", "CommentService", "TagService"],
         "services_share_the_request_session": [True] * 5,
+        "services_start_from_statements_built_once": [True] * 5,
     }
 
 

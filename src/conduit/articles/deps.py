@@ -7,6 +7,8 @@ from advanced_alchemy.extensions.litestar.providers import create_service_provid
 from litestar.di import NamedDependency
 
 from conduit.articles.services import ArticleService
+from conduit.db.models import Article
+from conduit.db.statements import all_rows
 from conduit.lib.di import ServiceProvider
 
 Articles: TypeAlias = NamedDependency[ArticleService]
@@ -15,4 +17,4 @@ Articles: TypeAlias = NamedDependency[ArticleService]
 
 def articles_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[ArticleService]:
     """``articles_service``: an ``ArticleService`` on the request's session."""
-    return create_service_provider(ArticleService, config=alchemy)
+    return create_service_provider(ArticleService, statement=all_rows(Article), config=alchemy)

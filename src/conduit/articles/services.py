@@ -29,9 +29,9 @@ from conduit.articles.queries import (
 )
 from conduit.articles.schemas import UpdateArticle
 from conduit.articles.search import SearchQuery, parse_search
-from conduit.db.models import SLUG_MAX_LENGTH, Article, User, article_tags, favorites
+from conduit.db.models import SLUG_MAX_LENGTH, Article, Tag, User, article_tags, favorites
 from conduit.db.reads import ResultRow, fetch_all, fetch_one
-from conduit.db.statements import dialect_insert, insert_ignoring_duplicates, set_link
+from conduit.db.statements import all_rows, dialect_insert, insert_ignoring_duplicates, set_link
 from conduit.lib.exceptions import PermissionDeniedError, found, is_unique_violation
 from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.tags.services import TagService
@@ -170,7 +170,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             """File the article under ``tag_names`` (creating missing tags); ``replace`` drops its other tags first."""
             if replace:
                 await self.session.execute(delete(article_tags).where(article_tags.c.article_id == article_id))
-            tags = await TagService(session=self.session).ensure(tag_names)
+            tags = await TagService(session=self.session, statement=all_rows(Tag)).ensure(tag_names)
             await insert_ignoring_duplicates(
                 self.session, article_tags, [{"article_id": article_id, "tag_id": tag.id} for tag in tags]
             )

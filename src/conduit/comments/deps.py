@@ -7,6 +7,8 @@ from advanced_alchemy.extensions.litestar.providers import create_service_provid
 from litestar.di import NamedDependency
 
 from conduit.comments.services import CommentService
+from conduit.db.models import Comment
+from conduit.db.statements import all_rows
 from conduit.lib.di import ServiceProvider
 
 Comments: TypeAlias = NamedDependency[CommentService]
@@ -15,4 +17,4 @@ Comments: TypeAlias = NamedDependency[CommentService]
 
 def comments_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[CommentService]:
     """``comments_service``: a ``CommentService`` on the request's session."""
-    return create_service_provider(CommentService, config=alchemy)
+    return create_service_provider(CommentService, statement=all_rows(Comment), config=alchemy)

@@ -38,6 +38,14 @@ def insert_for(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
+@cache
+def all_rows(model: type[Any]) -> Select[Any]:
+    """``SELECT`` of every ``model`` row, built once: the statement a repository starts from. Given to services (as
+    ``statement``), it spares the ``select(model)`` Advanced Alchemy otherwise builds for each one, which is for each
+    request."""
+    return select(model)
+
+
 class SortedNames(TypeDecorator[list[str]]):
     """A list of names aggregated by the database (an array, or JSON text on SQLite), read as a sorted list."""
 

@@ -6,6 +6,8 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar.di import NamedDependency
 
+from conduit.db.models import User
+from conduit.db.statements import all_rows
 from conduit.lib.di import ServiceProvider
 from conduit.profiles.services import ProfileService
 
@@ -15,4 +17,4 @@ Profiles: TypeAlias = NamedDependency[ProfileService]
 
 def profiles_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[ProfileService]:
     """``profiles_service``: a ``ProfileService`` on the request's session."""
-    return create_service_provider(ProfileService, config=alchemy)
+    return create_service_provider(ProfileService, statement=all_rows(User), config=alchemy)

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.security.jwt import Token
 
 from conduit.db.models import User
+from conduit.db.statements import all_rows
 from conduit.lib.auth import SESSION_VERSION, TOKEN_VERSION, RetrieveUser
 from conduit.lib.di import ServiceProvider
 from conduit.users.services import UserService
@@ -20,7 +21,7 @@ Users: TypeAlias = NamedDependency[UserService]
 
 def users_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[UserService]:
     """``users_service``: a ``UserService`` on the request's session."""
-    return create_service_provider(UserService, config=alchemy)
+    return create_service_provider(UserService, statement=all_rows(User), config=alchemy)
 
 
 def token_holder(alchemy: SQLAlchemyAsyncConfig) -> RetrieveUser:
@@ -59,4 +60,4 @@ async def _active_account(
     except ValueError:
         return None
     session = alchemy.provide_session(connection.app.state, connection.scope)
-    return await UserService(session=session).active_account(account_id)
+    return await UserService(session=session, statement=all_rows(User)).active_account(account_id)
