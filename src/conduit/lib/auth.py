@@ -186,8 +186,9 @@ def signed_in_user(scope: Scope) -> User:
     return user
 
 
-def signed_in_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """The guard of a route only a signed-in caller may use.
+async def signed_in_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """The guard of a route only a signed-in caller may use (a coroutine, though it never waits: Litestar runs a
+    plain function guard on a worker thread).
 
     Raises:
         AuthenticationError: Nobody is signed in.
