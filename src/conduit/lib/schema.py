@@ -10,16 +10,24 @@ from conduit.lib.exceptions import InvalidFieldError
 from conduit.lib.validation import describe_validation_error, field_with_nul, located
 
 T = TypeVar("T")
+_encode = msgspec.json.Encoder().encode
 
 Timestamp = Annotated[str, Meta(extra_json_schema={"extra": {"format": "date-time"}})]
 """An ISO 8601 instant with milliseconds and a ``Z``, as RealWorld clients parse it."""
 
 
 def format_timestamp(moment: datetime) -> str:
-    """Render ``moment`` as ``2026-01-02T03:04:05.000Z``; naive values are taken as UTC."""
+    """Render ``moment`` as ``2026-01-02T03:04:05.000Z``; naive values are taken as UTC.
+
+    msgspec writes a UTC instant as RFC 3339 (``"2026-01-02T03:04:05.637999Z"``, without the fraction when it is
+    zero) in C; cutting that to milliseconds costs a quarter of ``isoformat``, which showed at 40 timestamps a page.
+    """
     if moment.tzinfo is not UTC:
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
+    text = _encode(moment)
+    if moment.microsecond:
+        return (text[1:24] + b"Z").decode()
+    return text[1:20].decode() + ".000Z"
 
 
 def checked(schema: type[T], fields: dict[str, Any]) -> T:
