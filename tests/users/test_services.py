@@ -1,6 +1,8 @@
 """The account rules, exercised on the service directly."""
 
 import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.lib.exceptions import AuthenticationError, InvalidInputError
@@ -47,3 +49,26 @@ async def test_update_account_hashes_a_new_password(db: AsyncSession) -> None:
 
     assert "another secret" not in ann.password_hash
     assert (await service.authenticate(email="ann@example.org", password="another secret")).id == ann.id
+
+
+async def test_the_signed_in_account_is_loaded_into_the_session_unchanged(
+    db: AsyncSession, alchemy: SQLAlchemyAsyncConfig
+) -> None:
+    ann = await UserService(session=db).register(username="ann", email="ann@example.org", password="long enough")
+    await db.commit()
+
+    async with alchemy.get_session() as session:
+        account = await UserService(session=session).active_account(ann.id)
+        assert account is not None
+        state = inspect(account)
+        loaded = [state.persistent, state.modified, account in session]
+        values = [account.username, account.email, account.token_version, account.bio]
+        account.bio = "changed"
+        changes = state.attrs.bio.history.added
+        await session.commit()
+    await db.refresh(ann)
+
+    assert loaded == [True, False, True]
+    assert values == ["ann", "ann@example.org", 0, None]
+    assert changes == ["changed"]
+    assert ann.bio == "changed"
