@@ -15,6 +15,7 @@ from httpx import AsyncClient
 from litestar.types import Receive, Scope, Send
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import QueuePool
 
 from conduit.articles.queries import page_statement, search_statement
@@ -186,3 +187,41 @@ async def test_a_read_sees_what_its_session_has_pending(
             return [seen["bio"] if seen else ""]
 
     assert await _in_request("POST", write) == ["pending"]
+
+
+async def test_a_favorite_runs_its_statements_below_the_orm_session(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    """The favorite's INSERT and the read of its answer are Core statements: ``reads.execute`` runs them on the
+    session's connection, not through ``Session.execute`` and its ORM layer (which ``do_orm_execute`` reports)."""
+    author, reader = await register(), await register()
+    article = await write_article(author)
+    through_the_orm: list[str] = []
+
+    def record(state: ORMExecuteState) -> None:
+        through_the_orm.append(str(state.statement).split()[0])
+
+    event.listen(Session, "do_orm_execute", record)
+    try:
+        answer = await client.post(f"/api/articles/{article['slug']}/favorite", headers=reader.headers)
+    finally:
+        event.remove(Session, "do_orm_execute", record)
+
+    assert answer.status_code == 200
+    assert answer.json()["article"]["favoritesCount"] == 1
+    assert through_the_orm == []
+
+
+async def test_a_core_statement_sees_what_its_session_has_pending(
+    client: AsyncClient, alchemy: SQLAlchemyAsyncConfig, register: RegisterUser
+) -> None:
+    account = await register()
+    async with alchemy.get_session() as session:
+        user = await UserService(session=session).get_by_username(account.username)
+        await session.commit()
+        user.bio = "pending"
+        seen = (await reads.execute(session, ACTIVE_ACCOUNT, {"user_id": user.id})).mappings().one()
+        flushed = not reads.has_pending_changes(session)
+        await session.rollback()
+
+    assert [seen["bio"], flushed] == ["pending", True]

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_s
 from sqlalchemy.types import TypeDecorator, UnicodeText
 
 from conduit.db.models import orm_registry
+from conduit.db.reads import execute
 
 
 def dialect_insert(
@@ -116,7 +117,7 @@ async def set_link(
     or a follow pays for neither building nor caching SQL.
     """
     statement = _link_statement(session.get_bind().dialect.name, owner, target, chosen, linked=linked)
-    await session.execute(statement, {**values, "owner_id": owner_id})
+    await execute(session, statement, {**values, "owner_id": owner_id})
 
 
 async def reset_identity_sequences(connection: AsyncConnection) -> None:
