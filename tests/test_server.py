@@ -51,6 +51,17 @@ def answer_to_growing_headers(address: str) -> bytes:
     return b""
 
 
+def answers_to_one_write(address: str, payload: bytes, responses: int) -> list[bytes]:
+    """Send ``payload`` in one write and read until ``responses`` status lines (or the connection's end) arrived."""
+    parts = urlsplit(address)
+    received = b""
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as connection:
+        connection.sendall(payload)
+        while received.count(b"HTTP/1.1 ") < responses and (chunk := connection.recv(65536)):
+            received += chunk
+    return [b"HTTP/1.1 " + answer for answer in received.split(b"HTTP/1.1 ")[1:]]
+
+
 def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
     scratch_database: ScratchDatabase, tmp_path: Path
 ) -> None:
@@ -64,6 +75,15 @@ def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
         idle_after_a_response = seconds_until_closed(address, b"GET /api/tags HTTP/1.1\r\nHost: x\r\n\r\n")
         too_large = answer_to_growing_headers(address)
         large = httpx.get(f"{address}/api/articles", headers={"X-Padding": "a" * 8_000})
+        body = b'{"user": {"email": "' + b"a" * 100_000 + b'@example.com", "password": "x"}}'
+        headers_and_large_body = answers_to_one_write(
+            address,
+            b"POST /api/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + b"Content-Length: %d\r\n\r\n" % len(body)
+            + body,
+            responses=1,
+        )
+        pipelined = answers_to_one_write(address, b"GET /api/tags HTTP/1.1\r\nHost: x\r\n\r\n" * 3, responses=3)
 
     assert response.status_code == 200
     assert "server" not in response.headers
@@ -73,3 +93,5 @@ def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
     assert 0.8 < idle_after_a_response < 3
     assert too_large.startswith(b"HTTP/1.1 400 ")
     assert large.status_code == 200
+    assert headers_and_large_body[0].startswith(b"HTTP/1.1 422 ")  # the body is read, not counted as headers
+    assert [answer[:13] for answer in pipelined] == [b"HTTP/1.1 200 "] * 3

@@ -24,7 +24,7 @@ import click
 import uvicorn
 
 from conduit.cli import APP_FACTORY
-from conduit.cli.protocol import MAX_HEADER_BYTES, HeaderDeadlineProtocol
+from conduit.cli.protocol import HeaderDeadlineProtocol
 from conduit.lib.logs import configure_logging
 from conduit.lib.settings import Settings
 
@@ -58,7 +58,6 @@ def multiprocess_metrics(workers: int) -> Iterator[None]:
 
 ALWAYS: dict[str, Any] = {
     "http": HeaderDeadlineProtocol,
-    "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
     "server_header": False,
     "proxy_headers": True,  # trusted only from FORWARDED_ALLOW_IPS
     "access_log": False,  # Conduit writes its own access line, with the request id
