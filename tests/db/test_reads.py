@@ -171,6 +171,29 @@ async def test_a_write_reads_the_account_before_its_transaction_takes_a_connecti
     assert await _in_request("POST", write) == [0, 1, True]
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite reads on the session's own connection")
+async def test_a_signed_in_read_begins_no_session_transaction(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    """On PostgreSQL a read-only request's reads borrow a connection each; its session begins no transaction, not
+    even for the signed-in account (attaching an instance would begin one)."""
+    world = await _world(client, register, write_article)
+    begun: list[Session] = []
+
+    def record(session: Session, transaction: Any) -> None:
+        if transaction.parent is None:
+            begun.append(session)
+
+    event.listen(Session, "after_transaction_create", record)
+    try:
+        answers = await _read_all(client, world["names"], world["reader"])
+    finally:
+        event.remove(Session, "after_transaction_create", record)
+
+    assert {status for status, _ in answers} == {200}
+    assert begun == []
+
+
 async def test_a_read_sees_what_its_session_has_pending(
     client: AsyncClient, alchemy: SQLAlchemyAsyncConfig, register: RegisterUser
 ) -> None:

@@ -58,6 +58,9 @@ class RequestSession(AsyncSession):
     was committed as it ran) and gives the connection back to the pool, before the response is sent: a
     request then never holds its connection while it waits for a second one (the browser-session store
     takes its own), which a busy pool with no overflow could not give.
+
+    The signed-in account is not attached to such a session (``UserService.active_account``), so that a read-only
+    request's session normally begins no transaction at all.
     """
 
     def __init__(self, bind: Any = None, **options: Any) -> None:
