@@ -38,7 +38,6 @@ from conduit.web.csrf import SessionCSRFMiddleware
 from conduit.web.errors import error_pages
 from conduit.web.favicon import favicon
 from conduit.web.feeds import FeedController
-from conduit.web.paging import PageRequest
 from conduit.web.profiles import ProfilePageController
 from conduit.web.rendering import STATIC_DIR
 from conduit.web.search import SearchPageController
@@ -71,7 +70,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProfilePageController,
             SearchPageController,
         ],
-        dependencies={"page_request": Provide(PageRequest.provide, sync_to_thread=False)},
         middleware=[
             DefineMiddleware(SessionUserMiddleware, retrieve_user=session_holder(alchemy)),
             DefineMiddleware(

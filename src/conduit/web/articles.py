@@ -3,7 +3,6 @@
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -20,11 +19,10 @@ from conduit.lib.auth import signed_in_only
 from conduit.lib.exceptions import InvalidInputError
 from conduit.lib.requests import ConduitRequest
 from conduit.lib.schema import checked
-from conduit.tags.deps import Tags
 from conduit.tags.services import POPULAR_TAGS
 from conduit.web.forms import errors_by_field
 from conduit.web.markdown import render_markdown
-from conduit.web.paging import PageRequest, page_links
+from conduit.web.paging import NewerThan, OlderThan, Oldest, PageNumber, PageRequest, Skip, page_links
 from conduit.web.rendering import button_or_back, page, see_other
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -42,11 +40,15 @@ class HomeController(Controller):
         self,
         request: ConduitRequest,
         articles_service: Articles,
-        tags_service: Tags,
-        page_request: NamedDependency[PageRequest],
         feed: FromQuery[str | None] = None,
         tag: FromQuery[str | None] = None,
+        number: PageNumber = 1,
+        older_than: OlderThan = None,
+        newer_than: NewerThan = None,
+        skip: Skip = 0,
+        oldest: Oldest = None,
     ) -> Template:
+        page_request = PageRequest.of(number, older_than, newer_than, skip, oldest)
         viewer = request.viewer
         if feed == "you" and viewer is not None:
             found = await articles_service.feed_for(viewer, **page_request.query())
@@ -62,7 +64,7 @@ class HomeController(Controller):
         }
         if request.htmx and request.htmx.target == "article-list":
             return page("partials/article_list.html", **context)
-        return page("home.html", popular_tags=await tags_service.popular(POPULAR_TAGS), **context)
+        return page("home.html", popular_tags=await articles_service.popular_tags(POPULAR_TAGS), **context)
 
 
 async def article_page(

@@ -51,20 +51,9 @@ class PageRequest:
         return cls(number, "", None, (number - 1) * PAGE_SIZE, PAGE_SIZE)
 
     @classmethod
-    def provide(
-        cls,
-        number: PageNumber = 1,
-        older_than: OlderThan = None,
-        newer_than: NewerThan = None,
-        skip: Skip = 0,
-        oldest: Oldest = None,
-    ) -> "PageRequest":
-        """The ``page_request`` dependency of the list pages, from their query parameters."""
-        return cls.of(number, older_than, newer_than, skip, oldest)
-
-    def by_offset(self) -> "PageRequest":
-        """The same page number, found by offset: for lists not in the articles' order of age (search results)."""
-        return PageRequest.of(self.number, None, None, 0, None)
+    def by_offset(cls, number: int) -> "PageRequest":
+        """Page ``number``, found by offset: for lists not in the articles' order of age (search results)."""
+        return cls.of(number, None, None, 0, None)
 
     def query(self) -> dict[str, Any]:
         """The arguments of ``ArticleService.list_articles`` that find this page."""

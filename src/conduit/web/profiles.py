@@ -3,7 +3,6 @@
 from typing import Any
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -14,7 +13,7 @@ from conduit.lib.requests import ConduitRequest
 from conduit.profiles.deps import Profiles
 from conduit.profiles.schemas import Profile
 from conduit.web.articles import Form
-from conduit.web.paging import PageRequest, page_links
+from conduit.web.paging import NewerThan, OlderThan, Oldest, PageNumber, PageRequest, Skip, page_links
 from conduit.web.rendering import button_or_back, page
 
 
@@ -31,9 +30,14 @@ class ProfilePageController(Controller):
         username: FromPath[str],
         profiles_service: Profiles,
         articles_service: Articles,
-        page_request: NamedDependency[PageRequest],
+        number: PageNumber = 1,
+        older_than: OlderThan = None,
+        newer_than: NewerThan = None,
+        skip: Skip = 0,
+        oldest: Oldest = None,
     ) -> Template:
         """What the person wrote, or at ``/favorites`` what they favorited."""
+        page_request = PageRequest.of(number, older_than, newer_than, skip, oldest)
         favorites = request.scope["path_template"].endswith("/favorites")
         viewer = request.viewer
         profile = Profile.of(await profiles_service.get_profile(username, viewer))

@@ -4,7 +4,6 @@ import re
 from typing import Any
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
@@ -16,7 +15,7 @@ from conduit.articles.schemas import ArticleSummary
 from conduit.articles.search import SEARCH_MAX_LENGTH
 from conduit.articles.services import ArticlePage
 from conduit.lib.requests import ConduitRequest
-from conduit.web.paging import PageRequest, page_links
+from conduit.web.paging import PageNumber, PageRequest, page_links
 from conduit.web.rendering import page
 
 _MARK = re.compile(f"([{''.join(MARKS)}])")
@@ -57,13 +56,13 @@ class SearchPageController(Controller):
         self,
         request: ConduitRequest,
         articles_service: Articles,
-        page_request: NamedDependency[PageRequest],
         q: FromQuery[str] = "",
+        number: PageNumber = 1,
     ) -> Template:
         """Results page by page, ten at a time, found by offset: ranked results have no order of age to
         continue from, unlike the other lists' cursors."""
         words = q.strip()
-        asked = page_request.by_offset()
+        asked = PageRequest.by_offset(number)
         status, error = HTTP_200_OK, None
         found = ArticlePage([], 0)
         if len(q) > SEARCH_MAX_LENGTH:
