@@ -83,6 +83,9 @@ def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
             + body,
             responses=1,
         )
+        whole_but_too_large = answers_to_one_write(
+            address, b"GET /api/tags HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 20_000 + b"\r\n\r\n", responses=1
+        )
         pipelined = answers_to_one_write(address, b"GET /api/tags HTTP/1.1\r\nHost: x\r\n\r\n" * 3, responses=3)
 
     assert response.status_code == 200
@@ -93,5 +96,6 @@ def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
     assert 0.8 < idle_after_a_response < 3
     assert too_large.startswith(b"HTTP/1.1 400 ")
     assert large.status_code == 200
+    assert whole_but_too_large[0].startswith(b"HTTP/1.1 400 ")
     assert headers_and_large_body[0].startswith(b"HTTP/1.1 422 ")  # the body is read, not counted as headers
     assert [answer[:13] for answer in pipelined] == [b"HTTP/1.1 200 "] * 3

@@ -29,9 +29,11 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
     ``REQUEST_HEADER_TIMEOUT_SECONDS``, read in each worker process (uvicorn starts workers with the protocol's
     class, not an instance).
 
-    The size counts every byte received while a request's headers are incomplete. A chunk that also finished the
-    previous request is not counted (it may hold that request's body), so the bound is ``MAX_HEADER_BYTES`` plus
-    one read of the transport.
+    The size is checked twice. Headers that arrive whole are measured as httptools hands them over (the request
+    target, each name and value) and refused, with uvicorn's 400, when they exceed ``MAX_HEADER_BYTES``.
+    Headers still incomplete are bounded by the bytes received since they began: a chunk that also finished the
+    previous request is not counted (it may hold that request's body), so what is buffered stays below
+    ``MAX_HEADER_BYTES`` plus one read of the transport.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -41,6 +43,7 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
         self.awaiting_headers = True
         self.header_bytes = 0
         self.message_completed = False
+        self.header_size = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -55,7 +58,22 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
         if self.header_bytes > MAX_HEADER_BYTES and not self.transport.is_closing():
             self.send_400_response("Request headers too large.")
 
+    def on_message_begin(self) -> None:
+        self.header_size = 0
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self.header_size += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.header_size += len(name) + len(value)
+        super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
+        if self.header_size > MAX_HEADER_BYTES:
+            msg = "request headers too large"
+            raise ValueError(msg)  # httptools stops parsing; uvicorn answers 400 and closes the connection
         self._cancel_header_deadline()
         self.awaiting_headers = False
         super().on_headers_complete()
