@@ -235,6 +235,37 @@ async def test_a_favorite_runs_its_statements_below_the_orm_session(
     assert through_the_orm == []
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="reads before a transaction run on asyncpg on PostgreSQL")
+async def test_a_favorite_reads_its_article_before_its_transaction_takes_a_connection(
+    client: AsyncClient, alchemy: SQLAlchemyAsyncConfig, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    """Only the write goes through SQLAlchemy's Core; the answer is the article read before it, with its change."""
+    author, reader = await register(), await register()
+    article = await write_article(author)
+    path = f"/api/articles/{article['slug']}/favorite"
+    through_sqlalchemy: list[str] = []
+
+    def record(_connection: Any, statement: Any, *_: Any) -> None:
+        through_sqlalchemy.append(str(statement).split()[0])
+
+    engine = alchemy.get_engine().sync_engine
+    event.listen(engine, "before_execute", record)
+    try:
+        answers = [
+            await client.post(path, headers=reader.headers),
+            await client.post(path, headers=reader.headers),
+            await client.post(path, headers=author.headers),
+            await client.delete(path, headers=reader.headers),
+            await client.delete(path, headers=reader.headers),
+        ]
+    finally:
+        event.remove(engine, "before_execute", record)
+
+    shown = [(answer.json()["article"]["favorited"], answer.json()["article"]["favoritesCount"]) for answer in answers]
+    assert shown == [(True, 1), (True, 1), (True, 2), (False, 1), (False, 1)]
+    assert through_sqlalchemy == ["INSERT", "INSERT", "INSERT", "DELETE", "DELETE"]
+
+
 async def test_a_core_statement_sees_what_its_session_has_pending(
     client: AsyncClient, alchemy: SQLAlchemyAsyncConfig, register: RegisterUser
 ) -> None:

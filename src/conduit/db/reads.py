@@ -28,7 +28,7 @@ Callers read a row's columns by name (``row["slug"]``), the one access every kin
 """
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -39,9 +39,11 @@ from sqlalchemy.util import greenlet_spawn
 
 
 class ResultRow(Protocol):
-    """A row of a read: its columns by name (``row["slug"]``)."""
+    """A row of a read: its columns by name (``row["slug"]``), and their names (so ``{**row}`` copies it)."""
 
     def __getitem__(self, key: str, /) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
 
 
 Session = AsyncSession | async_scoped_session[AsyncSession]
@@ -136,7 +138,8 @@ def _watched(engine: AsyncEngine) -> bool:
 async def _fetch_directly(
     session: AsyncSession, compiled: _Compiled, values: Mapping[str, Any]
 ) -> Sequence[ResultRow] | None:
-    """Run ``compiled`` on asyncpg: on the session's connection when it holds one, else on one of the pool's.
+    """Run ``compiled`` on asyncpg: on the session's connection when it holds one, else on one of the pool's
+    (never a second connection while the request holds one: a busy pool might not have it).
 
     None when the statement failed. A connection borrowed from the pool goes back right after the statement
     (the session never sees it), or is dropped from the pool when the statement failed, in case the connection
@@ -145,7 +148,7 @@ async def _fetch_directly(
     """
     arguments = compiled.arguments(values)
     rows: Sequence[ResultRow]
-    if session.in_transaction():
+    if getattr(session, "holds_connection", True):  # lib.transactions.RequestSession, as for ``reads_directly``
         driver = (await (await session.connection()).get_raw_connection()).driver_connection
         try:
             rows = await driver.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]

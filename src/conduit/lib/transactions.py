@@ -28,6 +28,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from conduit.db.reads import has_pending_changes
 from conduit.lib.exceptions import CommitFailedError
@@ -48,6 +49,26 @@ def _autocommit_view(engine: AsyncEngine) -> AsyncEngine:
 
 def _forget_view(engine: Engine) -> None:
     _autocommit_views.pop(engine, None)
+
+
+HOLDS_CONNECTION = "conduit.holds_connection"
+"""The key in ``Session.info`` present while the session's transaction holds a connection.
+
+``in_transaction()`` cannot tell: attaching an instance begins a transaction (SQLAlchemy's autobegin) that has no
+connection and has sent nothing to the database until a statement needs one. Advanced Alchemy makes the ORM
+sessions under the request sessions with a session maker of its own, so the events are the ORM sessions'.
+"""
+
+
+@event.listens_for(Session, "after_begin")
+def _connection_taken(session: Session, _transaction: SessionTransaction, _connection: Any) -> None:
+    session.info[HOLDS_CONNECTION] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _connection_released(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(HOLDS_CONNECTION, None)
 
 
 class RequestSession(AsyncSession):
@@ -76,14 +97,20 @@ class RequestSession(AsyncSession):
     def reads_directly(self) -> bool:
         """Whether ``db.reads`` may run a read on asyncpg rather than through this session.
 
-        On the AUTOCOMMIT view, always. In a request that writes, until its session begins a transaction (with
-        nothing pending to flush), which is the read of the signed-in account: it takes no lock and sees what is
-        committed, as it would as the transaction's first statement under READ COMMITTED, and the transaction,
-        which holds the locks its writes take until COMMIT, is then shorter by a round trip.
+        On the AUTOCOMMIT view, always. In a request that writes, until its transaction takes a connection (with
+        nothing pending to flush): the read of the signed-in account, and reads a write starts with (a favorite
+        reads its article first). Such a read takes no lock and sees what is committed, as it would as the
+        transaction's first statement under READ COMMITTED, and the transaction, which holds the locks its writes
+        take until COMMIT, is then shorter by a round trip.
         """
         if self.autocommits:
             return True
-        return self.on_postgres and not (self.in_transaction() or has_pending_changes(self))
+        return self.on_postgres and not (self.holds_connection or has_pending_changes(self))
+
+    @property
+    def holds_connection(self) -> bool:
+        """Whether the session's transaction has taken a connection (a statement has run in it)."""
+        return HOLDS_CONNECTION in self.sync_session.info
 
     async def commit(self) -> None:
         if self.in_transaction():
