@@ -55,8 +55,9 @@ HOLDS_CONNECTION = "conduit.holds_connection"
 """The key in ``Session.info`` present while the session's transaction holds a connection.
 
 ``in_transaction()`` cannot tell: attaching an instance begins a transaction (SQLAlchemy's autobegin) that has no
-connection and has sent nothing to the database until a statement needs one. Advanced Alchemy makes the ORM
-sessions under the request sessions with a session maker of its own, so the events are the ORM sessions'.
+connection and has sent nothing to the database until a statement needs one. The listeners below keep the key
+for every ORM session of the process: Advanced Alchemy makes the ORM session under each request session with a
+session maker of its own, so a ``Session`` subclass of Conduit's would not be the one used.
 """
 
 
