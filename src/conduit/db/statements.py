@@ -108,18 +108,16 @@ async def set_link(
     values: dict[str, Any],
     *,
     linked: bool,
-) -> int:
+) -> None:
     """Make the row linking ``owner_id`` to the row whose id ``chosen`` selects present (``linked``) or absent, in
     the table holding the columns ``owner`` and ``target`` (``favorites``, ``follows``). No row chosen, nothing
-    changes; doing it twice is harmless. Returns how many rows were added or removed: 1, or 0 when there was
-    nothing to change.
+    changes; doing it twice is harmless.
 
     ``chosen`` is built once, with ``values`` bound when it runs (so is each statement made of it): a favorite
     or a follow pays for neither building nor caching SQL.
     """
     statement = _link_statement(session.get_bind().dialect.name, owner, target, chosen, linked=linked)
-    changed: int = (await execute(session, statement, {**values, "owner_id": owner_id})).rowcount  # type: ignore[attr-defined]
-    return changed
+    await execute(session, statement, {**values, "owner_id": owner_id})
 
 
 async def reset_identity_sequences(connection: AsyncConnection) -> None:
