@@ -140,6 +140,16 @@ def sql(client: AsyncClient, alchemy: SQLAlchemyAsyncConfig) -> Iterator[list[st
     event.remove(engine, "before_cursor_execute", record)
 
 
+def refusal(*sentences: str) -> dict[str, Any]:
+    """The RealWorld error body whose errors read as ``sentences``, each a subject and what is wrong with it:
+    ``refusal("title can't be blank")`` is ``{"errors": {"title": ["can't be blank"]}}``."""
+    errors: dict[str, list[str]] = {}
+    for sentence in sentences:
+        subject, _, message = sentence.partition(" ")
+        errors.setdefault(subject, []).append(message)
+    return {"errors": errors}
+
+
 @dataclass
 class Account:
     username: str

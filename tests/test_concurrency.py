@@ -83,9 +83,9 @@ async def test_a_registration_race_for_one_username_names_the_field(client: Asyn
     )
 
     statuses = sorted(response.status_code for response in responses)
-    assert statuses == [201] + [422] * (RACERS - 1)
-    refusals = [response.json() for response in responses if response.status_code == 422]
-    assert all(body == {"errors": {"body": ["username has already been taken"]}} for body in refusals)
+    assert statuses == [201] + [409] * (RACERS - 1)
+    refusals = [response.json() for response in responses if response.status_code == 409]
+    assert all(body == {"errors": {"username": ["has already been taken"]}} for body in refusals)
     assert await db.scalar(select(func.count()).select_from(User)) == 1
 
 

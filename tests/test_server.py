@@ -1,13 +1,17 @@
 """The real server (``conduit run``): no banner, and no waiting forever for slow or idle clients."""
 
+import json
 import socket
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
 from tests.conftest import ScratchDatabase
+from tests.factories import NewUserFactory
 from tests.support.databases import migrate_afresh
 from tests.support.server import running_server
 
@@ -99,3 +103,37 @@ def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
     assert whole_but_too_large[0].startswith(b"HTTP/1.1 400 ")
     assert headers_and_large_body[0].startswith(b"HTTP/1.1 422 ")  # the body is read, not counted as headers
     assert [answer[:13] for answer in pipelined] == [b"HTTP/1.1 200 "] * 3
+
+
+def urllib_post(address: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST ``body`` with Python's urllib, which reads the answer only once it has sent the whole body."""
+    request = urllib.request.Request(  # noqa: S310  # a local test server
+        f"{address}{path}", data=body, headers={"Content-Type": "application/json", **headers}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read()
+
+
+def test_a_client_sending_a_body_too_large_or_without_a_token_reads_the_refusal(
+    scratch_database: ScratchDatabase, tmp_path: Path
+) -> None:
+    url = scratch_database()
+    migrate_afresh(url)
+    article = json.dumps({"article": {"title": "t", "description": "d", "body": "x" * 12_000_000}}).encode()
+    with running_server(url, tmp_path) as address:
+        new = NewUserFactory.build()
+        registered = httpx.post(
+            f"{address}/api/users",
+            json={"user": {"username": new.username, "email": new.email, "password": new.password}},
+        )
+        token = {"Authorization": f"Token {registered.json()['user']['token']}"}
+        too_large = urllib_post(address, "/api/articles", article, token)
+        anonymous = urllib_post(address, "/api/articles", article, {})
+        after = httpx.get(f"{address}/api/articles")
+
+    assert too_large == (413, b'{"errors":{"request":["body is too large"]}}')
+    assert anonymous == (401, b'{"errors":{"token":["is missing"]}}')
+    assert after.json()["articlesCount"] == 0

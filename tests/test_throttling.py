@@ -13,7 +13,7 @@ import redis
 from httpx import ASGITransport, AsyncClient, Response
 
 from conduit.app import create_app
-from tests.conftest import Account, RegisterUser, settings_for
+from tests.conftest import Account, RegisterUser, refusal, settings_for
 from tests.factories import NewUserFactory
 from tests.support.servers import redis_reachable
 from tests.web.conftest import Browser
@@ -74,8 +74,8 @@ async def test_the_eleventh_wrong_password_within_the_window_is_429_even_with_th
     assert failures == [401] * 10
     assert refused.status_code == 429
     assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
-    (message,) = refused.json()["errors"]["body"]
-    assert message.startswith("too many failed sign-ins for this account; try again in ")
+    (message,) = refused.json()["errors"]["credentials"]
+    assert message.startswith("failed too often for this account; try again in ")
     assert right.status_code == 429
     assert elsewhere.status_code == 200
 
@@ -112,8 +112,8 @@ async def test_concurrent_wrong_passwords_for_one_account_are_cut_off_at_the_lim
     assert sorted(response.status_code for response in responses) == [401] * 10 + [429] * 20
     for refused in (response for response in responses if response.status_code == 429):
         assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
-        (message,) = refused.json()["errors"]["body"]
-        assert message.startswith("too many failed sign-ins for this account; try again in ")
+        (message,) = refused.json()["errors"]["credentials"]
+        assert message.startswith("failed too often for this account; try again in ")
 
 
 @pytest.mark.parametrize("counters", COUNTERS)
@@ -131,8 +131,8 @@ async def test_concurrent_wrong_passwords_from_one_address_are_cut_off_at_the_li
     assert sorted(response.status_code for response in responses) == [401] * 10 + [429] * 20
     refused = next(response for response in responses if response.status_code == 429)
     assert int(refused.headers["retry-after"]) > 0
-    (message,) = refused.json()["errors"]["body"]
-    assert message.startswith("too many failed sign-ins from your address; try again in ")
+    (message,) = refused.json()["errors"]["credentials"]
+    assert message.startswith("failed too often from your address; try again in ")
 
 
 @pytest.mark.parametrize("counters", COUNTERS)
@@ -150,13 +150,11 @@ async def test_successful_sign_ins_are_not_counted(throttled: Throttled, registe
     assert statuses == [200] * 5 + [401, 401, 429]
 
 
-def assert_refused(response: Response, message: str, *, window_seconds: int) -> None:
-    """A 429 in the RealWorld shape, saying when to come back."""
+def assert_refused(response: Response, sentence: str, *, window_seconds: int) -> None:
+    """A 429 in the RealWorld shape, its error reading ``sentence`` and saying when to come back."""
     assert response.status_code == 429
     assert 0 < int(response.headers["retry-after"]) <= window_seconds
-    assert response.json() == {
-        "errors": {"body": [f"{message}; try again in {response.headers['retry-after']} seconds"]}
-    }
+    assert response.json() == refusal(f"{sentence}; try again in {response.headers['retry-after']} seconds")
 
 
 async def test_registrations_from_one_address_are_limited(throttled: Throttled) -> None:
@@ -168,7 +166,7 @@ async def test_registrations_from_one_address_are_limited(throttled: Throttled) 
             responses.append(await client.post("/api/users", json={"user": fields}))
 
     assert [response.status_code for response in responses] == [201, 201, 429]
-    assert_refused(responses[-1], "too many registrations from your address", window_seconds=3600)
+    assert_refused(responses[-1], "registrations are too many from your address", window_seconds=3600)
 
 
 async def test_the_sign_up_page_shows_the_refusal(throttled: Throttled) -> None:
@@ -185,7 +183,7 @@ async def test_the_sign_up_page_shows_the_refusal(throttled: Throttled) -> None:
     assert signed_up.status_code == 303
     assert refused.status_code == 429
     assert 0 < int(refused.headers["retry-after"]) <= 3600
-    assert f"too many registrations from your address; try again in {refused.headers['retry-after']} seconds" in (
+    assert f"registrations are too many from your address; try again in {refused.headers['retry-after']} seconds" in (
         refused.text
     )
     assert 'name="username"' in refused.text
@@ -202,7 +200,7 @@ async def test_writes_are_limited_per_address_and_reads_are_not_by_default(
         reads = [(await client.get("/api/articles")).status_code for _ in range(50)]
 
     assert [write.status_code for write in writes] == [200, 200, 200, 429]
-    assert_refused(writes[-1], "too many requests from your address", window_seconds=60)
+    assert_refused(writes[-1], "requests are too many from your address", window_seconds=60)
     assert reads == [200] * 50
 
 
@@ -222,7 +220,7 @@ async def test_a_throttled_page_form_shows_the_refusal(
     assert refused.headers["content-type"].startswith("text/html")
     assert 0 < int(refused.headers["retry-after"]) <= 60
     assert "Too many attempts" in refused.text
-    assert f"too many requests from your address; try again in {refused.headers['retry-after']} seconds" in (
+    assert f"requests are too many from your address; try again in {refused.headers['retry-after']} seconds" in (
         refused.text
     )
     assert [article["title"] for article in articles] == ["First"]
@@ -249,7 +247,7 @@ async def test_the_sign_in_page_shows_the_refusal(throttled: Throttled, register
 
     assert page.status_code == 429
     assert "retry-after" in page.headers
-    assert "too many failed sign-ins for this account; try again in" in page.text
+    assert "credentials failed too often for this account; try again in" in page.text
     assert 'name="email"' in page.text
 
 
@@ -278,4 +276,4 @@ async def test_unreachable_counters_answer_503_and_let_nothing_through(
 
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
-    assert response.json() == {"errors": {"body": ["the service is busy; please retry"]}}
+    assert response.json() == refusal("service is busy; please retry")

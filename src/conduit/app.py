@@ -22,7 +22,7 @@ from conduit.lib.health import HealthController, Readiness
 from conduit.lib.heap import frozen_startup_heap
 from conduit.lib.logs import request_log, structlog_config
 from conduit.lib.metrics import MetricsController, leave_multiprocess_registry, request_metrics, watch_pool
-from conduit.lib.requests import ConduitRequest, refuse_nul_in_url
+from conduit.lib.requests import ConduitRequest, reading_refused_bodies, refuse_nul_in_url
 from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle
 from conduit.lib.transactions import commit_before_response, remember_request_scope
@@ -127,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Around the router rather than in ``middleware`` (which Litestar applies per route), so that requests
     # for unknown paths are counted and logged too.
     app.asgi_handler = request_log(
-        request_metrics(app.asgi_handler, quiet_paths=config.OPERATIONS_PATHS), quiet_paths=config.OPERATIONS_PATHS
+        request_metrics(reading_refused_bodies(app.asgi_handler), quiet_paths=config.OPERATIONS_PATHS),
+        quiet_paths=config.OPERATIONS_PATHS,
     )
     return app

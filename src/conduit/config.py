@@ -37,7 +37,7 @@ from conduit.web.rendering import TEMPLATES_DIR, register_helpers
 from conduit.web.sessions import SESSION_COOKIE, SESSION_STORE, BrowserSessionConfig
 
 MIGRATIONS_DIR = Path(__file__).parent / "db" / "migrations"
-API_VERSION = "1.1.0"
+API_VERSION = "2.0.0"
 OPERATIONS_PATHS = (LIVENESS_PATH, READINESS_PATH, METRICS_PATH)
 """What load balancers and Prometheus call: no session, no access log line, no request metrics."""
 
@@ -153,7 +153,7 @@ def openapi_config(settings: Settings) -> OpenAPIConfig | None:
                     type="apiKey",
                     name="Authorization",
                     security_scheme_in="header",
-                    description="'Token <jwt>', the token from login or registration.",
+                    description="'Token <jwt>' (or 'Bearer <jwt>'), the token from login or registration.",
                 )
             }
         ),

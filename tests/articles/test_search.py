@@ -234,9 +234,9 @@ async def test_a_search_too_long_or_with_nul_is_refused(client: AsyncClient) -> 
 
     assert longest.status_code == 200
     assert too_long.status_code == 422
-    assert too_long.json() == {"errors": {"body": [f"search must have at most {SEARCH_MAX_LENGTH} characters"]}}
+    assert too_long.json() == {"errors": {"search": [f"must have at most {SEARCH_MAX_LENGTH} characters"]}}
     assert nul.status_code == 400
-    assert nul.json() == {"errors": {"body": ["query parameters must not contain NUL characters"]}}
+    assert nul.json() == {"errors": {"query": ["must not contain NUL characters"]}}
 
 
 async def test_a_page_past_the_end_still_counts(client: AsyncClient, library: Library) -> None:

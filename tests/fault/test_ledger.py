@@ -63,7 +63,7 @@ async def write_until(client: AsyncClient, writer: int, ledger: Ledger, stop: as
             ledger.favorites.add((username, slug))
             comment = {"comment": {"body": f"first on {slug}"}}
             response = await client.post(f"/api/articles/{slug}/comments", headers=headers, json=comment)
-            if response.status_code != 200:
+            if response.status_code != 201:
                 raise RetryableError(response.status_code)
             ledger.comments.add(response.json()["comment"]["id"])
         except RetryableError as exc:

@@ -52,7 +52,7 @@ async def test_an_outage_answers_503_and_conduit_recovers_without_a_restart(
 
     for response in (api_read, api_write, tags):
         assert_retryable(response)
-        assert response.json() == {"errors": {"body": ["the database is busy; please retry"]}}
+        assert response.json() == {"errors": {"database": ["is busy; please retry"]}}
     assert_retryable(page)
     assert "Busy, please try again" in page.text
     assert "Traceback" not in caplog.text

@@ -69,7 +69,7 @@ async def test_sign_ups_articles_and_comments_are_counted(
         response = await client.post(
             f"/api/articles/{article['slug']}/comments", headers=reader.headers, json={"comment": {"body": body}}
         )
-        assert response.status_code == 200
+        assert response.status_code == 201
     after = await scrape(client)
 
     assert {

@@ -27,7 +27,7 @@ async def test_unknown_profile_is_404(client: AsyncClient) -> None:
     response = await client.get("/api/profiles/nobody")
 
     assert response.status_code == 404
-    assert response.json() == {"errors": {"body": ["profile 'nobody' not found"]}}
+    assert response.json() == {"errors": {"profile": ["not found"]}}
 
 
 async def test_follow_and_unfollow(client: AsyncClient, register: RegisterUser, db: AsyncSession) -> None:
@@ -72,7 +72,7 @@ async def test_following_yourself_is_422(client: AsyncClient, register: Register
     response = await client.post(f"/api/profiles/{me.username}/follow", headers=me.headers)
 
     assert response.status_code == 422
-    assert response.json() == {"errors": {"body": ["you cannot follow yourself"]}}
+    assert response.json() == {"errors": {"profile": ["is your own; you cannot follow yourself"]}}
     assert await db.scalar(select(func.count()).select_from(follows)) == 0
 
 

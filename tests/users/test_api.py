@@ -1,6 +1,7 @@
 import asyncio
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -10,10 +11,11 @@ from litestar.security.jwt import Token
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conduit.app import create_app
 from conduit.db.models import User
 from conduit.lib import auth
 from conduit.lib.settings import Settings
-from tests.conftest import RegisterUser
+from tests.conftest import RegisterUser, serve, settings_for
 
 pytestmark = pytest.mark.anyio
 
@@ -49,33 +51,36 @@ async def test_register_stores_email_in_lower_case_and_login_ignores_its_case(cl
     assert response.json()["user"]["email"] == "jake@example.org"
 
 
-async def test_register_refuses_a_taken_username_and_email(client: AsyncClient, db: AsyncSession) -> None:
+async def test_register_refuses_a_taken_username_and_email_with_409(client: AsyncClient, db: AsyncSession) -> None:
     await client.post("/api/users", json=user_payload())
 
     response = await client.post("/api/users", json=user_payload(email="JAKE@example.org"))
 
-    assert response.status_code == 422
-    assert response.json() == {"errors": {"body": ["username has already been taken", "email has already been taken"]}}
+    assert response.status_code == 409
+    assert response.json() == {"errors": {"username": ["has already been taken"], "email": ["has already been taken"]}}
     assert await db.scalar(select(func.count()).select_from(User)) == 1
 
 
 @pytest.mark.parametrize(
-    ("fields", "message"),
+    ("fields", "errors"),
     [
-        ({"username": ""}, "username can't be blank"),
-        ({"email": "not-an-email"}, "email is invalid"),
-        ({"password": "short"}, "password must have at least 8 characters"),
-        ({"username": "has space"}, "username is invalid"),
-        ({"username": 7}, "username: expected `str`, got `int`"),
+        ({"username": ""}, {"username": ["can't be blank"]}),
+        ({"email": ""}, {"email": ["can't be blank"]}),
+        ({"password": ""}, {"password": ["can't be blank"]}),
+        ({"email": "not-an-email"}, {"email": ["is invalid"]}),
+        ({"password": "short"}, {"password": ["must have at least 8 characters"]}),
+        ({"password": "        "}, {"password": ["must not be only spaces"]}),
+        ({"username": "has space"}, {"username": ["is invalid"]}),
+        ({"username": 7}, {"username": ["must be text, not a whole number"]}),
     ],
 )
 async def test_register_names_the_invalid_field(
-    client: AsyncClient, db: AsyncSession, fields: dict[str, Any], message: str
+    client: AsyncClient, db: AsyncSession, fields: dict[str, Any], errors: dict[str, list[str]]
 ) -> None:
     response = await client.post("/api/users", json=user_payload(**fields))
 
     assert response.status_code == 422
-    assert response.json() == {"errors": {"body": [message]}}
+    assert response.json() == {"errors": errors}
     assert await db.scalar(select(func.count()).select_from(User)) == 0
 
 
@@ -83,7 +88,7 @@ async def test_register_names_a_missing_field(client: AsyncClient) -> None:
     response = await client.post("/api/users", json={"user": {"username": "jake", "password": "jakejakejake"}})
 
     assert response.status_code == 422
-    assert response.json() == {"errors": {"body": ["email is required"]}}
+    assert response.json() == {"errors": {"email": ["is required"]}}
 
 
 async def test_login_returns_the_account(client: AsyncClient, register: RegisterUser) -> None:
@@ -106,7 +111,14 @@ async def test_login_with_wrong_credentials_is_401(client: AsyncClient, register
     response = await client.post("/api/users/login", json={"user": credentials})
 
     assert response.status_code == 401
-    assert response.json() == {"errors": {"body": ["email or password is invalid"]}}
+    assert response.json() == {"errors": {"credentials": ["invalid"]}}
+
+
+async def test_login_with_a_blank_field_is_422_naming_it(client: AsyncClient) -> None:
+    response = await client.post("/api/users/login", json={"user": {"email": "", "password": "whatever-it-is"}})
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"email": ["can't be blank"]}}
 
 
 async def test_current_user_needs_a_token(client: AsyncClient) -> None:
@@ -114,7 +126,7 @@ async def test_current_user_needs_a_token(client: AsyncClient) -> None:
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Token"
-    assert response.json()["errors"]["body"]
+    assert response.json() == {"errors": {"token": ["is missing"]}}
 
 
 @pytest.mark.parametrize(
@@ -130,7 +142,7 @@ async def test_a_body_sent_without_a_token_is_refused_unread(client: AsyncClient
     response = await client.request(method, path, json={"nothing": "valid"})
 
     assert response.status_code == 401
-    assert response.json() == {"errors": {"body": ["authentication required: send 'Authorization: Token <jwt>'"]}}
+    assert response.json() == {"errors": {"token": ["is missing"]}}
 
 
 @pytest.mark.parametrize("scheme", ["Token", "Bearer", "token"])
@@ -146,13 +158,20 @@ async def test_current_user_accepts_token_and_bearer_schemes(
 
 
 @pytest.mark.parametrize(
-    "header",
-    ["Token", "Token not-a-jwt", "Basic abc", "Token " + jwt.encode({"sub": "x", "exp": 1}, "k" * 40, "HS256")],
+    ("header", "message"),
+    [
+        ("Token", "must be sent as 'Token <jwt>' (or 'Bearer <jwt>')"),
+        ("Basic abc", "must be sent as 'Token <jwt>' (or 'Bearer <jwt>')"),
+        ("Token not-a-jwt", "is invalid or expired"),
+        ("Bearer not-a-jwt", "is invalid or expired"),
+        ("Token " + jwt.encode({"sub": "x", "exp": 1}, "k" * 40, "HS256"), "is invalid or expired"),
+    ],
 )
-async def test_invalid_tokens_are_401(client: AsyncClient, header: str) -> None:
+async def test_invalid_tokens_are_401(client: AsyncClient, header: str, message: str) -> None:
     response = await client.get("/api/user", headers={"Authorization": header})
 
     assert response.status_code == 401
+    assert response.json() == {"errors": {"token": [message]}}
 
 
 async def test_expired_and_foreign_tokens_are_401(
@@ -183,7 +202,7 @@ async def test_a_token_accepted_before_is_refused_once_it_expires(
 
     assert accepted.status_code == 200
     assert refused.status_code == 401
-    assert refused.json() == {"errors": {"body": ["token is invalid or expired"]}}
+    assert refused.json() == {"errors": {"token": ["is invalid or expired"]}}
 
 
 async def test_a_token_is_verified_once_whichever_routes_it_reaches(
@@ -224,14 +243,18 @@ async def test_update_changes_only_the_fields_sent(client: AsyncClient, register
     )
 
 
-async def test_update_null_clears_bio_and_image(client: AsyncClient, register: RegisterUser) -> None:
+@pytest.mark.parametrize("cleared", [None, ""])
+async def test_update_null_or_empty_clears_bio_and_image(
+    client: AsyncClient, register: RegisterUser, db: AsyncSession, cleared: str | None
+) -> None:
     account = await register()
     await client.put("/api/user", headers=account.headers, json={"user": {"bio": "x", "image": "https://i.io/a.png"}})
 
-    response = await client.put("/api/user", headers=account.headers, json={"user": {"bio": None, "image": None}})
+    response = await client.put("/api/user", headers=account.headers, json={"user": {"bio": cleared, "image": cleared}})
 
-    assert response.json()["user"]["bio"] is None
-    assert response.json()["user"]["image"] is None
+    assert (response.json()["user"]["bio"], response.json()["user"]["image"]) == (None, None)
+    stored = (await db.execute(select(User.bio, User.image).where(User.username == account.username))).one()
+    assert tuple(stored) == (None, None)
 
 
 async def test_update_password_then_login_with_it(client: AsyncClient, register: RegisterUser) -> None:
@@ -244,7 +267,7 @@ async def test_update_password_then_login_with_it(client: AsyncClient, register:
     assert (old.status_code, new.status_code) == (401, 200)
 
 
-async def test_update_to_a_taken_username_is_422_and_changes_nothing(
+async def test_update_to_a_taken_username_is_409_and_changes_nothing(
     client: AsyncClient, register: RegisterUser
 ) -> None:
     jake, jane = await register(), await register()
@@ -253,8 +276,8 @@ async def test_update_to_a_taken_username_is_422_and_changes_nothing(
         "/api/user", headers=jake.headers, json={"user": {"username": jane.username, "bio": "changed"}}
     )
 
-    assert response.status_code == 422
-    assert response.json() == {"errors": {"body": ["username has already been taken"]}}
+    assert response.status_code == 409
+    assert response.json() == {"errors": {"username": ["has already been taken"]}}
     current = await client.get("/api/user", headers=jake.headers)
     assert current.json()["user"]["bio"] is None
 
@@ -273,4 +296,33 @@ async def test_update_with_no_fields_is_422(client: AsyncClient, register: Regis
     response = await client.put("/api/user", headers=account.headers, json={"user": {}})
 
     assert response.status_code == 422
-    assert response.json() == {"errors": {"body": ["user must contain at least one field to change"]}}
+    assert response.json() == {"errors": {"user": ["must contain at least one field to change"]}}
+
+
+@pytest.mark.parametrize("field", ["email", "username"])
+@pytest.mark.parametrize("value", ["", None])
+async def test_update_to_a_blank_email_or_username_is_422(
+    client: AsyncClient, register: RegisterUser, field: str, value: str | None
+) -> None:
+    account = await register()
+
+    response = await client.put("/api/user", headers=account.headers, json={"user": {field: value}})
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == [field]
+
+
+async def test_with_the_strength_check_off_only_the_minimum_length_is_kept(
+    suite_database_url: str, tmp_path: Path
+) -> None:
+    app = create_app(settings_for(tmp_path, suite_database_url, password_strength_check=False))
+    async with serve(app) as client:
+        common = await client.post(
+            "/api/users", json=user_payload(username="common", email="common@example.org", password="password123")
+        )
+        short = await client.post(
+            "/api/users", json=user_payload(username="short", email="short@example.org", password="pass")
+        )
+
+    assert common.status_code == 201
+    assert (short.status_code, short.json()) == (422, {"errors": {"password": ["must have at least 8 characters"]}})

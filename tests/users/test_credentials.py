@@ -43,7 +43,7 @@ async def test_the_old_token_answers_401_after_a_password_change_and_the_answer_
     assert await status_with(client, second_device) == 401
     assert await status_with(client, fresh) == 200
     old = await client.get("/api/user", headers=account.headers)
-    assert old.json() == {"errors": {"body": ["token is invalid or expired"]}}
+    assert old.json() == {"errors": {"token": ["is invalid or expired"]}}
 
 
 async def test_changing_other_fields_keeps_tokens_valid(client: AsyncClient, register: RegisterUser) -> None:

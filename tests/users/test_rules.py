@@ -14,10 +14,14 @@ pytestmark = pytest.mark.anyio
 
 
 async def sign_up(client: AsyncClient, **fields: str) -> tuple[int, list[str]]:
+    """The status of a registration, and its errors as a client shows them (``username is reserved``)."""
     payload = NewUserFactory.build()
     user = {"username": payload.username, "email": payload.email, "password": payload.password, **fields}
     response = await client.post("/api/users", json={"user": user})
-    return response.status_code, response.json().get("errors", {}).get("body", [])
+    errors: dict[str, list[str]] = response.json().get("errors", {})
+    return response.status_code, [
+        f"{subject} {message}" for subject, messages in errors.items() for message in messages
+    ]
 
 
 async def test_usernames_differing_only_in_case_or_unicode_form_cannot_both_register(
@@ -31,7 +35,7 @@ async def test_usernames_differing_only_in_case_or_unicode_form_cannot_both_regi
     ]
 
     assert first == (201, [])
-    assert refused == [(422, ["username has already been taken"])] * 3
+    assert refused == [(409, ["username has already been taken"])] * 3
     assert await db.scalar(select(func.count()).select_from(User)) == 1
 
 
@@ -69,13 +73,13 @@ async def test_usernames_mixing_scripts_cannot_register_or_be_taken(
     client: AsyncClient, register: RegisterUser, name: str, scripts: str
 ) -> None:
     account = await register()
-    message = f"username mixes {scripts} letters; use the letters of one script"
+    message = f"mixes {scripts} letters; use the letters of one script"
 
     signed_up = await sign_up(client, username=name)
     renamed = await client.put("/api/user", headers=account.headers, json={"user": {"username": name}})
 
-    assert signed_up == (422, [message])
-    assert (renamed.status_code, renamed.json()) == (422, {"errors": {"body": [message]}})
+    assert signed_up == (422, [f"username {message}"])
+    assert (renamed.status_code, renamed.json()) == (422, {"errors": {"username": [message]}})
 
 
 @pytest.mark.parametrize(
@@ -118,8 +122,8 @@ async def test_renaming_to_someone_elses_name_in_another_case_is_refused(
     response = await client.put("/api/user", headers=renaming.headers, json={"user": {"username": "GRACE"}})
     own = await client.put("/api/user", headers=taken.headers, json={"user": {"username": "grace"}})
 
-    assert response.status_code == 422
-    assert response.json() == {"errors": {"body": ["username has already been taken"]}}
+    assert response.status_code == 409
+    assert response.json() == {"errors": {"username": ["has already been taken"]}}
     assert own.status_code == 200
     assert own.json()["user"]["username"] == "grace"
 
@@ -127,7 +131,7 @@ async def test_renaming_to_someone_elses_name_in_another_case_is_refused(
 async def test_emails_are_unique_without_regard_to_case(client: AsyncClient) -> None:
     assert (await sign_up(client, email="Someone@Example.org"))[0] == 201
 
-    assert await sign_up(client, email="someone@example.ORG") == (422, ["email has already been taken"])
+    assert await sign_up(client, email="someone@example.ORG") == (409, ["email has already been taken"])
 
 
 @pytest.mark.parametrize(
@@ -151,7 +155,7 @@ async def test_a_weak_new_password_is_refused(client: AsyncClient, register: Reg
     response = await client.put("/api/user", headers=account.headers, json={"user": {"password": "iloveyou"}})
 
     assert response.status_code == 422
-    assert response.json() == {"errors": {"body": ["password is too common; choose one that is harder to guess"]}}
+    assert response.json() == {"errors": {"password": ["is too common; choose one that is harder to guess"]}}
 
 
 @pytest.mark.parametrize(
@@ -175,8 +179,8 @@ async def test_image_must_be_an_http_or_https_address(
     response = await client.put("/api/user", headers=account.headers, json={"user": {"image": image, "bio": "new"}})
 
     assert response.status_code == 422
-    message = "image must have at most 2048 characters" if len(image) > 2048 else "image must be an http or https URL"
-    assert response.json() == {"errors": {"body": [message]}}
+    message = "must have at most 2048 characters" if len(image) > 2048 else "must be an http or https URL"
+    assert response.json() == {"errors": {"image": [message]}}
     assert await db.scalar(select(User.bio).where(User.username == account.username)) is None
 
 

@@ -5,7 +5,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.lib.exceptions import AuthenticationError, InvalidInputError
+from conduit.lib.exceptions import AuthenticationError, ConflictError, InvalidInputError
 from conduit.users.services import UserService
 
 pytestmark = pytest.mark.anyio
@@ -35,10 +35,29 @@ async def test_update_account_refuses_a_taken_email_and_keeps_the_old_one(db: As
     ann = await service.register(username="ann", email="ann@example.org", password="long enough")
     await service.register(username="bob", email="bob@example.org", password="long enough")
 
-    with pytest.raises(InvalidInputError, match="email has already been taken"):
+    with pytest.raises(ConflictError, match="email has already been taken"):
         await service.update_account(ann, {"email": "BOB@example.org"})
 
     assert ann.email == "ann@example.org"
+
+
+async def test_common_passwords_are_refused_unless_the_check_is_off(db: AsyncSession) -> None:
+    service = UserService(session=db)
+
+    with pytest.raises(InvalidInputError) as refused:
+        await service.register(username="ann", email="ann@example.org", password="password123")
+    ann = await service.register(
+        username="ann", email="ann@example.org", password="password123", refuse_common_passwords=False
+    )
+    with pytest.raises(InvalidInputError) as too_short:
+        await service.update_account(ann, {"password": "short"}, refuse_common_passwords=False)
+    with pytest.raises(InvalidInputError) as common:
+        await service.update_account(ann, {"password": "iloveyou"})
+
+    assert refused.value.errors == {"password": ["is too common; choose one that is harder to guess"]}
+    assert too_short.value.errors == {"password": ["must have at least 8 characters"]}
+    assert common.value.errors == refused.value.errors
+    assert (await service.authenticate(email="ann@example.org", password="password123")).id == ann.id
 
 
 async def test_update_account_hashes_a_new_password(db: AsyncSession) -> None:

@@ -85,7 +85,7 @@ async def test_sign_in_with_a_wrong_password_is_refused(
     response = await browser.submit("/login", "/login", {"email": account.email, "password": "wrong password"})
 
     assert response.status_code == 422
-    assert "email or password is invalid" in response.text
+    assert "credentials invalid" in response.text
     assert await session_rows(db) == 0
 
 

@@ -5,12 +5,12 @@ from typing import Annotated
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from conduit.db.reads import ResultRow
-from conduit.lib.schema import Timestamp, format_timestamp
+from conduit.lib.schema import Timestamp, format_timestamp, not_blank
 from conduit.profiles.schemas import Profile
 
-Title = Annotated[str, Meta(min_length=1, max_length=255)]
-Description = Annotated[str, Meta(min_length=1, max_length=1_000)]
-Body = Annotated[str, Meta(min_length=1, max_length=100_000)]
+Title = Annotated[str, not_blank(max_length=255)]
+Description = Annotated[str, not_blank(max_length=1_000)]
+Body = Annotated[str, not_blank(max_length=100_000)]
 TagName = Annotated[str, Meta(max_length=64)]
 TagList = Annotated[list[TagName], Meta(max_length=20)]
 
@@ -20,13 +20,9 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
 
 
-def _require_text(struct: Struct, *names: str) -> None:
+def _strip(struct: Struct, *names: str) -> None:
     for name in names:
-        value = getattr(struct, name)
-        if isinstance(value, str):
-            if not value.strip():
-                msg = f"{name} can't be blank"
-                raise ValueError(msg)
+        if isinstance(value := getattr(struct, name), str):
             setattr(struct, name, value.strip())
 
 
@@ -37,7 +33,7 @@ class NewArticle(Struct, rename="camel"):
     tag_list: TagList = []
 
     def __post_init__(self) -> None:
-        _require_text(self, "title", "description", "body")
+        _strip(self, "title", "description", "body")
         self.tag_list = _clean_tags(self.tag_list)
 
 
@@ -55,9 +51,9 @@ class UpdateArticle(Struct, rename="camel"):
 
     def __post_init__(self) -> None:
         if all(getattr(self, name) is UNSET for name in self.__struct_fields__):
-            msg = "article must contain at least one field to change"
+            msg = "must contain at least one field to change"
             raise ValueError(msg)
-        _require_text(self, "title", "description", "body")
+        _strip(self, "title", "description", "body")
         if self.tag_list is not UNSET:
             self.tag_list = _clean_tags(self.tag_list)
 

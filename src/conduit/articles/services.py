@@ -276,7 +276,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             NotFoundError: No article has this slug.
         """
         row: ResultRow | None = await self.repository.one(slug, viewer.id if viewer else None)
-        return found(row, f"article {slug!r}")
+        return found(row, "article")
 
     async def write(self, author: User, *, title: str, description: str, body: str, tags: list[str]) -> ResultRow:
         """Publish a new article by ``author``; its slug comes from the title and is unique."""
@@ -298,7 +298,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             NotFoundError: No article has this slug.
             PermissionDeniedError: ``editor`` is not the author.
         """
-        article = await self.owned_by(slug, editor, "edit")
+        article = await self.owned_by(slug, editor)
         sent = schema_dump(changes)
         if "tag_list" in sent:
             await self.repository.file_under(article.id, sent.pop("tag_list"), replace=True)
@@ -322,7 +322,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             NotFoundError: No article has this slug.
             PermissionDeniedError: ``user`` is not the author.
         """
-        article = await self.owned_by(slug, user, "delete")
+        article = await self.owned_by(slug, user)
         await self.delete(article.id)
 
     async def favorite(self, slug: str, user: User, *, undo: bool = False) -> ResultRow:
@@ -349,15 +349,14 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         count = article["favorites_count"] + (1 if favorited else -1)
         return {**article, "favorited": favorited, "favorites_count": count}
 
-    async def owned_by(self, slug: str, user: User, action: str) -> Article:
+    async def owned_by(self, slug: str, user: User) -> Article:
         """The article at ``slug``, provided ``user`` wrote it.
 
         Raises:
             NotFoundError: No article has this slug.
-            PermissionDeniedError: ``user`` is not the author; the message says they may not ``action`` it.
+            PermissionDeniedError: ``user`` is not the author.
         """
-        article = found(await self.get_one_or_none(Article.slug == slug), f"article {slug!r}")
+        article = found(await self.get_one_or_none(Article.slug == slug), "article")
         if article.author_id != user.id:
-            msg = f"only the author may {action} this article"
-            raise PermissionDeniedError(msg)
+            raise PermissionDeniedError("article")
         return article

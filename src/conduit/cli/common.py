@@ -12,7 +12,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from conduit.db.engine import create_engine, engine_options
-from conduit.lib.exceptions import ConduitError
+from conduit.lib.exceptions import ConduitError, sentences
 from conduit.lib.schema import checked
 from conduit.lib.settings import Settings
 from conduit.users.services import UserService
@@ -41,7 +41,7 @@ def session_on(engine: AsyncEngine) -> AsyncSession:
 
 def refusal(error: ConduitError) -> click.ClickException:
     """The domain's refusal as the command's one-line error."""
-    return click.ClickException("; ".join(error.messages))
+    return click.ClickException("; ".join(sentences(error.errors)))
 
 
 def validated(schema: type[T], **fields: Any) -> T:

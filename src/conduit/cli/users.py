@@ -6,6 +6,7 @@ import click
 
 from conduit.cli.common import validated, with_users
 from conduit.db.models import User
+from conduit.lib.settings import Settings
 from conduit.users.schemas import NewUser, UpdateUser
 from conduit.users.services import UserService
 
@@ -42,7 +43,12 @@ def list_users(disabled: bool) -> None:
 def create_user(username: str, email: str, password: str) -> None:
     """Create an account."""
     new = validated(NewUser, username=username, email=email, password=password)
-    with_users(lambda service: service.register(username=new.username, email=new.email, password=new.password))
+    refuse_common = Settings.from_env().password_strength_check
+    with_users(
+        lambda service: service.register(
+            username=new.username, email=new.email, password=new.password, refuse_common_passwords=refuse_common
+        )
+    )
     click.echo(f"created user {new.username!r}")
 
 
@@ -52,9 +58,11 @@ def create_user(username: str, email: str, password: str) -> None:
 def reset_password(username: str, password: str) -> None:
     """Give an account a new password; its sessions and tokens end."""
     new_password = validated(UpdateUser, password=password).password
+    refuse_common = Settings.from_env().password_strength_check
 
     async def action(service: UserService) -> None:
-        await service.update_account(await service.get_by_username(username), {"password": new_password})
+        user = await service.get_by_username(username)
+        await service.update_account(user, {"password": new_password}, refuse_common_passwords=refuse_common)
 
     with_users(action)
     click.echo(f"password of {username!r} changed")

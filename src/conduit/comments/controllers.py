@@ -2,7 +2,7 @@
 
 from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_201_CREATED
 
 from conduit.comments.deps import Comments
 from conduit.comments.schemas import CommentResponse, CommentsResponse, CommentView, NewCommentRequest
@@ -24,7 +24,7 @@ class CommentController(Controller):
         comments = await comments_service.on_article(slug, request.viewer)
         return CommentsResponse(comments=[CommentView.of(comment) for comment in comments])
 
-    @post(status_code=HTTP_200_OK, operation_id="CreateArticleComment", **signed_in(404, 413))
+    @post(status_code=HTTP_201_CREATED, operation_id="CreateArticleComment", **signed_in(404, 413))
     async def add_comment(
         self,
         request: ConduitRequest,

@@ -2,22 +2,19 @@
 
 from typing import Annotated
 
-from msgspec import Meta, Struct
+from msgspec import Struct
 
 from conduit.db.models import User
 from conduit.db.reads import ResultRow
-from conduit.lib.schema import Timestamp, format_timestamp
+from conduit.lib.schema import Timestamp, format_timestamp, not_blank
 from conduit.profiles.schemas import Profile
 
 
 class NewComment(Struct):
-    body: Annotated[str, Meta(min_length=1, max_length=20_000)]
+    body: Annotated[str, not_blank(max_length=20_000)]
 
     def __post_init__(self) -> None:
         self.body = self.body.strip()
-        if not self.body:
-            msg = "body can't be blank"
-            raise ValueError(msg)
 
 
 class NewCommentRequest(Struct):

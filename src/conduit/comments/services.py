@@ -6,7 +6,7 @@ from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import Result, Select, bindparam, delete, false, insert, literal, select
+from sqlalchemy import Result, Select, and_, bindparam, delete, false, insert, literal, select
 
 from conduit.db.models import Article, Comment, User
 from conduit.db.reads import ResultRow, fetch_all
@@ -62,8 +62,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         values = {"slug": slug, "viewer_id": viewer.id if viewer else None}
         rows = await fetch_all(self.repository.session, statement, values)
         if not rows:
-            msg = f"article {slug!r} not found"
-            raise NotFoundError(msg)
+            raise NotFoundError("article")
         return [row for row in rows if row["id"] is not None]
 
     async def add(self, slug: str, author: User, body: str) -> ResultRow:
@@ -81,7 +80,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             .returning(Comment.id, Comment.created_at, Comment.updated_at)
         )
         result: Result[Any] = await self.repository.session.execute(statement)
-        row: ResultRow = found(result.mappings().one_or_none(), f"article {slug!r}")
+        row: ResultRow = found(result.mappings().one_or_none(), "article")
         COMMENTS_POSTED.inc()
         return row
 
@@ -89,22 +88,23 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         """Delete a comment; only its author may.
 
         Raises:
-            NotFoundError: No article has this slug, or the comment is not on it.
+            NotFoundError: No article has this slug (``article``), or the comment is not on it (``comment``).
             PermissionDeniedError: ``user`` did not write the comment.
         """
-        if not 0 < comment_id <= LARGEST_ID:
-            msg = f"comment {comment_id} not found on article {slug!r}"
-            raise NotFoundError(msg)
-        on_article = Comment.article_id == select(Article.id).where(Article.slug == slug).scalar_subquery()
-        deleted = await self.repository.session.scalar(
-            delete(Comment)
-            .where(Comment.id == comment_id, on_article, Comment.author_id == user.id)
-            .returning(Comment.id)
-        )
-        if deleted is not None:
-            return
-        if await self.repository.session.scalar(select(Comment.id).where(Comment.id == comment_id, on_article)) is None:
-            msg = f"comment {comment_id} not found on article {slug!r}"
-            raise NotFoundError(msg)
-        msg = "only the author may delete this comment"
-        raise PermissionDeniedError(msg)
+        session = self.repository.session
+        in_range = 0 < comment_id <= LARGEST_ID
+        if in_range:
+            on_article = Comment.article_id == select(Article.id).where(Article.slug == slug).scalar_subquery()
+            deleted = await session.scalar(
+                delete(Comment)
+                .where(Comment.id == comment_id, on_article, Comment.author_id == user.id)
+                .returning(Comment.id)
+            )
+            if deleted is not None:
+                return
+        the_comment = and_(Comment.article_id == Article.id, Comment.id == comment_id) if in_range else false()
+        statement = select(Article.id, Comment.author_id).outerjoin(Comment, the_comment).where(Article.slug == slug)
+        refused = found((await session.execute(statement)).one_or_none(), "article")
+        if refused.author_id is None:
+            raise NotFoundError("comment")
+        raise PermissionDeniedError("comment")

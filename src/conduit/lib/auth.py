@@ -34,7 +34,8 @@ from conduit.lib.exceptions import AuthenticationError
 from conduit.lib.logs import identify
 
 SCHEMES = ("token", "bearer")
-INVALID_TOKEN = "token is invalid or expired"  # noqa: S105  # a message, not a secret
+INVALID_TOKEN = "is invalid or expired"  # noqa: S105  # a message, not a secret
+MISSING_TOKEN = "is missing"  # noqa: S105  # a message, not a secret
 TOKEN_VERSION = "ver"  # noqa: S105  # a claim's name, not a secret
 """The claim holding the account's ``token_version`` when the token was issued; a token whose version is behind
 the account's was revoked (by a new password, a sign-out everywhere or an administrator)."""
@@ -117,12 +118,11 @@ class OptionalTokenMiddleware(JWTAuthenticationMiddleware):
             return AuthenticationResult(user=None, auth=None)
         scheme, _, token = header.partition(" ")
         if scheme.lower() not in SCHEMES or not token.strip():
-            msg = "Authorization header must be 'Token <jwt>'"
-            raise AuthenticationError(msg)
+            raise AuthenticationError("token", "must be sent as 'Token <jwt>' (or 'Bearer <jwt>')")
         try:
             result = await self.authenticate_token(token.strip(), connection)
         except NotAuthorizedException:
-            raise AuthenticationError(INVALID_TOKEN) from None
+            raise AuthenticationError("token", INVALID_TOKEN) from None
         identify(result.user.id)
         return result
 
@@ -181,8 +181,7 @@ def signed_in_user(scope: Scope) -> User:
     """
     user: User | None = scope.get("user")
     if user is None:
-        msg = "authentication required: send 'Authorization: Token <jwt>'"
-        raise AuthenticationError(msg)
+        raise AuthenticationError("token", MISSING_TOKEN)
     return user
 
 

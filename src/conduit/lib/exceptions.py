@@ -1,31 +1,32 @@
-"""Domain errors, and the one place where any exception is named: a status, messages for the client, a log line.
+"""Domain errors, and the one place where any exception is named: a status, errors for the client, a log line.
 
-Every error leaves as ``{"errors": {"body": ["..."]}}`` (or, for pages, an error page built from the
-same ``Problem``). Expected failures (the database unreachable or busy, a client's bad input) log one
-line without a traceback; anything unforeseen is a 500 logged once with its traceback.
+Every error leaves as RealWorld v2's ``{"errors": {"<subject>": ["<what is wrong>", ...]}}``: the subject is what
+failed (a field such as ``username``, or ``article``, ``token``, ``credentials``) and each message says what is wrong
+with it, so that ``subject message`` reads as a sentence (``username has already been taken``, ``article not
+found``), which is how RealWorld clients show them. Pages build their error pages and form errors from the same
+``Problem``. Expected failures (the database unreachable or busy, a client's bad input) log one line without a
+traceback; anything unforeseen is a 500 logged once with its traceback.
 """
 
 import logging
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from advanced_alchemy.exceptions import AdvancedAlchemyError
 from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
 from litestar import Request, Response
-from litestar.exceptions import (
-    HTTPException,
-    NotAuthorizedException,
-    TooManyRequestsException,
-    ValidationException,
-)
+from litestar.exceptions import HTTPException, TooManyRequestsException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
+    HTTP_405_METHOD_NOT_ALLOWED,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
@@ -39,8 +40,20 @@ from conduit.lib.validation import describe_validation_error
 logger = logging.getLogger("conduit")
 
 RETRY_AFTER_SECONDS = 1
-UNAVAILABLE = "the database is busy; please retry"
-INTERNAL = "internal server error"
+Errors = dict[str, list[str]]
+"""What failed (a field, ``article``, ``token``) and what is wrong with it, as the client is shown them."""
+UNAVAILABLE: Errors = {"database": ["is busy; please retry"]}
+INTERNAL: Errors = {"server": ["had an internal error"]}
+NOT_FOUND = "not found"
+FORBIDDEN = "forbidden"
+TAKEN = "has already been taken"
+HTTP_SUBJECTS = {
+    HTTP_401_UNAUTHORIZED: ("token", "is invalid or expired"),
+    HTTP_404_NOT_FOUND: ("path", NOT_FOUND),
+    HTTP_405_METHOD_NOT_ALLOWED: ("method", "not allowed"),
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: ("request", "body is too large"),
+}
+"""How Litestar's own refusals are named (an unknown path, a body too large); any other is the ``request``'s."""
 TRANSIENT_SQLSTATES = {
     "40001",  # serialization failure
     "40P01",  # deadlock detected
@@ -63,13 +76,23 @@ _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(?:canonical_)?(?P<
 
 
 class ConduitError(Exception):
-    """A request the domain refuses; ``messages`` are shown to the client as they are."""
+    """A request the domain refuses: ``errors`` maps each subject to what is wrong with it (``message`` by default)."""
 
     status_code: int = HTTP_422_UNPROCESSABLE_ENTITY
+    message: str = "is invalid"
 
-    def __init__(self, *messages: str) -> None:
-        super().__init__(*messages)
-        self.messages = list(messages)
+    def __init__(self, subject: str, *messages: str) -> None:
+        self.errors: Errors = {subject: list(messages or (self.message,))}
+        super().__init__("; ".join(sentences(self.errors)))
+
+    @classmethod
+    def of(cls, errors: Mapping[str, Sequence[str]]) -> Self:
+        """The error naming several subjects at once (a username and an email both taken)."""
+        subject, *_ = errors
+        error = cls(subject)
+        error.errors = {name: list(messages) for name, messages in errors.items()}
+        error.args = ("; ".join(sentences(error.errors)),)
+        return error
 
     @property
     def headers(self) -> dict[str, str]:
@@ -84,45 +107,45 @@ class BadRequestError(ConduitError):
 
 
 class InvalidInputError(ConduitError):
-    """The input breaks a rule of the domain (a taken username, a blank title)."""
+    """The input breaks a rule of the domain (a blank title, a reserved username)."""
 
     status_code = HTTP_422_UNPROCESSABLE_ENTITY
 
 
-class InvalidFieldError(InvalidInputError):
-    """One field, named by ``field`` (``""`` for the input as a whole), is missing or invalid."""
+class ConflictError(InvalidInputError):
+    """The input names what someone else already has (a username or an email)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    status_code = HTTP_409_CONFLICT
+    message = TAKEN
 
 
 class AuthenticationError(ConduitError):
-    """No valid credentials were presented."""
+    """No valid credentials were presented: ``token`` is missing or invalid, or the ``credentials`` are wrong."""
 
     status_code = HTTP_401_UNAUTHORIZED
 
 
 class PermissionDeniedError(ConduitError):
-    """The caller is known but may not do this."""
+    """The caller is known but may not change the subject (their ``article``, their ``comment``)."""
 
     status_code = HTTP_403_FORBIDDEN
+    message = FORBIDDEN
 
 
 class NotFoundError(ConduitError):
-    """The article, profile or comment does not exist."""
+    """The subject (an ``article``, a ``profile``, a ``comment``) does not exist."""
 
     status_code = HTTP_404_NOT_FOUND
+    message = NOT_FOUND
 
 
 Found = TypeVar("Found")
 
 
-def found(value: Found | None, what: str) -> Found:
-    """``value``, what looking up ``what`` (``"article 'slug'"``) gave; ``None`` raises ``NotFoundError``."""
+def found(value: Found | None, subject: str) -> Found:
+    """``value``, what looking up the ``subject`` (``"article"``) gave; ``None`` raises ``NotFoundError``."""
     if value is None:
-        msg = f"{what} not found"
-        raise NotFoundError(msg)
+        raise NotFoundError(subject)
     return value
 
 
@@ -131,8 +154,8 @@ class TooManyAttemptsError(ConduitError):
 
     status_code = HTTP_429_TOO_MANY_REQUESTS
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, subject: str, message: str, *, retry_after: int) -> None:
+        super().__init__(subject, message)
         self.retry_after = retry_after
 
     @property
@@ -144,6 +167,7 @@ class ServiceUnavailableError(ConduitError):
     """Something the request needs (besides the database) cannot be reached right now; retrying may succeed."""
 
     status_code = HTTP_503_SERVICE_UNAVAILABLE
+    message = "is busy; please retry"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -154,13 +178,23 @@ class CommitFailedError(Exception):
     """COMMIT failed, so nothing the request changed was saved; the cause is chained."""
 
 
+def sentences(errors: Mapping[str, Sequence[str]]) -> list[str]:
+    """Each error as the sentence a client shows: ``username has already been taken``."""
+    return [f"{subject} {message}".strip() for subject, messages in errors.items() for message in messages]
+
+
 @dataclass(frozen=True)
 class Problem:
-    """What an exception means for the client: a status, messages, and headers such as ``Retry-After``."""
+    """What an exception means for the client: a status, errors by subject, and headers such as ``Retry-After``."""
 
     status_code: int
-    messages: list[str]
+    errors: Errors
     headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sentences(self) -> list[str]:
+        """The errors as sentences, for a page or a terminal."""
+        return sentences(self.errors)
 
 
 def problem_for(exc: BaseException) -> Problem:
@@ -170,38 +204,42 @@ def problem_for(exc: BaseException) -> Problem:
         exc: Whatever a request raised.
 
     Returns:
-        The status, messages and headers the client gets.
+        The status, errors and headers the client gets.
     """
     if isinstance(exc, ConduitError):
-        return Problem(exc.status_code, exc.messages, exc.headers)
+        return Problem(exc.status_code, exc.errors, exc.headers)
     if database_unavailable(exc):
         logger.warning("database unavailable", extra={"cause": describe_cause(exc)})
-        return Problem(HTTP_503_SERVICE_UNAVAILABLE, [UNAVAILABLE], {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return Problem(HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, CommitFailedError):
         logger.error("COMMIT failed, nothing was saved", extra={"cause": describe_cause(exc)})
-        return Problem(HTTP_500_INTERNAL_SERVER_ERROR, [INTERNAL])
-    if (field := taken_field(exc)) is not None:
-        return Problem(HTTP_422_UNPROCESSABLE_ENTITY, [f"{field} has already been taken"])
-    if refers_to_deleted_row(exc):
-        return Problem(HTTP_404_NOT_FOUND, ["not found"])
+        return Problem(HTTP_500_INTERNAL_SERVER_ERROR, INTERNAL)
+    if (taken := taken_field(exc)) is not None:
+        return Problem(HTTP_409_CONFLICT, {taken: [TAKEN]})
+    if refers_to_deleted_row(exc) or isinstance(exc, RepositoryNotFoundError):
+        return Problem(HTTP_404_NOT_FOUND, {"resource": [NOT_FOUND]})
     if isinstance(exc, ValidationException):
-        return Problem(HTTP_422_UNPROCESSABLE_ENTITY, _validation_messages(exc))
-    if isinstance(exc, NotAuthorizedException):
-        return Problem(HTTP_401_UNAUTHORIZED, [exc.detail], {"WWW-Authenticate": "Token"})
+        return Problem(HTTP_422_UNPROCESSABLE_ENTITY, _validation_errors(exc))
     if isinstance(exc, TooManyRequestsException):
         retry_after = (exc.headers or {}).get("Retry-After", str(RETRY_AFTER_SECONDS))
-        return Problem(HTTP_429_TOO_MANY_REQUESTS, [exc.detail], {**(exc.headers or {}), "Retry-After": retry_after})
+        errors = {"requests": ["are too many; retry later"]}
+        return Problem(HTTP_429_TOO_MANY_REQUESTS, errors, {**(exc.headers or {}), "Retry-After": retry_after})
     if isinstance(exc, HTTPException) and exc.status_code < HTTP_500_INTERNAL_SERVER_ERROR:
-        return Problem(exc.status_code, [exc.detail], dict(exc.headers or {}))
-    if isinstance(exc, RepositoryNotFoundError):
-        return Problem(HTTP_404_NOT_FOUND, ["not found"])
+        if exc.status_code == HTTP_400_BAD_REQUEST:  # a body Litestar could not decode
+            subject, message = "request", f"body cannot be read: {exc.detail}"
+        else:
+            subject, message = HTTP_SUBJECTS.get(exc.status_code, ("request", f"was refused: {exc.detail}"))
+        headers = dict(exc.headers or {})
+        if exc.status_code == HTTP_401_UNAUTHORIZED:
+            headers["WWW-Authenticate"] = "Token"
+        return Problem(exc.status_code, {subject: [message]}, headers)
     logger.error("request failed", extra={"error": _first_line(exc)}, exc_info=exc)
-    return Problem(HTTP_500_INTERNAL_SERVER_ERROR, [INTERNAL])
+    return Problem(HTTP_500_INTERNAL_SERVER_ERROR, INTERNAL)
 
 
 def error_response(problem: Problem) -> Response[Any]:
-    """The RealWorld error body for ``problem``: ``{"errors": {"body": [...]}}``."""
-    return Response({"errors": {"body": problem.messages}}, status_code=problem.status_code, headers=problem.headers)
+    """The RealWorld error body for ``problem``: ``{"errors": {"<subject>": [...]}}``."""
+    return Response({"errors": problem.errors}, status_code=problem.status_code, headers=problem.headers)
 
 
 def api_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -287,11 +325,15 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
-def _validation_messages(exc: ValidationException) -> list[str]:
+def _validation_errors(exc: ValidationException) -> Errors:
+    """Litestar's report of a body or parameter that failed to decode, by the field each message names."""
     extra = exc.extra if isinstance(exc.extra, list) else []
-    messages = [
-        describe_validation_error(str(item.get("key") or ""), str(item.get("message") or ""))
-        for item in extra
-        if isinstance(item, dict)
-    ]
-    return messages or [exc.detail]
+    errors: Errors = {}
+    for item in extra:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "")
+            subject, message = describe_validation_error(key, str(item.get("message") or ""))
+            if subject in ("", "data") and key in ("", "data"):  # the body as a whole, which Litestar calls data
+                subject, message = "request", message if message.startswith("body ") else f"body {message}"
+            errors.setdefault(subject, []).append(message)
+    return errors or {"request": [exc.detail]}

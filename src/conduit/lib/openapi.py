@@ -14,25 +14,26 @@ from conduit.lib.auth import signed_in_only
 SWAGGER_UI = "/static/vendor/swagger-ui"
 
 
-class ErrorMessages(Struct):
-    body: list[str]
-
-
 class GenericErrorModel(Struct):
-    """Every error the API sends: ``{"errors": {"body": ["..."]}}``."""
+    """Every error the API sends: ``{"errors": {"<subject>": ["<what is wrong>", ...]}}``, such as
+    ``{"errors": {"username": ["has already been taken"]}}``."""
 
-    errors: ErrorMessages
+    errors: dict[str, list[str]]
 
 
 DESCRIPTIONS = {
-    400: "The request cannot be read: malformed JSON, not UTF-8, nested too deeply, or a NUL character in the URL.",
-    401: "No valid token: one is required here, or the one sent is invalid or expired.",
-    403: "The article or comment belongs to someone else.",
-    404: "No such article, profile or comment.",
-    413: "The request body is larger than MAX_REQUEST_BODY_BYTES.",
-    422: "The input breaks a rule; each message names the field.",
-    429: "Too many attempts; wait for Retry-After seconds.",
-    503: "The database is unavailable or busy; retry after Retry-After seconds (nothing was saved).",
+    400: "The request cannot be read (`request`): malformed JSON, not UTF-8, nested too deeply; or a NUL character "
+    "in the query (`query`).",
+    401: "No valid token (`token`): it is missing where one is required, or the one sent is invalid or expired; or "
+    "wrong `credentials` at login.",
+    403: "The `article` or `comment` belongs to someone else.",
+    404: "No such `article`, `profile` or `comment`.",
+    409: "The `username` or `email` belongs to someone else.",
+    413: "The request body is larger than MAX_REQUEST_BODY_BYTES (`request`).",
+    422: "The input breaks a rule; each error names its field (`title`: `can't be blank`).",
+    429: "Too many attempts (`credentials`, `registrations` or `requests`); wait for Retry-After seconds.",
+    503: "The `database` (or another `service`) is unavailable or busy; retry after Retry-After seconds (nothing was "
+    "saved).",
 }
 EVERY_ENDPOINT = (400, 401, 422, 429, 503)
 """What any endpoint may answer: a bad request or token, invalid input, throttling, an outage."""
@@ -57,7 +58,7 @@ def signed_in(*statuses: int) -> dict[str, Any]:
 
 
 def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """The error responses of an endpoint that may also answer ``statuses`` (403, 404, 413)."""
+    """The error responses of an endpoint that may also answer ``statuses`` (403, 404, 409, 413)."""
     return {
         status: ResponseSpec(
             data_container=GenericErrorModel, description=DESCRIPTIONS[status], generate_examples=False

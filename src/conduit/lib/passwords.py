@@ -7,6 +7,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import hash_secret
 
+MIN_PASSWORD_LENGTH = 8
 # OWASP's minimum for argon2id: 19 MiB of memory, two passes, one lane.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
@@ -46,16 +47,19 @@ def _decoy_hash() -> str:
     return _hasher.hash("decoy password that matches no account")
 
 
-def password_weakness(password: str) -> str | None:
-    """Why ``password`` may not be used (blank, or among the most common passwords), or None when it may.
+def password_weakness(password: str, *, refuse_common: bool = True) -> str | None:
+    """Why ``password`` may not be used (too short, only spaces, or, with ``refuse_common``, among the most common
+    passwords), or None when it may.
 
     The list is the 30,000 most common passwords that ships with zxcvbn (Dropbox's password strength estimator),
     compared without regard to case or surrounding spaces.
     """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must have at least {MIN_PASSWORD_LENGTH} characters"
     if not password.strip():
-        return "password must not be only spaces"
-    if password.strip().lower() in _common_passwords():
-        return "password is too common; choose one that is harder to guess"
+        return "must not be only spaces"
+    if refuse_common and password.strip().lower() in _common_passwords():
+        return "is too common; choose one that is harder to guess"
     return None
 
 

@@ -3,16 +3,20 @@
 A JSON body that cannot be decoded (nested too deeply, not UTF-8) is a 400 instead of a crash, and
 no text may carry a NUL character: PostgreSQL cannot store one, so a body field holding one is a
 422 naming the field, a path holding one names nothing that exists (404) and a query is a 400.
+A request refused before its body was read (too large, no token) still has its body read, up to a bound, so that
+the client gets to read the refusal.
 """
 
 from typing import Any
 
-from litestar.types import ASGIApp, Receive, Scope, Send
+import anyio
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from litestar_htmx import HTMXRequest
 
 from conduit.db.models import User
 from conduit.lib.auth import signed_in_user
-from conduit.lib.exceptions import BadRequestError, InvalidFieldError, NotFoundError
+from conduit.lib.exceptions import BadRequestError, InvalidInputError, NotFoundError
 from conduit.lib.validation import field_with_nul
 
 
@@ -38,13 +42,11 @@ class ConduitRequest(HTMXRequest):
         try:
             data = await super().json()
         except RecursionError:
-            msg = "request body is nested too deeply"
-            raise BadRequestError(msg) from None
+            raise BadRequestError("request", "body is nested too deeply") from None
         except UnicodeDecodeError:
-            msg = "request body is not valid UTF-8"
-            raise BadRequestError(msg) from None
+            raise BadRequestError("request", "body is not valid UTF-8") from None
         if (field := field_with_nul(data)) is not None:
-            raise InvalidFieldError(field, f"{field} must not contain NUL characters")
+            raise InvalidInputError(field, "must not contain NUL characters")
         return data
 
 
@@ -53,11 +55,58 @@ def refuse_nul_in_url(app: ASGIApp) -> ASGIApp:
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if "\x00" in scope.get("path", ""):
-            msg = "not found"
-            raise NotFoundError(msg)
+            raise NotFoundError("path")
         if b"%00" in scope.get("query_string", b""):
-            msg = "query parameters must not contain NUL characters"
-            raise BadRequestError(msg)
+            raise BadRequestError("query", "must not contain NUL characters")
         await app(scope, receive, send)
 
     return middleware
+
+
+UNREAD_BODY_LIMIT_BYTES = 64 * 1024 * 1024
+UNREAD_BODY_SECONDS = 10.0
+"""How much of a refused request's body is read (and thrown away) before the refusal is sent, and for how long."""
+
+
+def reading_refused_bodies(app: ASGIApp) -> ASGIApp:
+    """Middleware that reads what is left of a request's body before its response starts.
+
+    A response sent while the client is still sending (a 413 decided from ``Content-Length``, a 401 before the
+    body) is followed by the server closing the connection; unread bytes then make the kernel reset it, and a
+    client that reads only once it has sent everything (Python's urllib, curl without ``Expect``) never sees the
+    answer. Reading the rest first, as HTTP servers' lingering close does, lets it. Beyond
+    ``UNREAD_BODY_LIMIT_BYTES`` or ``UNREAD_BODY_SECONDS`` the rest is left unread.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        body_read = False
+
+        async def receiving() -> ReceiveMessage:
+            nonlocal body_read
+            message = await receive()
+            body_read = body_read or message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start" and not body_read:
+                await _read_the_rest(receiving)
+            await send(message)
+
+        await app(scope, receiving, sending)
+
+    return middleware
+
+
+async def _read_the_rest(receive: Receive) -> None:
+    read = 0
+    with anyio.move_on_after(UNREAD_BODY_SECONDS):
+        while read <= UNREAD_BODY_LIMIT_BYTES:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            read += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return

@@ -6,14 +6,19 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from msgspec import Meta
 
-from conduit.lib.exceptions import InvalidFieldError
-from conduit.lib.validation import describe_validation_error, field_with_nul, located
+from conduit.lib.exceptions import InvalidInputError
+from conduit.lib.validation import describe_validation_error, explained_pattern, field_with_nul, located
 
 T = TypeVar("T")
 _encode = msgspec.json.Encoder().encode
 
 Timestamp = Annotated[str, Meta(extra_json_schema={"extra": {"format": "date-time"}})]
 """An ISO 8601 instant with milliseconds and a ``Z``, as RealWorld clients parse it."""
+
+
+def not_blank(*, max_length: int) -> Meta:
+    """The constraint of a text that must hold more than spaces; empty or blank, it is refused as ``can't be blank``."""
+    return explained_pattern(r"\S", "can't be blank", min_length=1, max_length=max_length)
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -34,15 +39,11 @@ def checked(schema: type[T], fields: dict[str, Any]) -> T:
     """``fields`` converted by ``schema``, for input that does not arrive as a JSON request body.
 
     Raises:
-        InvalidFieldError: A field is missing or invalid; the message names it.
+        InvalidInputError: A field is missing or invalid; the error names it (the schema as a whole: ``""``).
     """
     if (field := field_with_nul(fields)) is not None:
-        raise InvalidFieldError(field, f"{field} must not contain NUL characters")
+        raise InvalidInputError(field, "must not contain NUL characters")
     try:
         return msgspec.convert(fields, schema)
     except msgspec.ValidationError as exc:
-        where, message = located(exc)
-        field = where.split(".")[0].split("[")[0]
-        if not field:
-            field = next((name for name in fields if message.startswith(f"{name} ")), "")
-        raise InvalidFieldError(field, describe_validation_error(field, message)) from None
+        raise InvalidInputError(*describe_validation_error(*located(exc))) from None

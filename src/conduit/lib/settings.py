@@ -51,6 +51,7 @@ ENVIRONMENT_VARIABLES = {
     "writes_per_minute": "WRITES_PER_MINUTE",
     "reads_per_minute": "READS_PER_MINUTE",
     "api_docs": "API_DOCS",
+    "password_strength_check": "PASSWORD_STRENGTH_CHECK",
     "request_header_timeout_seconds": "REQUEST_HEADER_TIMEOUT_SECONDS",
     "keep_alive_timeout_seconds": "KEEP_ALIVE_TIMEOUT_SECONDS",
     "session_purge_interval_seconds": "SESSION_PURGE_INTERVAL_SECONDS",
@@ -110,6 +111,8 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     """GET requests per client address; off by default."""
     api_docs: bool | None = None
     """Serve the OpenAPI schema and Swagger UI under ``/api/docs``; unset means everywhere but production."""
+    password_strength_check: bool = True
+    """Refuse the most common passwords (besides those shorter than the minimum length, always refused)."""
     request_header_timeout_seconds: Annotated[float, Meta(gt=0)] = 10.0
     """How long the server waits for a request's headers before closing the connection."""
     keep_alive_timeout_seconds: Annotated[int, Meta(ge=1)] = 5
@@ -139,7 +142,14 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
                 raw[name] = [origin.strip() for origin in str(origins).split(",") if origin.strip()]
         if "LOG_LEVEL" in raw:
             raw["LOG_LEVEL"] = str(raw["LOG_LEVEL"]).upper()
-        for name in ("DATABASE_ECHO", "DATABASE_PGBOUNCER", "SESSION_COOKIE_SECURE", "API_DOCS", "LOG_FORMAT"):
+        for name in (
+            "DATABASE_ECHO",
+            "DATABASE_PGBOUNCER",
+            "SESSION_COOKIE_SECURE",
+            "API_DOCS",
+            "PASSWORD_STRENGTH_CHECK",
+            "LOG_FORMAT",
+        ):
             if name in raw:
                 raw[name] = str(raw[name]).lower()
         try:
@@ -224,7 +234,7 @@ def _describe(variable: str, message: str) -> str:
         return f"{variable} must be true or false"
     if message.startswith("Expected `float` > 0"):
         return f"{variable} must be a number above 0"
-    return describe_validation_error(variable, message)
+    return " ".join(describe_validation_error(variable, message))
 
 
 def _choices(hint: object) -> tuple[str, ...]:

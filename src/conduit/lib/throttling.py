@@ -45,11 +45,13 @@ REDIS_WAIT_SECONDS = 5
 
 @dataclass(frozen=True)
 class Rule:
-    """One limit: at most ``limit`` hits per ``window_seconds`` for each key (``limit`` 0: no limit)."""
+    """One limit: at most ``limit`` hits per ``window_seconds`` for each key (``limit`` 0: no limit); a hit beyond it
+    is refused with ``refusal`` about ``subject``."""
 
     name: str
     limit: int
     window_seconds: int
+    subject: str
     refusal: str
 
     @property
@@ -82,19 +84,21 @@ class Throttle:
             "sign-in-account",
             settings.sign_in_failures_per_account,
             sign_in_window,
-            "too many failed sign-ins for this account",
+            "credentials",
+            "failed too often for this account",
         )
         self.address_sign_ins = Rule(
             "sign-in-address",
             settings.sign_in_failures_per_address,
             sign_in_window,
-            "too many failed sign-ins from your address",
+            "credentials",
+            "failed too often from your address",
         )
         self.registrations = Rule(
-            "registration", settings.registrations_per_hour, 3600, "too many registrations from your address"
+            "registration", settings.registrations_per_hour, 3600, "registrations", "are too many from your address"
         )
-        self.writes = Rule("write", settings.writes_per_minute, 60, "too many requests from your address")
-        self.reads = Rule("read", settings.reads_per_minute, 60, "too many requests from your address")
+        self.writes = Rule("write", settings.writes_per_minute, 60, "requests", "are too many from your address")
+        self.reads = Rule("read", settings.reads_per_minute, 60, "requests", "are too many from your address")
 
     async def hit(self, rule: Rule, key: str) -> None:
         """Count one hit of ``rule`` for ``key``.
@@ -156,7 +160,8 @@ class Throttle:
     async def _refusal(self, rule: Rule, key: str) -> TooManyAttemptsError:
         stats = await self._call(self.limiter.get_window_stats, rule.item, key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        return TooManyAttemptsError(f"{rule.refusal}; try again in {retry_after} seconds", retry_after=retry_after)
+        message = f"{rule.refusal}; try again in {retry_after} seconds"
+        return TooManyAttemptsError(rule.subject, message, retry_after=retry_after)
 
     @staticmethod
     async def _call(operation: Any, *arguments: Any) -> Any:
@@ -164,8 +169,7 @@ class Throttle:
             return await operation(*arguments)
         except StorageError as exc:
             logger.warning("throttling counters unavailable: %s", exc.storage_error)
-            msg = "the service is busy; please retry"
-            raise ServiceUnavailableError(msg) from None
+            raise ServiceUnavailableError("service") from None
 
 
 UNCOUNTED_PATHS = frozenset({LIVENESS_PATH, READINESS_PATH, METRICS_PATH})

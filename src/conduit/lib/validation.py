@@ -1,4 +1,4 @@
-"""msgspec's validation messages, turned into sentences that name the field (``email can't be blank``).
+"""msgspec's validation messages, turned into what failed and what is wrong with it (``("email", "can't be blank")``).
 
 msgspec reports a failed constraint only as text ("Expected `str` of length >= 1 - at `$.user.email`"),
 so its few fixed phrases are matched here, in the one place every boundary (JSON bodies, forms,
@@ -15,12 +15,22 @@ _LENGTH = re.compile(r"Expected `(?P<kind>str|array)` of length (?P<op>[<>]=) (?
 _MINIMUM = re.compile(r"Expected `int` >= (?P<bound>-?\d+)")
 _MAXIMUM = re.compile(r"Expected `int` <= (?P<bound>-?\d+)")
 _PATTERN = re.compile(r"Expected `str` matching regex (?P<pattern>'.*')", re.DOTALL)
+_TYPE = re.compile(r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`")
+_KINDS = {
+    "str": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "array": "a list",
+    "object": "an object",
+    "null": "null",
+}
 _PATTERN_MEANINGS: dict[str, str] = {}
 
 
 def explained_pattern(pattern: str, meaning: str, **constraints: Any) -> msgspec.Meta:
     """A string constraint (``msgspec.Meta``) requiring ``pattern``; a value that does not match is refused with
-    ``<field> <meaning>`` (``image must be an http or https URL``) rather than ``<field> is invalid``."""
+    ``meaning`` (``image``: ``must be an http or https URL``) rather than ``is invalid``."""
     _PATTERN_MEANINGS[repr(pattern)] = meaning
     return msgspec.Meta(pattern=pattern, **constraints)
 
@@ -31,36 +41,45 @@ def located(error: msgspec.ValidationError) -> tuple[str, str]:
     return where.rstrip("`").lstrip("."), message
 
 
-def describe_validation_error(key: str, message: str) -> str:
-    """Turn one decoding failure into a sentence that names the field.
+def describe_validation_error(key: str, message: str) -> tuple[str, str]:
+    """Turn one decoding failure into its subject and what is wrong with it.
 
     Args:
-        key: Dotted path of the offending value (``user.email``), or a parameter name.
-        message: What the decoder said.
+        key: Dotted path of the offending value (``user.email``), or a parameter name; empty for the input as a whole
+            (the subject is then empty too).
+        message: What the decoder said (or the ``ValueError`` a schema's ``__post_init__`` raised).
 
     Returns:
-        A message such as ``email can't be blank``.
+        The field and the message, such as ``("email", "can't be blank")``: together they read as a sentence.
     """
     field = key.rpartition(".")[2].split("[")[0] or key
     if match := _MISSING_FIELD.fullmatch(message):
-        return f"{match['field']} is required"
+        return match["field"], "is required"
+    if key == "data" and message == "'data'":
+        return "request", "body is required"
     if match := _LENGTH.fullmatch(message):
         if match["op"] == ">=" and match["bound"] == "1":
-            return f"{field} can't be blank"
-        limit = "at least" if match["op"] == ">=" else "at most"
-        unit = "characters" if match["kind"] == "str" else "items"
-        return f"{field} must have {limit} {match['bound']} {unit}"
-    if match := _MINIMUM.fullmatch(message):
-        return f"{field} must be at least {match['bound']}"
-    if match := _MAXIMUM.fullmatch(message):
-        return f"{field} must be at most {match['bound']}"
-    if match := _PATTERN.fullmatch(message):
-        return f"{field} {_PATTERN_MEANINGS.get(match['pattern'], 'is invalid')}"
-    if message.startswith("Expected "):
-        return f"{field}: {message[0].lower()}{message[1:]}"
-    if key == "data" and message == "'data'":
-        return "request body is required"
-    return message
+            what = "can't be blank"
+        else:
+            limit = "at least" if match["op"] == ">=" else "at most"
+            unit = "characters" if match["kind"] == "str" else "items"
+            what = f"must have {limit} {match['bound']} {unit}"
+    elif match := _MINIMUM.fullmatch(message):
+        what = f"must be at least {match['bound']}"
+    elif match := _MAXIMUM.fullmatch(message):
+        what = f"must be at most {match['bound']}"
+    elif match := _PATTERN.fullmatch(message):
+        what = _PATTERN_MEANINGS.get(match["pattern"], "is invalid")
+    elif match := _TYPE.fullmatch(message):
+        what = f"must be {_kinds(match['expected'])}, not {_kinds(match['got'])}"
+    else:
+        what = message
+    return field, what
+
+
+def _kinds(names: str) -> str:
+    """msgspec's type names (``str | null``) in words (``text or null``)."""
+    return " or ".join(_KINDS.get(name.strip(), name.strip()) for name in names.split("|"))
 
 
 def field_with_nul(value: Any, path: str = "") -> str | None:

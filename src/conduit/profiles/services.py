@@ -57,7 +57,7 @@ class ProfileService(SQLAlchemyAsyncRepositoryService[User]):
             NotFoundError: No user has that name.
         """
         profile: ResultRow | None = await self.repository.profile(username, viewer.id if viewer else None)
-        return found(profile, f"profile {username!r}")
+        return found(profile, "profile")
 
     async def follow(self, viewer: User, username: str, *, undo: bool = False) -> ResultRow:
         """Make ``viewer`` follow ``username`` (with ``undo``, stop following); doing either twice is harmless.
@@ -67,8 +67,7 @@ class ProfileService(SQLAlchemyAsyncRepositoryService[User]):
             InvalidInputError: ``viewer`` tried to follow themselves.
         """
         if username == viewer.username and not undo:
-            msg = "you cannot follow yourself"
-            raise InvalidInputError(msg)
+            raise InvalidInputError("profile", "is your own; you cannot follow yourself")
         session = self.repository.session
         owner, target = follows.c.follower_id, follows.c.followed_id
         await set_link(session, owner, viewer.id, target, USER_CALLED, {"username": username}, linked=not undo)

@@ -10,6 +10,7 @@ from conduit.db.models import User
 from conduit.lib.auth import Tokens
 from conduit.lib.openapi import error_responses, signed_in
 from conduit.lib.requests import ConduitRequest
+from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle, client_address
 from conduit.users.deps import Users
 from conduit.users.schemas import LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse
@@ -40,7 +41,7 @@ class UserController(Controller):
             user = await users_service.authenticate(email=data.user.email, password=data.user.password)
         return _account(user, tokens)
 
-    @post("/users", status_code=HTTP_201_CREATED, operation_id="CreateUser", responses=error_responses(413))
+    @post("/users", status_code=HTTP_201_CREATED, operation_id="CreateUser", responses=error_responses(409, 413))
     async def register(
         self,
         request: Request,
@@ -48,11 +49,17 @@ class UserController(Controller):
         users_service: Users,
         tokens: NamedDependency[Tokens],
         throttle: NamedDependency[Throttle],
+        settings: NamedDependency[Settings],
     ) -> UserResponse:
         """Create an account and sign in to it."""
         await throttle.hit(throttle.registrations, client_address(request))
         new = data.user
-        user = await users_service.register(username=new.username, email=new.email, password=new.password)
+        user = await users_service.register(
+            username=new.username,
+            email=new.email,
+            password=new.password,
+            refuse_common_passwords=settings.password_strength_check,
+        )
         return _account(user, tokens)
 
     @get("/user", operation_id="GetCurrentUser", **signed_in())
@@ -60,14 +67,17 @@ class UserController(Controller):
         """The signed-in user."""
         return _account(request.current_user, tokens)
 
-    @put("/user", operation_id="UpdateCurrentUser", **signed_in(413))
+    @put("/user", operation_id="UpdateCurrentUser", **signed_in(409, 413))
     async def update(
         self,
         request: ConduitRequest,
         data: JSONBody[UpdateUserRequest],
         users_service: Users,
         tokens: NamedDependency[Tokens],
+        settings: NamedDependency[Settings],
     ) -> UserResponse:
-        """Change the signed-in user's email, username, password, bio or image."""
-        user = await users_service.update_account(request.current_user, data.user)
+        """Change the signed-in user's email, username, password, bio or image (empty or null clears the last two)."""
+        user = await users_service.update_account(
+            request.current_user, data.user, refuse_common_passwords=settings.password_strength_check
+        )
         return _account(user, tokens)

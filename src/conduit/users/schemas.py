@@ -5,12 +5,21 @@ from typing import Annotated
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from conduit.db.models import User
+from conduit.lib.passwords import MIN_PASSWORD_LENGTH
 from conduit.lib.validation import explained_pattern
 
 Username = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")]
 Email = Annotated[str, Meta(min_length=1, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 PASSWORD_FORMAT = {"extra": {"format": "password"}}
-Password = Annotated[str, Meta(min_length=8, max_length=256, extra_json_schema=PASSWORD_FORMAT)]
+Password = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=256,
+        extra_json_schema={"extra": {"format": "password", "minLength": MIN_PASSWORD_LENGTH}},
+    ),
+]
+"""Empty, a password ``can't be blank``; shorter than ``MIN_PASSWORD_LENGTH``, the password rule refuses it."""
 Bio = Annotated[str, Meta(max_length=10_000)]
 IMAGE_URL_PATTERN = r"^([Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+\S*)?$"
 ImageUrl = Annotated[
@@ -55,7 +64,7 @@ class UpdateUser(Struct):
 
     def __post_init__(self) -> None:
         if all(getattr(self, name) is UNSET for name in self.__struct_fields__):
-            msg = "user must contain at least one field to change"
+            msg = "must contain at least one field to change"
             raise ValueError(msg)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm.util import identity_key
 
 from conduit.db.models import User, canonical_username
 from conduit.db.reads import fetch_one
-from conduit.lib.exceptions import AuthenticationError, InvalidFieldError, InvalidInputError, found
+from conduit.lib.exceptions import AuthenticationError, ConflictError, InvalidInputError, found
 from conduit.lib.metrics import SIGNUPS
 from conduit.lib.passwords import hash_password, password_weakness, verify_password
 
@@ -106,16 +106,23 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
 
     repository_type = Repo
 
-    async def register(self, *, username: str, email: str, password: str) -> User:
+    async def register(self, *, username: str, email: str, password: str, refuse_common_passwords: bool = True) -> User:
         """Create an account; the username is kept in its NFKC form and the email in lower case.
 
+        Args:
+            username: The name the account is known by.
+            email: Where the account's owner is reached, and what they sign in with.
+            password: Stored only as its hash.
+            refuse_common_passwords: Refuse a password among the most common ones (``PASSWORD_STRENGTH_CHECK``).
+
         Raises:
-            InvalidInputError: The username or the email is taken, the username reserved (or a look-alike of a
-                reserved name) or written in mixed scripts, or the password weak.
+            ConflictError: The username or the email is taken.
+            InvalidInputError: The username is reserved (or a look-alike of a reserved name) or written in mixed
+                scripts, or the password weak.
         """
         username, email = _normalized_username(username), email.lower()
         _check_username(username)
-        _check_password(password)
+        _check_password(password, refuse_common=refuse_common_passwords)
         await self._ensure_available(username=username, email=email)
         user = await self.create({"username": username, "email": email, "password": password})
         SIGNUPS.inc()
@@ -133,20 +140,24 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             or user is None
             or not user.is_active
         ):
-            msg = "email or password is invalid"
-            raise AuthenticationError(msg)
+            raise AuthenticationError("credentials", "invalid")
         return user
 
-    async def update_account(self, user: User, changes: Any) -> User:
+    async def update_account(self, user: User, changes: Any, *, refuse_common_passwords: bool = True) -> User:
         """Apply ``changes`` (an ``UpdateUser``, or a dict of the fields to change) to ``user``'s account.
 
-        A new password ends every token and browser session given out before it, and the private feed's
-        address; the caller hands the account a fresh session or token.
+        An empty ``bio`` or ``image`` is stored as null. A new password ends every token and browser session given
+        out before it, and the private feed's address; the caller hands the account a fresh session or token.
+
+        Args:
+            user: The account to change.
+            changes: Only the fields to change.
+            refuse_common_passwords: Refuse a new password among the most common ones (``PASSWORD_STRENGTH_CHECK``).
 
         Raises:
-            InvalidInputError: The new username or email belongs to someone else, the username is reserved (or a
-                look-alike of a reserved name) or written in mixed scripts, or
-                the password weak.
+            ConflictError: The new username or email belongs to someone else.
+            InvalidInputError: The username is reserved (or a look-alike of a reserved name) or written in mixed
+                scripts, or the password weak.
         """
         sent = schema_dump(changes)
         if "email" in sent:
@@ -155,10 +166,11 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             sent["username"] = _normalized_username(sent["username"])
             if canonical_username(sent["username"]) != user.canonical_username:  # an old name stays usable
                 _check_username(sent["username"])
-        if sent.get("image") == "":
-            sent["image"] = None
+        for name in ("bio", "image"):
+            if sent.get(name) == "":
+                sent[name] = None
         if "password" in sent:
-            _check_password(sent["password"])
+            _check_password(sent["password"], refuse_common=refuse_common_passwords)
             sent |= {"token_version": user.token_version + 1, "session_version": user.session_version + 1}
             sent |= {"feed_token_version": user.feed_token_version + 1, "feed_token_hash": None}
         await self._ensure_available(username=sent.get("username"), email=sent.get("email"), except_id=user.id)
@@ -217,7 +229,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         owner: User | None = await self.repository.session.scalar(
             FEED_OWNER, {"feed_token_hash": feed_token_hash(token)}
         )
-        return found(owner, "private feed")
+        return found(owner, "feed")
 
     async def active_account(self, user_id: UUID) -> User | None:
         """The account ``user_id`` names, unless it was deleted or disabled (read on every signed-in request).
@@ -254,7 +266,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         Raises:
             NotFoundError: No account has that username.
         """
-        return found(await self.get_one_or_none(username=username), f"user {username!r}")
+        return found(await self.get_one_or_none(username=username), "user")
 
     async def set_active(self, username: str, *, active: bool) -> User:
         """Enable or disable an account; disabling it also ends every session and token it was given.
@@ -280,13 +292,13 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         self, *, username: str | None, email: str | None, except_id: UUID | None = None
     ) -> None:
         taken = await self.repository.taken(username=username, email=email, except_id=except_id)
-        messages = []
+        errors = {}
         if username is not None and any(row.canonical_username == canonical_username(username) for row in taken):
-            messages.append("username has already been taken")
+            errors["username"] = [ConflictError.message]
         if email is not None and any(row.email == email for row in taken):
-            messages.append("email has already been taken")
-        if messages:
-            raise InvalidInputError(*messages)
+            errors["email"] = [ConflictError.message]
+        if errors:
+            raise ConflictError.of(errors)
 
 
 def _feed_token(user: User, secret_key: str) -> str:
@@ -310,22 +322,23 @@ def _normalized_username(username: str) -> str:
     """``username`` in NFKC form: compatibility characters (full-width letters, ligatures) become plain ones.
 
     Raises:
-        InvalidFieldError: The normalized form is longer than a username may be.
+        InvalidInputError: The normalized form is longer than a username may be.
     """
     normalized = unicodedata.normalize("NFKC", username)
     if len(normalized) > MAX_USERNAME_LENGTH:
-        raise InvalidFieldError("username", f"username must have at most {MAX_USERNAME_LENGTH} characters")
+        raise InvalidInputError("username", f"must have at most {MAX_USERNAME_LENGTH} characters")
     return normalized
 
 
 def _check_username(username: str) -> None:
     skeleton = canonical_username(username).translate(LATIN_LOOK_ALIKES)
     if skeleton in RESERVED_USERNAMES or not skeleton.strip("."):
-        raise InvalidFieldError("username", "username is reserved")
+        raise InvalidInputError("username", "is reserved")
     if len(scripts := _scripts(username)) > 1:
         *others, last = sorted(script.title() for script in scripts)
-        msg = f"username mixes {', '.join(others)} and {last} letters; use the letters of one script"
-        raise InvalidFieldError("username", msg)
+        raise InvalidInputError(
+            "username", f"mixes {', '.join(others)} and {last} letters; use the letters of one script"
+        )
 
 
 def _scripts(username: str) -> set[str]:
@@ -334,6 +347,6 @@ def _scripts(username: str) -> set[str]:
     return {"CJK" if script in EAST_ASIAN_SCRIPTS else script for script in scripts}
 
 
-def _check_password(password: str) -> None:
-    if (weakness := password_weakness(password)) is not None:
-        raise InvalidFieldError("password", weakness)
+def _check_password(password: str, *, refuse_common: bool) -> None:
+    if (weakness := password_weakness(password, refuse_common=refuse_common)) is not None:
+        raise InvalidInputError("password", weakness)

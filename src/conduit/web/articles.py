@@ -148,7 +148,7 @@ class EditorController(Controller):
     @get("/{slug:str}")
     async def edit_article(self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles) -> Template:
         current_user = request.current_user
-        await articles_service.owned_by(slug, current_user, "edit")
+        await articles_service.owned_by(slug, current_user)
         article = await articles_service.get_by_slug(slug, current_user)
         form = {
             "title": article["title"],
@@ -169,7 +169,7 @@ class EditorController(Controller):
         """Save the changes, or with the ``preview`` action, show how the article will read without saving it."""
         current_user = request.current_user
         if data.get("action") == PREVIEW:
-            await articles_service.owned_by(slug, current_user, "edit")
+            await articles_service.owned_by(slug, current_user)
             return _preview(request, data, current_user, slug=slug)
         try:
             changes = checked(UpdateArticle, _article_fields(data))

@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import Request
 from litestar.enums import RequestEncodingType, ScopeType
-from litestar.exceptions import PermissionDeniedException
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
+from conduit.lib.exceptions import PermissionDeniedError
 from conduit.web.sessions import SESSION_COOKIE
 
 NONCE_BYTES = 32
@@ -64,14 +64,12 @@ class SessionCSRFMiddleware(CSRFMiddleware):
             await self.app(scope, receive, self.create_send_wrapper(send=send, csrf_cookie=valid_cookie, token=token))
             return
         if not self._from_this_site(request):
-            msg = "this form was sent from another site"
-            raise PermissionDeniedException(msg)
+            raise PermissionDeniedError("form", "was sent from another site")
         submitted = request.headers.get(self.config.header_name)
         if not submitted and request.content_type[0] in FORM_TYPES:
             submitted = (await request.form()).get(FORM_FIELD)
         if not (isinstance(submitted, str) and valid_cookie and compare_digest(submitted, valid_cookie)):
-            msg = "CSRF token verification failed"
-            raise PermissionDeniedException(msg)
+            raise PermissionDeniedError("form", "has an invalid or expired CSRF token; reload the page and try again")
         state.csrf_token = submitted
         await self.app(scope, receive, send)
 

@@ -54,7 +54,7 @@ def error_pages(viewer_of: ViewerLookup) -> ExceptionHandler:
         context = {
             "status": problem.status_code,
             "title": TITLES.get(problem.status_code, "Error"),
-            "messages": problem.messages,
+            "messages": problem.sentences,
             "viewer": request.scope.get("user"),
         }
         options: dict[str, Any] = {"status_code": problem.status_code, "headers": problem.headers}

@@ -1,16 +1,16 @@
 """Form handling: errors are shown next to the field they concern, and redirects stay on the site."""
 
-from conduit.lib.exceptions import ConduitError, InvalidFieldError
+from collections.abc import Collection
+
+from conduit.lib.exceptions import ConduitError, sentences
 
 
-def errors_by_field(error: ConduitError, fields: list[str]) -> dict[str, list[str]]:
-    """Attach each of the domain's messages to its field (the one it names or starts with), or to the form."""
-    if isinstance(error, InvalidFieldError):
-        return {error.field: error.messages}
+def errors_by_field(error: ConduitError, fields: Collection[str]) -> dict[str, list[str]]:
+    """The error's sentences (the API's, ``username has already been taken``) by the form field each names; those
+    about anything else (``credentials invalid``) under ``""``, shown above the form."""
     grouped: dict[str, list[str]] = {}
-    for message in error.messages:
-        field = next((name for name in fields if message.startswith(f"{name} ")), "")
-        grouped.setdefault(field, []).append(message)
+    for subject, messages in error.errors.items():
+        grouped.setdefault(subject if subject in fields else "", []).extend(sentences({subject: messages}))
     return grouped
 
 

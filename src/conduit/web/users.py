@@ -53,13 +53,23 @@ class AccountController(Controller):
 
     @post("/register")
     async def sign_up(
-        self, request: Request, data: Form, users_service: Users, throttle: NamedDependency[Throttle]
+        self,
+        request: Request,
+        data: Form,
+        users_service: Users,
+        throttle: NamedDependency[Throttle],
+        settings: NamedDependency[Settings],
     ) -> Template | Redirect:
         fields = {name: data.get(name, "") for name in ("username", "email", "password")}
         try:
             await throttle.hit(throttle.registrations, client_address(request))
             new = checked(NewUser, fields)
-            user = await users_service.register(username=new.username, email=new.email, password=new.password)
+            user = await users_service.register(
+                username=new.username,
+                email=new.email,
+                password=new.password,
+                refuse_common_passwords=settings.password_strength_check,
+            )
         except (InvalidInputError, TooManyAttemptsError) as exc:
             return _refused("sign_up.html", data, exc, list(fields))
         sign_in(request, user)
@@ -108,7 +118,9 @@ class AccountController(Controller):
         fields["image"] = fields["image"] or None
         try:
             changes = checked(UpdateUser, fields)
-            user = await users_service.update_account(current_user, changes)
+            user = await users_service.update_account(
+                current_user, changes, refuse_common_passwords=settings.password_strength_check
+            )
         except InvalidInputError as exc:
             feed_url = await _private_feed(request, current_user, users_service, settings)
             return _refused("settings.html", data, exc, list(fields), viewer=current_user, private_feed_url=feed_url)
@@ -126,7 +138,7 @@ def _refused(template: str, data: dict[str, str], error: ConduitError, fields: l
     to its ``fields``, anything else above the form. Throttling keeps its 429 and ``Retry-After``; every other
     refusal is a 422."""
     form = {name: value for name, value in data.items() if name != "password"}
-    errors = errors_by_field(error, fields) if isinstance(error, InvalidInputError) else {"": error.messages}
+    errors = errors_by_field(error, fields)
     throttled = isinstance(error, TooManyAttemptsError)
     status_code = error.status_code if throttled else HTTP_422_UNPROCESSABLE_ENTITY
     response = page(template, status_code, form=form, errors=errors, next=data.get("next"), **context)
