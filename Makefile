@@ -5,8 +5,9 @@ TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 CONDUIT := .venv/bin/conduit
 CONFORMANCE ?= ../shared/tools/realworld-conformance
+HURL ?= ../shared/tools/realworld-hurl
 
-.PHONY: install install-dev run test lint fmt bench fuzz conformance clean
+.PHONY: install install-dev run test lint fmt bench fuzz conformance postman clean
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -63,21 +64,28 @@ bench: install-dev
 fuzz: install-dev
 	$(UV) run python scripts/fuzz.py $(if $(FUZZ_DATABASE_URL),--database-url $(FUZZ_DATABASE_URL))
 
-# The suite's default password, "password", is among the common passwords Conduit refuses.
-CONFORMANCE_PASSWORD ?= conformance-$(shell date +%s)
-
-# The official RealWorld Postman suite, against a server already running on HOST:PORT (`make run` in another terminal).
+# The official RealWorld API suite (v2.0.0, Hurl files), against a server already running on HOST:PORT. The suite
+# registers its users with "password123" from one address: serve with `PASSWORD_STRENGTH_CHECK=false
+# REGISTRATIONS_PER_HOUR=0 make run` for it. `make postman` runs RealWorld's former (v1.1) Postman collection the same way.
 conformance:
-	@if [ ! -x "$(CONFORMANCE)" ]; then \
-		echo "make conformance needs the RealWorld conformance runner at $(CONFORMANCE)" >&2; \
-		echo "(the RealWorld tools checked out beside this repository; or CONFORMANCE=/path/to/runner)" >&2; \
+	@$(call need_runner,$(HURL))
+	$(HURL) http://$(HOST):$(PORT) --continue
+
+postman:
+	@$(call need_runner,$(CONFORMANCE))
+	$(CONFORMANCE) http://$(HOST):$(PORT)/api
+
+define need_runner
+	if [ ! -x "$(1)" ]; then \
+		echo "this target needs the RealWorld runner at $(1)" >&2; \
+		echo "(the RealWorld tools checked out beside this repository; or HURL=/path, CONFORMANCE=/path)" >&2; \
+		exit 1; \
+	fi; \
+	if ! curl -fs -o /dev/null http://$(HOST):$(PORT)/healthz; then \
+		echo "this target needs Conduit running on http://$(HOST):$(PORT): start it with 'make run'" >&2; \
 		exit 1; \
 	fi
-	@if ! curl -fs -o /dev/null http://$(HOST):$(PORT)/healthz; then \
-		echo "make conformance needs Conduit running on http://$(HOST):$(PORT): start it with 'make run'" >&2; \
-		exit 1; \
-	fi
-	$(CONFORMANCE) http://$(HOST):$(PORT)/api --global-var PASSWORD=$(CONFORMANCE_PASSWORD)
+endef
 
 clean:
 	rm -rf $(TOOLS) .venv var .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)
