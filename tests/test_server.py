@@ -71,8 +71,7 @@ def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
 ) -> None:
     url = scratch_database()
     migrate_afresh(url)
-    timeouts = {"REQUEST_HEADER_TIMEOUT_SECONDS": "1", "KEEP_ALIVE_TIMEOUT_SECONDS": "1"}
-    with running_server(url, tmp_path, **timeouts) as address:
+    with running_server(url, tmp_path, REQUEST_HEADER_TIMEOUT_SECONDS="1") as address:
         response = httpx.get(f"{address}/api/tags")
         trickling = seconds_until_closed(address, b"GET /api/tags HTTP/1.1\r\nHost: x\r\n", trickle=b"X-Slow: 1\r\n")
         silent = seconds_until_closed(address, b"")
@@ -93,14 +92,14 @@ def test_no_server_banner_and_slow_or_idle_clients_are_cut_off(
         pipelined = answers_to_one_write(address, b"GET /api/tags HTTP/1.1\r\nHost: x\r\n\r\n" * 3, responses=3)
 
     assert response.status_code == 200
-    assert "server" not in response.headers
+    assert response.headers["server"] == "Conduit"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert 0.8 < trickling < 3
     assert 0.8 < silent < 3
     assert 0.8 < idle_after_a_response < 3
-    assert too_large.startswith(b"HTTP/1.1 400 ")
+    assert too_large.startswith(b"HTTP/1.1 431 ")
     assert large.status_code == 200
-    assert whole_but_too_large[0].startswith(b"HTTP/1.1 400 ")
+    assert whole_but_too_large[0].startswith(b"HTTP/1.1 431 ")
     assert headers_and_large_body[0].startswith(b"HTTP/1.1 422 ")  # the body is read, not counted as headers
     assert [answer[:13] for answer in pipelined] == [b"HTTP/1.1 200 "] * 3
 
@@ -137,3 +136,20 @@ def test_a_client_sending_a_body_too_large_or_without_a_token_reads_the_refusal(
     assert too_large == (413, b'{"errors":{"request":["body is too large"]}}')
     assert anonymous == (401, b'{"errors":{"token":["is missing"]}}')
     assert after.json()["articlesCount"] == 0
+
+
+def test_forwarded_headers_are_believed_only_from_the_trusted_proxies(
+    scratch_database: ScratchDatabase, tmp_path: Path
+) -> None:
+    url = scratch_database()
+    migrate_afresh(url)
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    answers = {}
+    for name, trusted in (("trusted", "127.0.0.1"), ("untrusted", "192.0.2.1")):
+        (tmp_path / name).mkdir()
+        with running_server(url, tmp_path / name, FORWARDED_ALLOW_IPS=trusted) as address:
+            answers[name] = (urlsplit(address).netloc, httpx.get(f"{address}/feed.atom", headers=forwarded).text)
+
+    (host, trusted_feed), (other_host, untrusted_feed) = answers["trusted"], answers["untrusted"]
+    assert f'href="https://{host}/feed.atom"' in trusted_feed
+    assert f'href="http://{other_host}/feed.atom"' in untrusted_feed

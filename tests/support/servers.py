@@ -103,7 +103,7 @@ class Server:
         wait_until(self._live, START_TIMEOUT_SECONDS, f"conduit run at {self.address}", self.log)
 
     def processes(self) -> list[int]:
-        """This server's process and every process below it (uvicorn's workers and helpers)."""
+        """This server's process and every process below it (Granian's workers)."""
         found, pending = [], [self.process.pid]
         while pending:
             pid = pending.pop()

@@ -1,15 +1,11 @@
-"""``conduit run``: Conduit under uvicorn, in this process or in worker processes this process supervises.
+"""``conduit run``: Conduit under Granian, in worker processes this process supervises.
 
-Uvicorn runs in this process (Litestar's own ``run`` starts it as a child, which a SIGTERM to ``run``
-leaves behind), so the process a service manager starts is the one that gets its signals: SIGTERM or
-SIGINT stops accepting connections, lets requests in flight finish (for up to ``--graceful-timeout``
-seconds), stops every worker and exits. With several workers the metrics are kept in
-``PROMETHEUS_MULTIPROC_DIR``, emptied here before the workers start (a temporary folder when unset).
-
-Litestar's ``run`` could pass uvicorn none of the settings that keep slow clients in check; this one serves
-without the ``server`` header, closes idle connections after ``KEEP_ALIVE_TIMEOUT_SECONDS``, and closes
-connections whose request headers take longer than ``REQUEST_HEADER_TIMEOUT_SECONDS`` or exceed
-``MAX_HEADER_BYTES`` (``conduit.cli.protocol``).
+Granian (a Rust HTTP server for Python) keeps slow clients in check by its own settings: a request's headers must
+arrive within ``REQUEST_HEADER_TIMEOUT_SECONDS`` (which also ends an idle kept-alive connection), and headers larger
+than ``MAX_HEADER_BYTES`` are refused with 431. SIGTERM or SIGINT stops accepting connections, lets requests in
+flight finish (for up to ``--graceful-timeout`` seconds), stops every worker and exits. With several workers the
+metrics are kept in ``PROMETHEUS_MULTIPROC_DIR``, emptied here before the workers start (a temporary folder when
+unset).
 """
 
 import os
@@ -21,15 +17,30 @@ from pathlib import Path
 from typing import Any
 
 import click
-import uvicorn
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+from granian.log import LogLevels
+from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
-from conduit.cli import APP_FACTORY
-from conduit.cli.protocol import HeaderDeadlineProtocol
 from conduit.lib.logs import configure_logging
 from conduit.lib.settings import Settings
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 """``conduit.lib.metrics``'s folder, named again here: importing that module creates metric files in the folder."""
+FORWARDED_ALLOW_IPS_VARIABLE = "FORWARDED_ALLOW_IPS"
+MAX_HEADER_BYTES = 16 * 1024
+"""The request line and headers of a request, at most (Granian's HTTP/1 read buffer)."""
+SERVED_APP = "conduit.cli.server:served_app"
+
+
+def served_app() -> Any:
+    """The application each worker serves: Conduit, believing ``X-Forwarded-For`` and ``X-Forwarded-Proto`` only
+    from the proxies ``FORWARDED_ALLOW_IPS`` names."""
+    from conduit.app import create_app  # in the worker: the supervising process never builds the app
+
+    trusted = os.environ.get(FORWARDED_ALLOW_IPS_VARIABLE, "127.0.0.1")
+    return wrap_asgi_with_proxy_headers(create_app(), trusted_hosts=trusted)
 
 
 def prepare_multiprocess_dir(path: Path) -> None:
@@ -56,20 +67,8 @@ def multiprocess_metrics(workers: int) -> Iterator[None]:
             shutil.rmtree(temporary, ignore_errors=True)
 
 
-ALWAYS: dict[str, Any] = {
-    "http": HeaderDeadlineProtocol,
-    "server_header": False,
-    "proxy_headers": True,  # trusted only from FORWARDED_ALLOW_IPS
-    "access_log": False,  # Conduit writes its own access line, with the request id
-    "log_config": None,  # and configures logging itself, in every process
-}
-"""What every Conduit server runs with: the slow-client defence, no banner, Conduit's own logging."""
-WATCHING: dict[str, Any] = {
-    "reload": True,
-    "reload_dirs": [str(Path(__file__).parents[1])],  # Conduit's code, wherever run from
-    "reload_includes": ["*.py", "*.html", "*.css"],  # templates are read once per process
-}
-"""What ``--reload`` watches."""
+GRANIAN_LOGGING: dict[str, Any] = {"loggers": {"_granian": {"propagate": True}}}
+"""Granian's own lines (start, stop, worker failures) go to Conduit's handlers; Conduit writes the access lines."""
 
 
 @click.command("run")
@@ -92,16 +91,16 @@ WATCHING: dict[str, Any] = {
 @click.option("-r", "--reload", is_flag=True, help="Restart when Conduit's code or templates change (development).")
 @click.option(
     "--graceful-timeout",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=1),
     default=30,
     show_default=True,
-    help="Seconds SIGTERM waits for requests in flight before closing their connections.",
+    help="Seconds SIGTERM waits for requests in flight before the workers are stopped.",
 )
 @click.option(
     "--forwarded-allow-ips",
     default="127.0.0.1",
     show_default=True,
-    envvar="FORWARDED_ALLOW_IPS",
+    envvar=FORWARDED_ALLOW_IPS_VARIABLE,
     help="Proxies trusted for X-Forwarded-For and X-Forwarded-Proto (comma-separated, '*' for any).",
 )
 @click.option("--ssl-certfile", type=click.Path(dir_okay=False, exists=True), help="Serve HTTPS with this cert.")
@@ -124,19 +123,28 @@ def run(
     """
     settings = Settings.from_env()
     configure_logging(settings)
+    os.environ[FORWARDED_ALLOW_IPS_VARIABLE] = forwarded_allow_ips  # read by each worker's ``served_app``
     with multiprocess_metrics(workers):
-        uvicorn.run(
-            APP_FACTORY,
+        Granian(
+            SERVED_APP,
             factory=True,
-            host=host,
+            interface=Interfaces.ASGI,
+            http=HTTPModes.http1,
+            address=host,
             port=port,
-            uds=uds,
+            uds=Path(uds) if uds else None,
             workers=workers,
-            **(WATCHING if reload else {}),
-            timeout_graceful_shutdown=graceful_timeout,
-            timeout_keep_alive=settings.keep_alive_timeout_seconds,
-            ssl_certfile=ssl_certfile,
-            ssl_keyfile=ssl_keyfile,
-            forwarded_allow_ips=forwarded_allow_ips,
-            **ALWAYS,
-        )
+            http1_settings=HTTP1Settings(
+                header_read_timeout=round(settings.request_header_timeout_seconds * 1000),
+                max_buffer_size=MAX_HEADER_BYTES,
+            ),
+            workers_kill_timeout=graceful_timeout,
+            respawn_failed_workers=True,
+            log_level=LogLevels(settings.log_level.lower()),
+            log_dictconfig=GRANIAN_LOGGING,
+            log_access=False,
+            ssl_cert=Path(ssl_certfile) if ssl_certfile else None,
+            ssl_key=Path(ssl_keyfile) if ssl_keyfile else None,
+            reload=reload,
+            reload_paths=[Path(__file__).parents[1]] if reload else None,  # Conduit's code, wherever run from
+        ).serve()

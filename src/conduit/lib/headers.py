@@ -44,6 +44,7 @@ def security_headers(*, hsts: bool) -> SendHook:
             "Referrer-Policy": "same-origin",
             "Permissions-Policy": PERMISSIONS_POLICY,
             "Cross-Origin-Opener-Policy": "same-origin",
+            "Server": "Conduit",  # in place of the server's own name (Granian adds one unless the app sets it)
             **({"Strict-Transport-Security": HSTS} if hsts else {}),
         }.items()
     ]

@@ -5,7 +5,7 @@ when it sent a usable one, a new id otherwise, and the response returns it in th
 access line per request names the method, path, route, status, duration and the signed-in user;
 bodies are never logged (they hold passwords). Conduit's modules log through the standard library,
 their fields given as ``extra`` (so the command line, which imports them, need not import structlog);
-structlog renders every line, Conduit's, uvicorn's and SQLAlchemy's alike.
+structlog renders every line, Conduit's, Granian's and SQLAlchemy's alike.
 """
 
 import logging
@@ -76,8 +76,8 @@ def structlog_config(settings: Settings) -> StructlogConfig:
                 root={"level": settings.log_level, "handlers": ["console"]},
                 loggers={
                     "litestar": {"level": settings.log_level, "handlers": ["console"], "propagate": False},
-                    "uvicorn.access": quiet,  # replaced by the access line
                     "aiosqlite": quiet,
+                    "alembic.runtime.plugins": quiet,  # a line per plugin whenever Alembic is loaded
                 },
                 log_exceptions="never",
             ),

@@ -53,7 +53,6 @@ ENVIRONMENT_VARIABLES = {
     "api_docs": "API_DOCS",
     "password_strength_check": "PASSWORD_STRENGTH_CHECK",
     "request_header_timeout_seconds": "REQUEST_HEADER_TIMEOUT_SECONDS",
-    "keep_alive_timeout_seconds": "KEEP_ALIVE_TIMEOUT_SECONDS",
     "session_purge_interval_seconds": "SESSION_PURGE_INTERVAL_SECONDS",
 }
 """Which environment variable sets which setting."""
@@ -113,10 +112,9 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     """Serve the OpenAPI schema and Swagger UI under ``/api/docs``; unset means everywhere but production."""
     password_strength_check: bool = True
     """Refuse the most common passwords (besides those shorter than the minimum length, always refused)."""
-    request_header_timeout_seconds: Annotated[float, Meta(gt=0)] = 10.0
-    """How long the server waits for a request's headers before closing the connection."""
-    keep_alive_timeout_seconds: Annotated[int, Meta(ge=1)] = 5
-    """How long an idle connection is kept open for the next request."""
+    request_header_timeout_seconds: Annotated[float, Meta(gt=0, le=60)] = 10.0
+    """How long the server waits for a request's headers (on a kept-alive connection: for the next request) before
+    closing the connection."""
     session_purge_interval_seconds: Annotated[int, Meta(ge=1)] = 3600
     """How often expired sessions are purged, by one process of all those sharing the database."""
 

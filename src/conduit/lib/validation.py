@@ -12,8 +12,8 @@ import msgspec
 
 _MISSING_FIELD = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
 _LENGTH = re.compile(r"Expected `(?P<kind>str|array)` of length (?P<op>[<>]=) (?P<bound>\d+)")
-_MINIMUM = re.compile(r"Expected `int` >= (?P<bound>-?\d+)")
-_MAXIMUM = re.compile(r"Expected `int` <= (?P<bound>-?\d+)")
+_MINIMUM = re.compile(r"Expected `(?:int|float)` >= (?P<bound>-?[\d.]+)")
+_MAXIMUM = re.compile(r"Expected `(?:int|float)` <= (?P<bound>-?[\d.]+)")
 _PATTERN = re.compile(r"Expected `str` matching regex (?P<pattern>'.*')", re.DOTALL)
 _TYPE = re.compile(r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`")
 _KINDS = {
