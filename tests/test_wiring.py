@@ -28,6 +28,7 @@ from conduit.db.models import Comment, User
 from conduit.db.statements import all_rows
 from conduit.lib.auth import signed_in_only
 from conduit.lib.exceptions import InvalidInputError
+from conduit.lib.transactions import RequestTransaction
 from conduit.profiles.services import ProfileService
 from conduit.tags.services import TagService
 from conduit.users.services import UserService
@@ -212,16 +213,19 @@ async def test_a_comment_refused_at_commit_is_not_acknowledged(
     assert await db.scalar(select(func.count()).select_from(Comment)) == 0
 
 
-def test_every_handler_commits_through_the_one_after_request_hook(app: Litestar) -> None:
-    """Litestar runs only the closest ``after_request``: one set on a router or handler would skip the commit."""
+def test_every_handler_commits_through_the_one_request_transaction(app: Litestar) -> None:
+    """Every route runs inside the one ``RequestTransaction`` (installed on the app, so no router can leave it out)."""
     handlers = [handler for route in app.routes for handler in getattr(route, "route_handlers", [])]
-    layers_with_hooks = {
-        handler.handler_name: [type(layer).__name__ for layer in handler.ownership_layers if layer.after_request]
+    transactions = {
+        handler.handler_name: [
+            middleware for middleware in handler.resolve_middleware() if isinstance(middleware, RequestTransaction)
+        ]
         for handler in handlers
     }
 
-    assert app.after_request is not None
-    assert set(map(tuple, layers_with_hooks.values())) == {("Litestar",)}
+    assert handlers
+    assert {len(found) for found in transactions.values()} == {1}
+    assert len({id(found[0]) for found in transactions.values()}) == 1
 
 
 def _handlers(app: Litestar) -> list[tuple[str, Any, Any]]:

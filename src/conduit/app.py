@@ -16,7 +16,7 @@ from conduit.articles.deps import articles_service_provider
 from conduit.comments.controllers import CommentController
 from conduit.comments.deps import comments_service_provider
 from conduit.db.engine import closing_connections, pool_limit
-from conduit.lib.auth import SessionUserMiddleware, Tokens
+from conduit.lib.auth import BrowserSessionAuthMiddleware, Tokens
 from conduit.lib.headers import security_headers
 from conduit.lib.health import HealthController, Readiness
 from conduit.lib.heap import frozen_startup_heap
@@ -25,14 +25,24 @@ from conduit.lib.metrics import MetricsController, leave_multiprocess_registry, 
 from conduit.lib.requests import ConduitRequest, reading_refused_bodies, refuse_nul_in_url
 from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle
-from conduit.lib.transactions import commit_before_response, remember_request_scope
+from conduit.lib.transactions import RequestTransaction
 from conduit.profiles.controllers import ProfileController
 from conduit.profiles.deps import profiles_service_provider
 from conduit.tags.controllers import TagController
 from conduit.tags.deps import tags_service_provider
 from conduit.users.controllers import UserController
-from conduit.users.deps import session_holder, token_holder, users_service_provider
+from conduit.users.deps import (
+    browser_session_retrieve_user_handler,
+    token_retrieve_user_handler,
+    users_service_provider,
+)
 from conduit.web.articles import ArticlePageController, EditorController, HomeController
+from conduit.web.browser_sessions import (
+    BROWSER_SESSION_STORE,
+    browser_session_middleware,
+    browser_session_viewer,
+    purging_expired_browser_sessions,
+)
 from conduit.web.comments import CommentPageController
 from conduit.web.csrf import SessionCSRFMiddleware
 from conduit.web.errors import error_pages
@@ -41,19 +51,19 @@ from conduit.web.feeds import FeedController
 from conduit.web.profiles import ProfilePageController
 from conduit.web.rendering import STATIC_DIR
 from conduit.web.search import SearchPageController
-from conduit.web.sessions import SESSION_STORE, purging_expired_sessions, session_viewer
-from conduit.web.users import AccountController
+from conduit.web.users import UserPageController
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the Conduit application from ``settings`` (read from the environment when omitted)."""
     settings = (settings or Settings.from_env()).completed()
     alchemy = config.alchemy_config(settings)
-    tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_holder(alchemy))
-    sessions = config.session_config(settings)
+    tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_retrieve_user_handler(alchemy))
+    browser_sessions = config.browser_session_config(settings)
     throttle = Throttle(settings)
     watch_pool(alchemy.get_engine(), pool_limit(settings))
     readiness = Readiness(alchemy.get_engine(), settings.redis_url)
+    answer_error = error_pages(browser_session_viewer(browser_sessions, browser_session_retrieve_user_handler(alchemy)))
     api = Router(
         path="/api",
         route_handlers=[UserController, ProfileController, ArticleController, CommentController, TagController],
@@ -63,7 +73,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         path="/",
         route_handlers=[
             HomeController,
-            AccountController,
+            UserPageController,
             EditorController,
             ArticlePageController,
             CommentPageController,
@@ -71,7 +81,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SearchPageController,
         ],
         middleware=[
-            DefineMiddleware(SessionUserMiddleware, retrieve_user=session_holder(alchemy)),
+            DefineMiddleware(
+                BrowserSessionAuthMiddleware, retrieve_user=browser_session_retrieve_user_handler(alchemy)
+            ),
             DefineMiddleware(
                 SessionCSRFMiddleware,
                 config=config.csrf_config(settings),
@@ -107,15 +119,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "tags_service": Provide(tags_service_provider(alchemy)),
             "readiness": Provide(lambda: readiness, use_cache=True, sync_to_thread=False),
         },
-        middleware=[remember_request_scope, refuse_nul_in_url, throttle.middleware, sessions.middleware],
-        after_request=commit_before_response(alchemy),
+        middleware=[
+            refuse_nul_in_url,
+            throttle.middleware,
+            browser_session_middleware(browser_sessions),
+            RequestTransaction(
+                alchemy,
+                reads_outside_transactions=alchemy.get_engine().dialect.name == "postgresql"
+                and not settings.database_pgbouncer,
+                error_handler=answer_error,
+                bypass=config.NO_DATABASE_PATHS,
+            ),
+        ],
         before_send=[security_headers(hsts=settings.cookies_secure)],
-        exception_handlers={Exception: error_pages(session_viewer(sessions, session_holder(alchemy)))},
-        stores={SESSION_STORE: config.session_store(alchemy)},
+        exception_handlers={Exception: answer_error},
+        stores={BROWSER_SESSION_STORE: config.browser_session_store(alchemy)},
         template_config=config.template_config(),
         lifespan=[
             closing_connections(alchemy),
-            purging_expired_sessions(alchemy, timedelta(seconds=settings.session_purge_interval_seconds)),
+            purging_expired_browser_sessions(alchemy, timedelta(seconds=settings.session_purge_interval_seconds)),
             frozen_startup_heap,
         ],
         on_shutdown=[throttle.close, readiness.close, leave_multiprocess_registry],

@@ -18,11 +18,11 @@ from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.engine import create_engine, engine_options
 from conduit.db.models import SessionRecord, orm_registry
@@ -31,15 +31,16 @@ from conduit.lib.health import LIVENESS_PATH, READINESS_PATH
 from conduit.lib.metrics import METRICS_PATH
 from conduit.lib.openapi import SwaggerPage
 from conduit.lib.settings import Settings
-from conduit.lib.transactions import RequestSession
+from conduit.web.browser_sessions import BROWSER_SESSION_COOKIE, BROWSER_SESSION_STORE
 from conduit.web.feeds import FEED_FILE
 from conduit.web.rendering import TEMPLATES_DIR, register_helpers
-from conduit.web.sessions import SESSION_COOKIE, SESSION_STORE, BrowserSessionConfig
 
 MIGRATIONS_DIR = Path(__file__).parent / "db" / "migrations"
 API_VERSION = "2.0.0"
 OPERATIONS_PATHS = (LIVENESS_PATH, READINESS_PATH, METRICS_PATH)
 """What load balancers and Prometheus call: no session, no access log line, no request metrics."""
+NO_DATABASE_PATHS = ("/static/", "/favicon", *OPERATIONS_PATHS)
+"""What never reads through a request's database session (the readiness check takes a connection of its own)."""
 
 
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
@@ -48,6 +49,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     ``before_send_handler`` is Advanced Alchemy's "commit on 2xx and 3xx (a form post answers with a
     redirect), roll back otherwise"; ``conduit.lib.transactions`` applies that policy before the response
     starts, so that a failed COMMIT is answered as an error instead of being logged after a 2xx.
+    ``expire_on_commit=False``: what a handler read stays readable once its transaction is committed.
     """
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
@@ -57,11 +59,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         before_send_handler="autocommit_include_redirects",
         session_dependency_key="db_session",
         engine_dependency_key="db_engine",
-        # Reads outside a transaction save a BEGIN and a COMMIT per request, but PgBouncer in transaction mode
-        # may run a statement's PREPARE and EXECUTE on different server connections unless a transaction holds them.
-        session_config=AsyncSessionConfig(
-            expire_on_commit=False, class_=AsyncSession if settings.database_pgbouncer else RequestSession
-        ),
+        session_config=AsyncSessionConfig(expire_on_commit=False),
         set_default_exception_handler=False,  # errors are named once, in conduit.lib.exceptions
         create_all=False,  # the schema is the migrations' to create and change, tests included
         alembic_config=alembic_config(),
@@ -86,15 +84,15 @@ def alchemy_config_of(app: Litestar) -> SQLAlchemyAsyncConfig:
     return config[0] if isinstance(config, list | tuple) else config  # type: ignore[return-value]
 
 
-def session_config(settings: Settings) -> BrowserSessionConfig:
+def browser_session_config(settings: Settings) -> ServerSideSessionConfig:
     """Browser sign-ins: an HttpOnly, SameSite=Lax cookie naming a row of the ``sessions`` table.
 
     The middleware is installed on the whole app (where ``litestar sessions`` looks for it) but skips
     the API, static files and feeds, which never use it.
     """
-    return BrowserSessionConfig(
-        store=SESSION_STORE,
-        key=SESSION_COOKIE,
+    return ServerSideSessionConfig(
+        store=BROWSER_SESSION_STORE,
+        key=BROWSER_SESSION_COOKIE,
         max_age=settings.session_max_age_seconds,
         httponly=True,
         samesite="lax",
@@ -108,7 +106,7 @@ def session_config(settings: Settings) -> BrowserSessionConfig:
     )
 
 
-def session_store(alchemy: SQLAlchemyAsyncConfig) -> SQLAlchemyStore:
+def browser_session_store(alchemy: SQLAlchemyAsyncConfig) -> SQLAlchemyStore:
     """Where browser sessions are kept: the ``sessions`` table, through the same database configuration."""
     # SessionRecord has the store model's columns without deriving from it (see conduit.db.models.session).
     return SQLAlchemyStore(config=alchemy, model=SessionRecord, namespace=SESSION_NAMESPACE)  # type: ignore[arg-type]

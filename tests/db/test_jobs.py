@@ -87,5 +87,5 @@ async def test_the_app_purges_expired_sessions_in_the_background(tmp_path: Path,
     await alchemy.get_engine().dispose()
 
     assert keys == {"kept"}
-    job = {"job": "purge_expired_sessions"}
+    job = {"job": "purge_expired_browser_sessions"}
     assert sample(after, "conduit_job_runs_total", **job) - sample(before, "conduit_job_runs_total", **job) >= 1

@@ -140,7 +140,7 @@ def purge_times(servers: list[Server]) -> list[float]:
     for server in servers:
         for line in server.log.read_text().splitlines():
             event = json.loads(line) if line.startswith("{") else {}
-            if event.get("event") == "job ran" and event.get("job") == "purge_expired_sessions":
+            if event.get("event") == "job ran" and event.get("job") == "purge_expired_browser_sessions":
                 times.append(datetime.fromisoformat(event["timestamp"]).timestamp())
     return sorted(times)
 
@@ -150,7 +150,7 @@ def job_runs(servers: list[Server]) -> float:
     total = 0.0
     for server in servers:
         for line in httpx.get(f"{server.address}/metrics", timeout=5).text.splitlines():
-            if line.startswith('conduit_job_runs_total{job="purge_expired_sessions"}'):
+            if line.startswith('conduit_job_runs_total{job="purge_expired_browser_sessions"}'):
                 total += float(line.rsplit(" ", 1)[1])
     return total
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.models import SessionRecord
 from conduit.lib.settings import Settings
-from conduit.web import sessions
+from conduit.web import browser_sessions
 from tests.conftest import Account, WriteArticle, settings_for
 from tests.web.conftest import Browser
 
@@ -29,7 +29,7 @@ async def test_pages_that_renew_the_session_need_no_second_connection(
 ) -> None:
     slug = (await write_article(member))["slug"]
     await db.close()  # the test's own session gives its connection back too
-    monkeypatch.setattr(sessions, "RENEW_AFTER_SECONDS", 0)
+    monkeypatch.setattr(browser_sessions, "RENEW_AFTER_SECONDS", 0)
 
     async def expiry() -> datetime | None:
         expires_at = await db.scalar(select(SessionRecord.expires_at))

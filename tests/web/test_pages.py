@@ -11,8 +11,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.models import Article, Comment, SessionRecord, User
-from conduit.web import sessions
-from conduit.web.sessions import SESSION_COOKIE, purge_expired_sessions
+from conduit.web import browser_sessions
+from conduit.web.browser_sessions import BROWSER_SESSION_COOKIE, purge_expired_browser_sessions
 from tests.conftest import Account, RegisterUser, WriteArticle
 from tests.web.conftest import Browser, session_rows
 
@@ -33,7 +33,7 @@ async def test_home_for_a_visitor_lists_articles_and_tags_and_stores_no_session(
     assert "Hello web" in response.text
     assert 'href="/?tag=greeting"' in response.text
     assert "Sign in" in response.text
-    assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
+    assert BROWSER_SESSION_COOKIE not in response.headers.get("set-cookie", "")
     assert await session_rows(db) == 0
 
 
@@ -44,7 +44,9 @@ async def test_sign_up_signs_in_with_a_safe_cookie_and_one_session_row(browser: 
 
     assert response.status_code == 303
     assert response.headers["location"] == "/"
-    cookie = next(value for value in response.headers.get_list("set-cookie") if value.startswith(SESSION_COOKIE))
+    cookie = next(
+        value for value in response.headers.get_list("set-cookie") if value.startswith(BROWSER_SESSION_COOKIE)
+    )
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
     assert "Secure" not in cookie
@@ -556,7 +558,7 @@ async def test_sessions_slide_forward_and_expired_ones_are_purged(
     await db.execute(update(SessionRecord).values(expires_at=past))
     await db.commit()
     async with alchemy.get_session() as session, session.begin():
-        purged = await purge_expired_sessions(session)
+        purged = await purge_expired_browser_sessions(session)
 
     assert expired.status_code == 303
     assert renewed_at is not None
@@ -569,7 +571,7 @@ async def test_a_planted_session_id_is_never_adopted(
     browser: Browser, register: RegisterUser, db: AsyncSession
 ) -> None:
     account = await register()
-    browser.client.cookies.set(SESSION_COOKIE, "chosen-by-an-attacker")
+    browser.client.cookies.set(BROWSER_SESSION_COOKIE, "chosen-by-an-attacker")
 
     await browser.sign_in(account)
 
@@ -597,7 +599,9 @@ async def test_the_cookie_is_secure_over_https(browser: Browser, register: Regis
     )
 
     assert response.status_code == 303
-    cookie = next(value for value in response.headers.get_list("set-cookie") if value.startswith(SESSION_COOKIE))
+    cookie = next(
+        value for value in response.headers.get_list("set-cookie") if value.startswith(BROWSER_SESSION_COOKIE)
+    )
     assert "Secure" in cookie
 
 
@@ -618,7 +622,7 @@ async def test_an_unchanged_session_is_renewed_only_every_few_minutes(
 
     first = await expiry_after_a_visit()
     second = await expiry_after_a_visit()
-    monkeypatch.setattr(sessions, "RENEW_AFTER_SECONDS", 0)
+    monkeypatch.setattr(browser_sessions, "RENEW_AFTER_SECONDS", 0)
     third = await expiry_after_a_visit()
 
     assert first is not None

@@ -38,7 +38,7 @@ def assert_secure_headers(headers: Headers, *, hsts: bool = False) -> None:
     assert get("referrer-policy") == "same-origin"
     assert "camera=()" in get("permissions-policy")
     assert (get("strict-transport-security") is not None) == hsts
-    assert get("server") is None
+    assert get("server") == "Conduit"
 
 
 async def test_every_kind_of_response_carries_the_security_headers(

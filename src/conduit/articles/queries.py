@@ -27,9 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from conduit.db.models import ARTICLES_TOTAL, Article, Tag, User, article_tags, counters, favorites
-from conduit.db.reads import ResultRow
 from conduit.db.search import SQLITE_FTS, SQLITE_FTS_COLUMNS, TEXT_SEARCH_CONFIG, postgres_search, sqlite_search
-from conduit.db.statements import sorted_names
+from conduit.db.statements import ResultRow, sorted_names
 from conduit.profiles.services import VIEWER, followed_by, is_followed_by
 
 NEWEST_FIRST = (Article.created_at.desc(), Article.id.desc())

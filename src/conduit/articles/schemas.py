@@ -4,7 +4,7 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from conduit.db.reads import ResultRow
+from conduit.db.statements import ResultRow
 from conduit.lib.schema import Timestamp, format_timestamp, not_blank
 from conduit.profiles.schemas import Profile
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from advanced_alchemy.repository import SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService, schema_dump
 from slugify import slugify
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conduit.articles.queries import (
@@ -30,8 +30,15 @@ from conduit.articles.queries import (
 from conduit.articles.schemas import UpdateArticle
 from conduit.articles.search import SearchQuery, parse_search
 from conduit.db.models import SLUG_MAX_LENGTH, Article, Tag, User, article_tags, favorites
-from conduit.db.reads import ResultRow, fetch_all, fetch_one
-from conduit.db.statements import all_rows, dialect_insert, insert_ignoring_duplicates, set_link
+from conduit.db.statements import (
+    ResultRow,
+    all_rows,
+    dialect_insert,
+    insert_ignoring_duplicates,
+    read_row,
+    read_rows,
+    set_link,
+)
 from conduit.lib.exceptions import PermissionDeniedError, found, is_unique_violation
 from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.tags.services import TagService
@@ -79,7 +86,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             values: dict[str, Any] = {**filters, "viewer_id": viewer_id, "limit": limit, "offset": offset}
             if cursor is not None:
                 values |= {"cursor_at": cursor.created_at, "cursor_id": cursor.article_id}
-            rows = await fetch_all(self.session, statement, values)
+            rows = await read_rows(self.session, statement, values)
             if keyset in ("newer", "oldest"):
                 rows = rows[::-1]
             if rows:
@@ -92,7 +99,8 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             """The newest ``limit`` rows matching ``filters`` (``FILTERS`` name: value), in one statement."""
             dialect = self.session.get_bind().dialect.name
             statement = newest_statement(dialect, filters=tuple(sorted(filters)), with_body=with_body)
-            return await fetch_all(self.session, statement, {**filters, "viewer_id": viewer_id, "limit": limit})
+            values = {**filters, "viewer_id": viewer_id, "limit": limit}
+            return await read_rows(self.session, statement, values)
 
         async def search_page(
             self,
@@ -122,7 +130,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
                 "limit": limit,
                 "offset": offset,
             }
-            rows = await fetch_all(self.session, statement, values, inline=False)
+            rows = await read_rows(self.session, statement, values)
             if rows:
                 return ArticlePage(rows, int(rows[0]["total"]))
             if offset == 0:
@@ -134,7 +142,8 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             """The full row (body included) of the article at ``slug``."""
             dialect = self.session.get_bind().dialect.name
             statement = article_statement(dialect, signed_in=viewer_id is not None)
-            return await fetch_one(self.session, statement, {"slug": slug, "viewer_id": viewer_id})
+            values = {"slug": slug, "viewer_id": viewer_id}
+            return await read_row(self.session, statement, values)
 
         async def get_available_slug(self, value_to_slugify: str, **kwargs: Any) -> str:
             """A slug for ``value_to_slugify`` that no article uses yet.
@@ -144,7 +153,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             """
             base = slugify(value_to_slugify, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
             slug = base
-            while not await self._is_slug_unique(slug):
+            while await self.session.scalar(select(exists().where(Article.slug == slug))):
                 slug = f"{base}-{secrets.token_hex(3)}"
             return slug
 
@@ -328,11 +337,8 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
     async def favorite(self, slug: str, user: User, *, undo: bool = False) -> ResultRow:
         """Mark the article as a favorite of ``user`` (with ``undo``, no longer); doing either twice is harmless.
 
-        The answer is the article read just before the write, moved to the state the write leaves: favorited
-        (or not), counted one more (or one less) if the read saw the other state. That read runs before the
-        transaction takes a connection, straight on asyncpg (``db.reads``), rather than after the write through
-        SQLAlchemy, about 8% of a favorite's CPU; and the row locks the write takes (the article's and the user's
-        counters) are held until COMMIT without a second statement in between. A favorite by someone else in
+        The answer is the article as read just before the write, moved to the state the write leaves: favorited
+        (or not), counted one more (or one less) if the read saw the other state. A favorite by someone else in
         between is counted by the next read, as it would be had it come just after this one.
 
         Raises:

@@ -5,7 +5,7 @@ from typing import Annotated
 from msgspec import Struct
 
 from conduit.db.models import User
-from conduit.db.reads import ResultRow
+from conduit.db.statements import ResultRow
 from conduit.lib.schema import Timestamp, format_timestamp, not_blank
 from conduit.profiles.schemas import Profile
 

@@ -9,7 +9,7 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import Result, Select, and_, bindparam, delete, false, insert, literal, select
 
 from conduit.db.models import Article, Comment, User
-from conduit.db.reads import ResultRow, fetch_all
+from conduit.db.statements import ResultRow, read_rows
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError, found
 from conduit.lib.metrics import COMMENTS_POSTED
 from conduit.profiles.services import VIEWER, is_followed_by
@@ -60,7 +60,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         """
         statement = comments_statement(signed_in=viewer is not None)
         values = {"slug": slug, "viewer_id": viewer.id if viewer else None}
-        rows = await fetch_all(self.repository.session, statement, values)
+        rows = await read_rows(self.repository.session, statement, values)
         if not rows:
             raise NotFoundError("article")
         return [row for row in rows if row["id"] is not None]

@@ -4,19 +4,15 @@ The application (through ``conduit.config.alchemy_config``) and the command line
 ``create_engine(settings.database_url, **engine_options(settings))``.
 """
 
-import asyncio
 import contextlib
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
-from sqlalchemy.util import await_
-from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
+from sqlalchemy.pool import NullPool
 
 from conduit.lib.settings import ImproperlyConfiguredError, Settings
 
@@ -32,14 +28,9 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
 
     A SQLite file's folder is created with it, as SQLite creates the file.
 
-    A SQLite connection may be used from the event loop's thread as well as from the thread aiosqlite made it
-    on (``check_same_thread=False``): reads run there, on a connection nothing else uses meanwhile (``db.reads``).
-
     Raises:
         ImproperlyConfiguredError: The SQLite file's folder does not exist and cannot be created.
     """
-    if make_url(url).get_backend_name() == "sqlite":
-        options = {**options, "connect_args": {"check_same_thread": False, **options.get("connect_args", {})}}
     engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
         if engine.url.database and engine.url.database != ":memory:":
@@ -53,71 +44,9 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     return engine
 
 
-class FairQueue(AsyncAdaptedQueue[Any]):
-    """A pool's idle connections, each one given back handed to the request that has waited longest for one.
-
-    SQLAlchemy's async queue lets a request that asks just as a connection comes back take it ahead of the
-    requests already waiting, and a waiter that loses such a race waits again at the back of the line. With
-    more requests than connections, a few requests so waited several turns. Here a request waits behind
-    everyone who asked before it.
-    """
-
-    def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
-        super().__init__(maxsize, use_lifo)
-        self.waiting: deque[asyncio.Future[Any]] = deque()
-
-    def put_nowait(self, item: Any) -> None:
-        while self.waiting:
-            waiter = self.waiting.popleft()
-            if not waiter.done():
-                waiter.set_result(item)
-                return
-        super().put_nowait(item)
-
-    def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        if not self.waiting:
-            try:
-                return self.get_nowait()
-            except Empty:
-                if not block:
-                    raise
-        elif not block:
-            raise Empty
-        waiter = asyncio.get_running_loop().create_future()
-        self.waiting.append(waiter)
-        return await_(self._wait(waiter, timeout))
-
-    async def _wait(self, waiter: asyncio.Future[Any], seconds: float | None) -> Any:
-        try:
-            async with asyncio.timeout(seconds):
-                return await waiter
-        except BaseException as exc:
-            handed_over = waiter.done() and not waiter.cancelled()
-            if handed_over and isinstance(exc, TimeoutError):
-                return waiter.result()  # it came as the time ran out
-            if handed_over:
-                self.put_nowait(waiter.result())  # cancelled (the request was) after it came: to the next in line
-            with contextlib.suppress(ValueError):
-                self.waiting.remove(waiter)
-            if isinstance(exc, TimeoutError):
-                raise Empty from None
-            raise
-
-
-class FairQueuePool(AsyncAdaptedQueuePool):
-    """SQLAlchemy's pool for asyncio drivers, handing connections out first come, first served (``FairQueue``).
-
-    It logs as the pool it replaces, so that its messages ("Pool disposed" and the like) stay under
-    ``sqlalchemy.pool`` with SQLAlchemy's log level, not under Conduit's own.
-    """
-
-    _queue_class = FairQueue
-    _sqla_logger_namespace = "sqlalchemy.pool.impl.AsyncAdaptedQueuePool"
-
-
 def engine_options(settings: Settings) -> dict[str, Any]:
-    """The connection pool: ``DATABASE_POOL_*`` connections per process, handed out first come, first served
-    (``FairQueuePool``), or none in front of PgBouncer.
+    """The connection pool: ``DATABASE_POOL_*`` connections per process (SQLAlchemy's pool), or none in front of
+    PgBouncer.
 
     Through PgBouncer in transaction mode, consecutive transactions of one client connection may run on
     different server connections, so prepared statements cannot be kept between them: PgBouncer is the
@@ -127,7 +56,6 @@ def engine_options(settings: Settings) -> dict[str, Any]:
         return {"echo": settings.database_echo, "poolclass": NullPool, "connect_args": pgbouncer_connect_args()}
     return {
         "echo": settings.database_echo,
-        "poolclass": FairQueuePool,
         "pool_size": settings.database_pool_size,
         "max_overflow": settings.database_max_overflow,
         "pool_timeout": settings.database_pool_timeout_seconds,

@@ -1,6 +1,7 @@
 """Statements both SQLite and PostgreSQL run, where SQLAlchemy's core needs a dialect's help."""
 
 import json
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -8,6 +9,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Dialect,
+    Executable,
     FromClause,
     Select,
     Table,
@@ -24,7 +26,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_s
 from sqlalchemy.types import TypeDecorator, UnicodeText
 
 from conduit.db.models import orm_registry
-from conduit.db.reads import execute
+
+ResultRow = Mapping[Any, Any]
+"""A row of a read, its columns by name (``row["slug"]``): what the schemas build responses from."""
+
+
+async def read_rows(
+    session: AsyncSession | async_scoped_session[AsyncSession], statement: Executable, values: Mapping[str, Any]
+) -> Sequence[ResultRow]:
+    """The rows the Core ``statement`` reads with ``values`` bound, through the session (so in its transaction)."""
+    result = await session.execute(statement, values)
+    rows: Sequence[ResultRow] = result.mappings().all()
+    return rows
+
+
+async def read_row(
+    session: AsyncSession | async_scoped_session[AsyncSession], statement: Executable, values: Mapping[str, Any]
+) -> ResultRow | None:
+    """The one row the Core ``statement`` reads with ``values`` bound, or None when it finds none."""
+    result = await session.execute(statement, values)
+    row: ResultRow | None = result.mappings().one_or_none()
+    return row
 
 
 def dialect_insert(
@@ -66,9 +88,8 @@ def sorted_names(
 ) -> ColumnElement[list[str]]:
     """A correlated subquery collecting ``name`` from the ``source`` rows matching ``condition``, as a sorted list.
 
-    PostgreSQL aggregates into an array, sorted (and empty rather than NULL) by the database itself, so that
-    a row read straight from asyncpg (``db.reads``) is ready too; SQLite into JSON (it has no arrays). Either way
-    the caller gets a sorted ``list[str]``.
+    PostgreSQL aggregates into an array, sorted (and empty rather than NULL) by the database itself; SQLite into JSON
+    (it has no arrays). Either way the caller gets a sorted ``list[str]``.
     """
     aggregate: ColumnElement[Any]
     if dialect == "postgresql":
@@ -117,7 +138,7 @@ async def set_link(
     or a follow pays for neither building nor caching SQL.
     """
     statement = _link_statement(session.get_bind().dialect.name, owner, target, chosen, linked=linked)
-    await execute(session, statement, {**values, "owner_id": owner_id})
+    await session.execute(statement, {**values, "owner_id": owner_id})
 
 
 async def reset_identity_sequences(connection: AsyncConnection) -> None:

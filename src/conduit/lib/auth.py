@@ -13,7 +13,7 @@ anonymous instead of refused, while a header that is present must hold a valid t
 
 Both can be ended from elsewhere: a token carries the account's token version and a session the
 account's session version, and either is refused once the account's version has moved on (see
-``conduit.users.deps``, which looks the account up, and ``conduit.web.sessions``).
+``conduit.users.deps``, which looks the account up, and ``conduit.web.browser_sessions``).
 """
 
 import functools
@@ -40,8 +40,8 @@ TOKEN_VERSION = "ver"  # noqa: S105  # a claim's name, not a secret
 """The claim holding the account's ``token_version`` when the token was issued; a token whose version is behind
 the account's was revoked (by a new password, a sign-out everywhere or an administrator)."""
 SESSION_VERSION = "session_version"
-"""The browser-session key holding the account's ``session_version`` at sign-in; see ``conduit.web.sessions``."""
-RetrieveUser = Callable[[Any, ASGIConnection[Any, Any, Any, Any]], Awaitable[User | None]]
+"""The browser-session key holding the account's ``session_version`` at sign-in (``conduit.web.browser_sessions``)."""
+RetrieveUserHandler = Callable[[Any, ASGIConnection[Any, Any, Any, Any]], Awaitable[User | None]]
 
 
 DECODED_TOKENS = 4096
@@ -130,7 +130,7 @@ class OptionalTokenMiddleware(JWTAuthenticationMiddleware):
 class Tokens:
     """The API's tokens: HS256 JWTs signed with the secret key, checked by Litestar's ``JWTAuth`` middleware."""
 
-    def __init__(self, secret: str, ttl_seconds: int, retrieve_user: RetrieveUser) -> None:
+    def __init__(self, secret: str, ttl_seconds: int, retrieve_user: RetrieveUserHandler) -> None:
         self.auth = JWTAuth[User, Token](
             retrieve_user_handler=retrieve_user,
             token_secret=secret,
@@ -149,14 +149,14 @@ class Tokens:
         return self.auth.create_token(identifier=str(user.id), token_extras={TOKEN_VERSION: user.token_version})
 
 
-class SessionUserMiddleware(AbstractAuthenticationMiddleware):
+class BrowserSessionAuthMiddleware(AbstractAuthenticationMiddleware):
     """Sets ``request.user`` from the browser session; a session naming no active account, or one ended from
     elsewhere (its session version is behind the account's), is forgotten and its row deleted."""
 
     def __init__(
         self,
         app: ASGIApp,
-        retrieve_user: RetrieveUser,
+        retrieve_user: RetrieveUserHandler,
     ) -> None:
         super().__init__(app=app, exclude_http_methods=[])
         self.retrieve_user = retrieve_user

@@ -19,6 +19,9 @@ from conduit.lib.auth import signed_in_user
 from conduit.lib.exceptions import BadRequestError, InvalidInputError, NotFoundError
 from conduit.lib.validation import field_with_nul
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""The methods that change nothing: reads, throttled as reads and served outside a transaction."""
+
 
 class ConduitRequest(HTMXRequest):
     """Litestar's request (with htmx's additions), decoding JSON bodies defensively, and who is asking."""

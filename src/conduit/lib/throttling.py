@@ -33,11 +33,11 @@ from redis.asyncio import BlockingConnectionPool
 from conduit.lib.exceptions import AuthenticationError, ServiceUnavailableError, TooManyAttemptsError
 from conduit.lib.health import LIVENESS_PATH, READINESS_PATH
 from conduit.lib.metrics import METRICS_PATH
+from conduit.lib.requests import SAFE_METHODS
 from conduit.lib.settings import Settings
 
 logger = logging.getLogger("conduit")
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 REDIS_CONNECTIONS = 20
 """Redis connections per process; a request waits up to ``REDIS_WAIT_SECONDS`` for one instead of failing."""
 REDIS_WAIT_SECONDS = 5

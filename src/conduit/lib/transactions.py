@@ -1,154 +1,96 @@
-"""The request's transaction: committed before its response starts, and not opened at all for reads.
+"""The request's transaction: committed before its response starts, and on PostgreSQL none at all for a read.
 
-A 2xx means committed.
-Advanced Alchemy's ``before_send_handler`` commits while the status line is already on its way
-and only logs a failed COMMIT, so the client would get its 2xx for a write that was lost. The
-policy it is configured with (commit on 2xx and 3xx, roll back otherwise) is therefore carried
-out one step earlier here, in an ``after_request`` hook, where a failed COMMIT is still an
-exception that the error mapping turns into a 503 or 500. By the time Advanced Alchemy's handler
-runs, the transaction is either committed (its own commit has nothing left to do) or the request
-failed (it rolls back).
+A 2xx means committed. Advanced Alchemy's ``before_send_handler`` (``conduit.config``: commit on 2xx and 3xx, roll back
+otherwise) commits once the status line is fixed, and a COMMIT that fails there is only logged, so the client would
+get its 2xx for a write that was lost. ``RequestTransaction`` applies the same policy one step earlier, when the
+handler's response starts and before it is passed on: when COMMIT fails, that response is dropped and the error
+handler's answer to the failure (500, or 503 when the database is unavailable) is sent instead. Advanced Alchemy's
+handler then finds nothing left to commit and closes the session as usual.
 
-A GET or HEAD request on PostgreSQL reads through an AUTOCOMMIT view of the engine (sharing its
-pool), which saves the BEGIN and COMMIT round trips a read-only transaction would cost. SQLite
-opens no transaction for reads in the first place.
+A read (a request with a safe method) on PostgreSQL takes the session's connection in AUTOCOMMIT mode, SQLAlchemy's
+per-session isolation level (``AsyncSession.connection(execution_options=...)``): its statements run without the
+BEGIN and COMMIT round trips of a transaction it has no use for. Behind PgBouncer in transaction mode reads keep
+their transaction, which holds a statement's PREPARE and EXECUTE on one server connection.
 """
 
 import contextlib
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state
-from litestar import Response
+from litestar import Request
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
-from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import Engine, event
+from litestar.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.db.reads import has_pending_changes
 from conduit.lib.exceptions import CommitFailedError
+from conduit.lib.requests import SAFE_METHODS
 
-_request_scope: ContextVar[Scope | None] = ContextVar("conduit_request_scope", default=None)
-_autocommit_views: "WeakKeyDictionary[Engine, AsyncEngine]" = WeakKeyDictionary()
-SAFE_METHODS = ("GET", "HEAD")
-
-
-def _autocommit_view(engine: AsyncEngine) -> AsyncEngine:
-    """The AUTOCOMMIT view of ``engine``, made once; forgotten when the engine is disposed (its pool replaced)."""
-    view = _autocommit_views.get(engine.sync_engine)
-    if view is None:
-        view = _autocommit_views[engine.sync_engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-        event.listen(engine.sync_engine, "engine_disposed", _forget_view, once=True)
-    return view
+AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
-def _forget_view(engine: Engine) -> None:
-    _autocommit_views.pop(engine, None)
+class RequestTransaction(ASGIMiddleware):
+    """Begins a request's reads outside a transaction (``reads_outside_transactions``) and commits its transaction
+    when its response is a 2xx or 3xx, before the response is sent; when COMMIT fails, ``error_handler`` answers the
+    ``CommitFailedError`` instead. Paths starting with one of ``bypass`` never use the request's session."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(
+        self,
+        alchemy: SQLAlchemyAsyncConfig,
+        *,
+        reads_outside_transactions: bool,
+        error_handler: ExceptionHandler,
+        bypass: tuple[str, ...],
+    ) -> None:
+        self.alchemy = alchemy
+        self.reads_outside_transactions = reads_outside_transactions
+        self.error_handler = error_handler
+        self.should_bypass_for_scope = lambda scope: scope["path"].startswith(bypass)
+
+    def session_of(self, scope: Scope) -> AsyncSession:
+        """The request's session, as the plugin provides it to handlers (made now if nothing asked for it yet)."""
+        return self.alchemy.provide_session(scope["app"].state, scope)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if self.reads_outside_transactions and scope.get("method") in SAFE_METHODS:
+            await self.session_of(scope).connection(execution_options=AUTOCOMMIT)
+
+        failure: CommitFailedError | None = None
+
+        async def committing(message: Message) -> None:
+            nonlocal failure
+            if failure is not None:
+                return  # the rest of the response whose commit failed
+            if message["type"] == "http.response.start" and HTTP_200_OK <= message["status"] < HTTP_400_BAD_REQUEST:
+                try:
+                    await commit(self.session_of(scope))
+                except CommitFailedError as exc:
+                    failure = exc
+                    return
+            await send(message)
+
+        await next_app(scope, receive, committing)
+        if failure is not None:
+            request: Request[Any, Any, Any] = scope["app"].request_class(scope=scope, receive=receive)
+            answer = self.error_handler(request, failure)
+            await answer.to_asgi_response(None, request)(scope, receive, send)
 
 
-HOLDS_CONNECTION = "conduit.holds_connection"
-"""The key in ``Session.info`` present while the session's transaction holds a connection.
+async def commit(session: AsyncSession) -> None:
+    """Commit ``session``'s transaction, if it has one.
 
-``in_transaction()`` cannot tell: attaching an instance begins a transaction (SQLAlchemy's autobegin) that has no
-connection and has sent nothing to the database until a statement needs one. The listeners below keep the key
-for every ORM session of the process: Advanced Alchemy makes the ORM session under each request session with a
-session maker of its own, so a ``Session`` subclass of Conduit's would not be the one used.
-"""
-
-
-@event.listens_for(Session, "after_begin")
-def _connection_taken(session: Session, _transaction: SessionTransaction, _connection: Any) -> None:
-    session.info[HOLDS_CONNECTION] = True
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _connection_released(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(HOLDS_CONNECTION, None)
-
-
-class RequestSession(AsyncSession):
-    """The session of a request: bound to the engine's AUTOCOMMIT view in a read-only request on PostgreSQL.
-
-    Its ``commit`` does nothing without a transaction (as when Advanced Alchemy's handler commits after
-    ``commit_before_response`` already did). On the AUTOCOMMIT view it costs no round trip (each statement
-    was committed as it ran) and gives the connection back to the pool, before the response is sent: a
-    request then never holds its connection while it waits for a second one (the browser-session store
-    takes its own), which a busy pool with no overflow could not give.
-
-    The signed-in account is not attached to such a session (``UserService.active_account``), so that a read-only
-    request's session normally begins no transaction at all.
+    Raises:
+        CommitFailedError: COMMIT failed (the transaction is rolled back).
     """
-
-    def __init__(self, bind: Any = None, **options: Any) -> None:
-        scope = _request_scope.get()
-        reading = scope is not None and scope.get("method") in SAFE_METHODS
-        self.on_postgres = isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
-        self.autocommits = reading and self.on_postgres
-        if self.autocommits:
-            bind = _autocommit_view(bind)
-        super().__init__(bind=bind, **options)
-
-    @property
-    def reads_directly(self) -> bool:
-        """Whether ``db.reads`` may run a read on asyncpg rather than through this session.
-
-        On the AUTOCOMMIT view, always. In a request that writes, until its transaction takes a connection (with
-        nothing pending to flush): the read of the signed-in account, and reads a write starts with (a favorite
-        reads its article first). Such a read takes no lock and sees what is committed, as it would as the
-        transaction's first statement under READ COMMITTED, and the transaction, which holds the locks its writes
-        take until COMMIT, is then shorter by a round trip.
-        """
-        if self.autocommits:
-            return True
-        return self.on_postgres and not (self.holds_connection or has_pending_changes(self))
-
-    @property
-    def holds_connection(self) -> bool:
-        """Whether the session's transaction has taken a connection (a statement has run in it)."""
-        return HOLDS_CONNECTION in self.sync_session.info
-
-    async def commit(self) -> None:
-        if self.in_transaction():
-            await super().commit()
-
-
-def remember_request_scope(app: ASGIApp) -> ASGIApp:
-    """Middleware that lets ``commit_before_response`` find the request it is finishing."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        token = _request_scope.set(scope)
-        try:
-            await app(scope, receive, send)
-        finally:
-            _request_scope.reset(token)
-
-    return middleware
-
-
-def commit_before_response(alchemy: SQLAlchemyAsyncConfig) -> Callable[[Response[Any]], Awaitable[Response[Any]]]:
-    """The ``after_request`` hook that commits the request's session when its response is a 2xx or 3xx.
-
-    The hook raises ``CommitFailedError`` when COMMIT fails: nothing of the request was saved.
-    """
-
-    async def commit(response: Response[Any]) -> Response[Any]:
-        scope = _request_scope.get()
-        session: AsyncSession | None = get_aa_scope_state(scope, alchemy.session_scope_key) if scope else None
-        if session is None or not session.in_transaction():
-            return response
-        if HTTP_200_OK <= (response.status_code or HTTP_200_OK) < HTTP_400_BAD_REQUEST:
-            try:
-                await session.commit()
-            except SQLAlchemyError as exc:
-                with contextlib.suppress(SQLAlchemyError):
-                    await session.rollback()
-                raise CommitFailedError from exc
-        return response
-
-    return commit
+    if not session.in_transaction():
+        return
+    try:
+        await session.commit()
+    except SQLAlchemyError as exc:
+        with contextlib.suppress(SQLAlchemyError):
+            await session.rollback()
+        raise CommitFailedError from exc

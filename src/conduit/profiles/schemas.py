@@ -2,7 +2,7 @@
 
 from msgspec import Struct
 
-from conduit.db.reads import ResultRow
+from conduit.db.statements import ResultRow
 
 
 class Profile(Struct):

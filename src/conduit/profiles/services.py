@@ -9,8 +9,7 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import ColumnElement, Select, bindparam, exists, false, select
 
 from conduit.db.models import User, follows
-from conduit.db.reads import ResultRow, fetch_one
-from conduit.db.statements import set_link
+from conduit.db.statements import ResultRow, read_row, set_link
 from conduit.lib.exceptions import InvalidInputError, found
 
 VIEWER = bindparam("viewer_id", type_=User.id.type)
@@ -46,7 +45,8 @@ class ProfileService(SQLAlchemyAsyncRepositoryService[User]):
         async def profile(self, username: str, viewer_id: UUID | None) -> ResultRow | None:
             """``username``, ``bio``, ``image`` and ``following`` (as the viewer sees it) of one user."""
             statement = profile_statement(signed_in=viewer_id is not None)
-            return await fetch_one(self.session, statement, {"username": username, "viewer_id": viewer_id})
+            values = {"username": username, "viewer_id": viewer_id}
+            return await read_row(self.session, statement, values)
 
     repository_type = Repo
 

@@ -7,7 +7,6 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import bindparam, select
 
 from conduit.db.models import Tag
-from conduit.db.reads import fetch_all
 from conduit.db.statements import insert_ignoring_duplicates
 
 POPULAR_TAGS = 20
@@ -33,7 +32,7 @@ class TagService(SQLAlchemyAsyncRepositoryService[Tag]):
 
             The counts are kept by the database as articles are tagged, and read from the top of an index.
             """
-            return [row["name"] for row in await fetch_all(self.session, BY_POPULARITY, {"limit": limit})]
+            return list(await self.session.scalars(BY_POPULARITY, {"limit": limit}))
 
     repository_type = Repo
 

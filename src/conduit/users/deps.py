@@ -11,7 +11,7 @@ from litestar.security.jwt import Token
 
 from conduit.db.models import User
 from conduit.db.statements import all_rows
-from conduit.lib.auth import SESSION_VERSION, TOKEN_VERSION, RetrieveUser
+from conduit.lib.auth import SESSION_VERSION, TOKEN_VERSION, RetrieveUserHandler
 from conduit.lib.di import ServiceProvider
 from conduit.users.services import UserService
 
@@ -24,7 +24,7 @@ def users_service_provider(alchemy: SQLAlchemyAsyncConfig) -> ServiceProvider[Us
     return create_service_provider(UserService, statement=all_rows(User), config=alchemy)
 
 
-def token_holder(alchemy: SQLAlchemyAsyncConfig) -> RetrieveUser:
+def token_retrieve_user_handler(alchemy: SQLAlchemyAsyncConfig) -> RetrieveUserHandler:
     """The active account a valid token names, read on the request's session.
 
     None when the account was deleted or disabled, or when the token was revoked: its version is not the
@@ -38,11 +38,11 @@ def token_holder(alchemy: SQLAlchemyAsyncConfig) -> RetrieveUser:
     return retrieve
 
 
-def session_holder(alchemy: SQLAlchemyAsyncConfig) -> RetrieveUser:
+def browser_session_retrieve_user_handler(alchemy: SQLAlchemyAsyncConfig) -> RetrieveUserHandler:
     """The active account a browser session names, read on the request's session.
 
     None when the account was deleted or disabled, or when the session was ended from elsewhere: its version
-    is not the account's current ``session_version`` (see ``conduit.web.sessions``).
+    is not the account's current ``session_version`` (see ``conduit.web.browser_sessions``).
     """
 
     async def retrieve(session: dict[str, Any], connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:

@@ -10,13 +10,9 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import ModelDictT, SQLAlchemyAsyncRepositoryService, is_dict, schema_dump
-from sqlalchemy import Row, bindparam, inspect, or_, select
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import Row, bindparam, or_, select
 
 from conduit.db.models import User, canonical_username
-from conduit.db.reads import fetch_one
 from conduit.lib.exceptions import AuthenticationError, ConflictError, InvalidInputError, found
 from conduit.lib.metrics import SIGNUPS
 from conduit.lib.passwords import hash_password, password_weakness, verify_password
@@ -71,12 +67,6 @@ EAST_ASIAN_SCRIPTS = frozenset(
 """Scripts written together in Chinese, Japanese and Korean names, and so counted as one."""
 MAX_USERNAME_LENGTH = 64
 
-ACCOUNT_FIELDS = tuple(attribute.key for attribute in inspect(User).column_attrs)
-_USERS = inspect(User).class_manager
-ACTIVE_ACCOUNT = select(*(getattr(User, key).label(key) for key in ACCOUNT_FIELDS)).where(
-    User.id == bindparam("user_id"), User.is_active
-)
-"""Built once: the statement behind every signed-in request, every column of the account by attribute name."""
 FEED_OWNER = select(User).where(User.feed_token_hash == bindparam("feed_token_hash"), User.is_active)
 """Built once: whose private feed a token opens (nobody's once the account is disabled)."""
 
@@ -232,33 +222,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         return found(owner, "feed")
 
     async def active_account(self, user_id: UUID) -> User | None:
-        """The account ``user_id`` names, unless it was deleted or disabled (read on every signed-in request).
-
-        Read as one row like any other read (``db.reads``), then made the session's instance as the ORM's loader
-        makes one (a new instance whose attribute values are set as loaded, not as changes; then SQLAlchemy's
-        ``make_transient_to_detached`` and ``add``): changes to it are flushed as usual, without the ORM's
-        per-query loading work on every signed-in request. Going through ``User(...)`` instead, which records each
-        value as a change first, cost twice as much.
-
-        A read-only request's session (``lib.transactions.RequestSession.autocommits``) is not given the account:
-        attaching an instance begins the session's transaction (SQLAlchemy's autobegin), after which the request's
-        reads take a connection through the session and commit it at the end, a fifth of a signed-in read's CPU.
-        The detached account has every column loaded; the rare read-only request that saves a change to it (the
-        settings page recording a feed token) goes through ``update``, which reads the row into the session first.
-        """
-        session = self.repository.session
-        row = await fetch_one(session, ACTIVE_ACCOUNT, {"user_id": user_id})
-        if row is None:
-            return None
-        loaded = session.identity_map.get(identity_key(User, row["id"]))
-        if isinstance(loaded, User):
-            return loaded
-        user = _USERS.new_instance()
-        instance_state(user).dict.update({key: row[key] for key in ACCOUNT_FIELDS})
-        make_transient_to_detached(user)
-        if not getattr(session, "autocommits", False):  # looked up by name: commands do not import the web stack
-            session.add(user)
-        return user
+        """The account ``user_id`` names, unless it was deleted or disabled (read on every signed-in request)."""
+        return await self.get_one_or_none(User.id == user_id, User.is_active.is_(True))
 
     async def get_by_username(self, username: str) -> User:
         """The account called ``username``.

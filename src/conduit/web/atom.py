@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
-from conduit.db.reads import ResultRow
+from conduit.db.statements import ResultRow
 from conduit.web.markdown import render_markdown
 
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"

@@ -26,7 +26,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from conduit.lib.exceptions import PermissionDeniedError
-from conduit.web.sessions import SESSION_COOKIE
+from conduit.web.browser_sessions import BROWSER_SESSION_COOKIE
 
 NONCE_BYTES = 32
 FORM_FIELD = "_csrf_token"
@@ -101,4 +101,4 @@ class SessionCSRFMiddleware(CSRFMiddleware):
 def _session_of(request: Request[Any, Any, Any]) -> str:
     """The id of the signed-in session the request belongs to; empty for a visitor."""
     session = request.scope.get("session")
-    return request.cookies.get(SESSION_COOKIE, "") if isinstance(session, dict) and session else ""
+    return request.cookies.get(BROWSER_SESSION_COOKIE, "") if isinstance(session, dict) and session else ""

@@ -22,7 +22,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from conduit.articles.deps import Articles
 from conduit.articles.queries import EPOCH
-from conduit.db.reads import ResultRow
+from conduit.db.statements import ResultRow
 from conduit.users.deps import Users
 from conduit.web.atom import ATOM_MEDIA_TYPE, FeedHead, Person, atom_document, profile_url
 

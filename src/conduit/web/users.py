@@ -19,13 +19,13 @@ from conduit.users.deps import Users
 from conduit.users.schemas import LoginUser, NewUser, UpdateUser
 from conduit.users.services import UserService
 from conduit.web.articles import Form
+from conduit.web.browser_sessions import sign_in, sign_out
 from conduit.web.feeds import base_url, private_feed_url
 from conduit.web.forms import errors_by_field, local_path
 from conduit.web.rendering import page, see_other
-from conduit.web.sessions import sign_in, sign_out
 
 
-class AccountController(Controller):
+class UserPageController(Controller):
     """Signing up, in and out, and one's own settings."""
 
     include_in_schema = False

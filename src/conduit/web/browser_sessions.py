@@ -9,10 +9,10 @@ renewed at most every few minutes rather than written on every request.
 
 Ending all of an account's sessions at once (a new password, a disabled account, "sign out
 everywhere") does not look for their rows: the store keys rows by session id only. Instead each
-session remembers the account's ``session_version`` at sign-in, and ``SessionUserMiddleware`` (through
-``conduit.users.deps.session_holder``) accepts it only while the account still has that version. Raising
-the version is one UPDATE of the user's row; every older session is refused at its next request, its row
-deleted then, and rows never presented again expire and are purged like any other.
+session remembers the account's ``session_version`` at sign-in, and ``BrowserSessionAuthMiddleware`` (through
+``conduit.users.deps.browser_session_retrieve_user_handler``) accepts it only while the account still has that
+version. Raising the version is one UPDATE of the user's row; every older session is refused at its next request,
+its row deleted then, and rows never presented again expire and are purged like any other.
 """
 
 import time
@@ -24,6 +24,8 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session import SessionMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, ScopeSession
 from sqlalchemy import delete
@@ -31,11 +33,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.jobs import Lifespan, periodic_job
 from conduit.db.models import SessionRecord, User
-from conduit.lib.auth import SESSION_VERSION, RetrieveUser
+from conduit.lib.auth import SESSION_VERSION, RetrieveUserHandler
 
-SESSION_STORE = "sessions"
-SESSION_COOKIE = "conduit_session"
-PURGE_JOB = "purge_expired_sessions"
+BROWSER_SESSION_STORE = "sessions"
+BROWSER_SESSION_COOKIE = "conduit_session"
+PURGE_JOB = "purge_expired_browser_sessions"
 RENEW_AFTER_SECONDS = 300
 """An unchanged session is written again (pushing its expiry forward) at most this often."""
 _RENEWED_AT = "renewed_at"
@@ -117,15 +119,14 @@ class BrowserSessionBackend(ServerSideSessionBackend):
         )
 
 
-class BrowserSessionConfig(ServerSideSessionConfig):
-    """Litestar's server-side session config, with Conduit's backend."""
+def browser_session_middleware(config: ServerSideSessionConfig) -> DefineMiddleware:
+    """Litestar's session middleware with Conduit's backend (``config.middleware`` would bring Litestar's own), where
+    ``litestar sessions`` finds it."""
+    return DefineMiddleware(SessionMiddleware, backend=BrowserSessionBackend(config=config))
 
-    # A class attribute is how Litestar's session configs name their backend; there is no public parameter.
-    _backend_class = BrowserSessionBackend
 
-
-def session_viewer(
-    config: BrowserSessionConfig, retrieve_user: RetrieveUser
+def browser_session_viewer(
+    config: ServerSideSessionConfig, retrieve_user: RetrieveUserHandler
 ) -> Callable[[Request[Any, Any, Any]], Awaitable[User | None]]:
     """Who the browser session of a request names, for a request the session middleware never saw (a path no
     route matches): None without a session cookie, for a session the store does not know, or one ended."""
@@ -140,7 +141,7 @@ def session_viewer(
     return viewer_of
 
 
-async def purge_expired_sessions(session: AsyncSession) -> int:
+async def purge_expired_browser_sessions(session: AsyncSession) -> int:
     """Delete the sessions whose time ran out.
 
     Returns:
@@ -150,6 +151,6 @@ async def purge_expired_sessions(session: AsyncSession) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def purging_expired_sessions(alchemy: SQLAlchemyAsyncConfig, interval: timedelta) -> Lifespan:
+def purging_expired_browser_sessions(alchemy: SQLAlchemyAsyncConfig, interval: timedelta) -> Lifespan:
     """A lifespan that purges expired sessions every ``interval``, in one process of all that share the database."""
-    return periodic_job(alchemy, PURGE_JOB, interval, purge_expired_sessions)
+    return periodic_job(alchemy, PURGE_JOB, interval, purge_expired_browser_sessions)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.models import SessionRecord
-from conduit.web.sessions import SESSION_COOKIE
+from conduit.web.browser_sessions import BROWSER_SESSION_COOKIE
 from tests.conftest import Account, RegisterUser
 from tests.web.conftest import Browser, session_rows
 
@@ -25,7 +25,7 @@ async def elsewhere(app: Litestar, client: AsyncClient) -> AsyncIterator[Browser
 
 
 def session_id(browser: Browser) -> str:
-    value = browser.client.cookies.get(SESSION_COOKIE)
+    value = browser.client.cookies.get(BROWSER_SESSION_COOKIE)
     assert value
     return value
 
@@ -36,7 +36,7 @@ async def test_a_planted_cookie_of_a_signed_in_attacker_opens_nothing_once_the_v
     victim, attacker = await register(), await register()
     await elsewhere.sign_in(attacker)
     planted = session_id(elsewhere)
-    browser.client.cookies.set(SESSION_COOKIE, planted, domain="testserver.local")
+    browser.client.cookies.set(BROWSER_SESSION_COOKIE, planted, domain="testserver.local")
 
     await browser.sign_in(victim)
     settings = await elsewhere.get("/settings")  # the attacker, still holding the cookie they planted
@@ -62,7 +62,7 @@ async def test_every_sign_in_starts_a_new_session_and_deletes_the_old_row(
 
     assert first != second
     assert keys == []
-    browser.client.cookies.set(SESSION_COOKIE, second, domain="testserver.local")
+    browser.client.cookies.set(BROWSER_SESSION_COOKIE, second, domain="testserver.local")
     assert (await browser.get("/settings")).status_code == 303
 
 
