@@ -6,13 +6,17 @@ checked here (a timing would depend on the machine), with the budget measured in
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
-from tests.conftest import ON_POSTGRES, TEST_SECRET, Conduit
+from tests.conftest import ON_POSTGRES, TEST_SECRET, Conduit, ScratchDatabase
+from tests.support.databases import migrate_afresh
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="how the command line starts does not depend on the database")
 
@@ -60,7 +64,7 @@ def test_help_describes_conduit_and_its_commands() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Usage: conduit [OPTIONS] COMMAND [ARGS]...")
     assert "Conduit, the social blogging platform" in result.stdout
-    for command in ("run", "database", "users", "sessions", "demo-data", "export", "import", "routes"):
+    for command in ("run", "database", "users", "sessions", "demo-data", "export", "import"):
         assert f"\n  {command} " in result.stdout
     assert "LITESTAR_APP" not in result.stdout
     assert "autodiscover" not in result.stdout
@@ -90,20 +94,38 @@ def test_database_commands_are_on_the_conduit_command_line(conduit: Conduit, sui
         assert command in result.stdout
 
 
-def test_conduit_command_line_knows_the_routes(
-    conduit: Conduit, suite_database_url: str, monkeypatch: pytest.MonkeyPatch
+def litestar(*arguments: str, database_url: str, tmp_path: Path, answer: str = "") -> subprocess.CompletedProcess[str]:
+    """Litestar's own command line, pointed at Conduit's application factory (``answer``: what is typed at its prompt)."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "litestar", "--app", "conduit.app:create_app", *arguments],
+        input=answer,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": database_url, "CONDUIT_VAR_DIR": str(tmp_path), "SECRET_KEY": TEST_SECRET},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_litestars_command_line_knows_the_routes_and_the_database_commands(
+    scratch_database: ScratchDatabase, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("LITESTAR_APP", "elsewhere:app")
+    url = scratch_database()
 
-    result = conduit("routes", database_url=suite_database_url)
+    routes = litestar("routes", database_url=url, tmp_path=tmp_path)
+    upgraded = litestar("database", "upgrade", "--no-prompt", database_url=url, tmp_path=tmp_path)
+    current = litestar("database", "show-current-revision", database_url=url, tmp_path=tmp_path)
 
-    assert result.returncode == 0, result.stderr
-    assert "/api/articles/feed" in result.stdout
-    assert "/healthz" in result.stdout
+    assert routes.returncode == 0, routes.stderr
+    assert "/api/articles/feed" in routes.stdout
+    assert "/healthz" in routes.stdout
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert current.returncode == 0, current.stderr
+    assert "head" in current.stdout + current.stderr
 
 
 def test_bad_settings_stop_the_command_line_with_one_clear_line() -> None:
-    result = run_cli("routes", CONDUIT_ENV="production", SECRET_KEY="")
+    result = run_cli("users", "list", CONDUIT_ENV="production", SECRET_KEY="")
 
     assert result.returncode == 1
     assert result.stderr.strip() == "conduit: configuration error: SECRET_KEY must be set when CONDUIT_ENV=production"
@@ -127,3 +149,23 @@ def test_a_command_imports_only_what_it_needs(tmp_path: Path, arguments: tuple[s
     imported = imported_by(*arguments, tmp_path=tmp_path)
 
     assert imported & left_out == set()
+
+
+def test_litestars_sessions_commands_delete_conduits_browser_sessions(
+    scratch_database: ScratchDatabase, tmp_path: Path
+) -> None:
+    url = scratch_database()
+    migrate_afresh(url)
+    database = make_url(url).database
+    assert database is not None
+    with sqlite3.connect(database) as connection:
+        connection.executemany(
+            "INSERT INTO sessions (id, key, namespace, value, expires_at) VALUES (?, ?, 'conduit', ?, ?)",
+            [(uuid.uuid4().hex, key, b"{}", "2999-01-01 00:00:00") for key in ("one", "two")],
+        )
+
+    cleared = litestar("sessions", "clear", database_url=url, tmp_path=tmp_path, answer="y\n")
+
+    assert cleared.returncode == 0, cleared.stderr
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM sessions").fetchone() == (0,)

@@ -1,16 +1,15 @@
 """``conduit``, the command line: serve the app, migrate its database, manage accounts, sessions and data.
 
-A command's module is imported only when that command runs, and only the commands that need the whole
-application (``routes``, ``schema``, ``info``) build it, so ``conduit --help`` answers at once and a
-database command pays for the database layer alone.
+A command's module is imported only when that command runs, and none builds the whole application, so
+``conduit --help`` answers at once and a database command pays for the database layer alone. Litestar's own
+commands that inspect the application (``routes``, ``schema``, ``info``) are Litestar's command line, pointed at the
+factory: ``litestar --app conduit.app:create_app routes``; its ``database`` and ``sessions`` groups work there too.
 """
 
 import importlib
-from typing import Any
 
 import click
 
-APP_FACTORY = "conduit.app:create_app"
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("conduit.cli.server:run", "Serve Conduit over HTTP, with one or more worker processes."),
     "database": ("conduit.cli.database:database", "Migrate the schema (Alembic) and other database chores."),
@@ -19,9 +18,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo-data": ("conduit.cli.data:demo_data", "Fill an empty database with demo accounts and articles."),
     "export": ("conduit.cli.data:export_data", "Write every row to a JSON Lines file."),
     "import": ("conduit.cli.data:import_data", "Load an export into an empty database."),
-    "routes": ("conduit.cli.application:routes", "Show every route of the application."),
-    "schema": ("conduit.cli.application:schema", "Write the OpenAPI schema (or TypeScript types)."),
-    "info": ("conduit.cli.application:info", "Show how the application is put together."),
 }
 """Every command: where it is defined, and the line ``conduit --help`` shows for it."""
 
@@ -44,17 +40,9 @@ class ConduitGroup(click.Group):
             formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
 
 
-def litestar_environment() -> Any:
-    """Litestar's view of the application, built on demand by Litestar's own commands (``routes``, ...)."""
-    from litestar.cli._utils import LitestarEnv
-
-    return LitestarEnv.from_env(APP_FACTORY)
-
-
 @click.group(cls=ConduitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="conduit", message="conduit %(version)s")
-@click.pass_context
-def conduit(ctx: click.Context) -> None:
+def conduit() -> None:
     """Conduit, the social blogging platform (the RealWorld API and its web app).
 
     Every command reads its settings from environment variables (DATABASE_URL, SECRET_KEY,
@@ -62,4 +50,3 @@ def conduit(ctx: click.Context) -> None:
     it, on the SQLite file var/conduit.sqlite3 under the current folder. Run 'conduit COMMAND
     --help' for a command's options.
     """
-    ctx.obj = litestar_environment
