@@ -95,7 +95,7 @@ def test_database_commands_are_on_the_conduit_command_line(conduit: Conduit, sui
 
 
 def litestar(*arguments: str, database_url: str, tmp_path: Path, answer: str = "") -> subprocess.CompletedProcess[str]:
-    """Litestar's own command line, pointed at Conduit's application factory (``answer``: what is typed at its prompt)."""
+    """Litestar's own command line on Conduit's application factory; ``answer`` is typed at its prompt."""
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "litestar", "--app", "conduit.app:create_app", *arguments],
         input=answer,
