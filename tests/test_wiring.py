@@ -238,39 +238,12 @@ def _handlers(app: Litestar) -> list[tuple[str, Any, Any]]:
     ]
 
 
-def test_api_handlers_resolve_their_dependencies_one_at_a_time(app: Litestar) -> None:
-    """Litestar resolves the dependencies of one level in a task group, a task each. Who is asking is an attribute
-    of the request, not a dependency (see ``lib.auth``), so the handlers of articles, profiles, comments and tags
-    depend on one chain: the session, then their service."""
-    data_paths = ("/api/articles", "/api/profiles", "/api/tags")
-    levels = {
-        name: [sorted(dependency.key for dependency in batch) for batch in model.dependency_batches]
-        for name, _, model in _handlers(app)
-        if name.split(" ")[1].startswith(data_paths)
-    }
-
-    assert levels["POST /api/articles/{slug:str}/favorite"] == [["db_session"], ["articles_service"]]
-    assert levels["GET /api/articles"] == [["db_session"], ["articles_service"]]
-    assert {name: batches for name, batches in levels.items() if max(map(len, batches), default=0) > 1} == {}
-
-
-def test_the_list_pages_resolve_their_dependencies_one_at_a_time(app: Litestar) -> None:
-    """The home page and search read their paging from query parameters, and the popular tags through the article
-    service, so that each depends on one chain, as the API's list does."""
-    levels = {
-        name: [sorted(dependency.key for dependency in batch) for batch in model.dependency_batches]
-        for name, _, model in _handlers(app)
-    }
-
-    assert levels["GET /"] == [["db_session"], ["articles_service"]]
-    assert levels["GET /search"] == [["db_session"], ["articles_service"]]
-    assert levels["GET /profile/{username:str}"] == [["db_session"], ["articles_service", "profiles_service"]]
-
-
-def test_every_handler_that_needs_the_signed_in_user_is_guarded(app: Litestar) -> None:
-    """``request.current_user`` raises too, but only once the handler runs: after the body was parsed and checked.
+def test_every_handler_that_needs_the_signed_in_viewer_is_guarded(app: Litestar) -> None:
+    """``request.signed_in_viewer`` raises too, but only once the handler runs: after the body was parsed and checked.
     The guard answers 401 before any of that, so a caller who is not signed in learns nothing from a 422."""
-    reading = {name: handler for name, handler, _ in _handlers(app) if "current_user" in inspect.getsource(handler.fn)}
+    reading = {
+        name: handler for name, handler, _ in _handlers(app) if "signed_in_viewer" in inspect.getsource(handler.fn)
+    }
     unguarded = [
         name
         for name, handler in reading.items()

@@ -23,7 +23,7 @@ def describe_failure(exc: BaseException) -> str:
     Database errors are described by the driver's error they wrap (Advanced Alchemy's own message says
     only "There was an issue processing the statement"); other errors by their own message.
     """
-    from conduit.lib.exceptions import describe_cause  # only a failing command pays for importing it
+    from conduit.lib.database import describe_cause  # only a failing command pays for importing it
 
     innermost = describe_cause(exc)
     detail = _PREFIXES.sub("", innermost.partition(": ")[2])

@@ -15,8 +15,8 @@ from conduit.articles.controllers import ArticleController
 from conduit.articles.deps import articles_service_provider
 from conduit.comments.controllers import CommentController
 from conduit.comments.deps import comments_service_provider
-from conduit.db.engine import closing_connections, pool_limit
 from conduit.lib.auth import BrowserSessionAuthMiddleware, Tokens
+from conduit.lib.database import closing_connections, pool_limit
 from conduit.lib.headers import security_headers
 from conduit.lib.health import HealthController, Readiness
 from conduit.lib.heap import frozen_startup_heap
@@ -48,6 +48,7 @@ from conduit.web.csrf import SessionCSRFMiddleware
 from conduit.web.errors import error_pages
 from conduit.web.favicon import favicon
 from conduit.web.feeds import FeedController
+from conduit.web.paging import provide_page_request
 from conduit.web.profiles import ProfilePageController
 from conduit.web.rendering import STATIC_DIR
 from conduit.web.search import SearchPageController
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "comments_service": Provide(comments_service_provider(alchemy)),
             "tags_service": Provide(tags_service_provider(alchemy)),
             "readiness": Provide(lambda: readiness, use_cache=True, sync_to_thread=False),
+            "page_request": Provide(provide_page_request),
         },
         middleware=[
             refuse_nul_in_url,

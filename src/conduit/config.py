@@ -24,9 +24,9 @@ from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from conduit.db.engine import create_engine, engine_options
 from conduit.db.models import SessionRecord, orm_registry
 from conduit.db.models.session import SESSION_NAMESPACE
+from conduit.lib.database import create_engine, engine_options
 from conduit.lib.health import LIVENESS_PATH, READINESS_PATH
 from conduit.lib.metrics import METRICS_PATH
 from conduit.lib.openapi import SwaggerPage
@@ -44,7 +44,7 @@ NO_DATABASE_PATHS = ("/static/", "/favicon", *OPERATIONS_PATHS)
 
 
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
-    """The one database configuration: request-scoped sessions for handlers and providers, and Alembic.
+    """The one database configuration: request-scoped database sessions for handlers and providers, and Alembic.
 
     ``before_send_handler`` is Advanced Alchemy's "commit on 2xx and 3xx (a form post answers with a
     redirect), roll back otherwise"; ``conduit.lib.transactions`` applies that policy before the response

@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 
 from conduit.app import create_app
 from conduit.articles.queries import Cursor
+from conduit.cli.demo import DemoPlan, insert_demo_data
 from conduit.config import alchemy_config_of
-from conduit.db.demo import DemoPlan, insert_demo_data
 from conduit.db.models import Article, Tag, User
 from tests.conftest import ON_POSTGRES, serve, settings_for
 from tests.support.databases import execute_on_server, migrate_afresh

@@ -121,7 +121,7 @@ async def test_login_with_a_blank_field_is_422_naming_it(client: AsyncClient) ->
     assert response.json() == {"errors": {"email": ["can't be blank"]}}
 
 
-async def test_current_user_needs_a_token(client: AsyncClient) -> None:
+async def test_signed_in_viewer_needs_a_token(client: AsyncClient) -> None:
     response = await client.get("/api/user")
 
     assert response.status_code == 401
@@ -146,7 +146,7 @@ async def test_a_body_sent_without_a_token_is_refused_unread(client: AsyncClient
 
 
 @pytest.mark.parametrize("scheme", ["Token", "Bearer", "token"])
-async def test_current_user_accepts_token_and_bearer_schemes(
+async def test_signed_in_viewer_accepts_token_and_bearer_schemes(
     client: AsyncClient, register: RegisterUser, scheme: str
 ) -> None:
     account = await register()

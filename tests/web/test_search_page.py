@@ -6,8 +6,7 @@ import re
 import pytest
 from markupsafe import Markup
 
-from conduit.articles.queries import MARKS
-from conduit.articles.search import SEARCH_MAX_LENGTH
+from conduit.articles.search import MARKS, SEARCH_MAX_LENGTH
 from conduit.web.search import highlighted
 from tests.conftest import RegisterUser, WriteArticle
 from tests.web.conftest import Browser

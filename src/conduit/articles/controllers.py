@@ -67,7 +67,7 @@ class ArticleController(Controller):
         self, request: ConduitRequest, articles_service: Articles, limit: Limit = 20, offset: Offset = 0
     ) -> ArticlesResponse:
         """Articles by the authors you follow, newest first."""
-        page = await articles_service.feed_for(request.current_user, limit=limit, offset=offset)
+        page = await articles_service.feed_for(request.signed_in_viewer, limit=limit, offset=offset)
         return ArticlesResponse(articles=[ArticleSummary.of(row) for row in page.rows], articles_count=page.total)
 
     @post(status_code=HTTP_201_CREATED, operation_id="CreateArticle", **signed_in(413))
@@ -77,7 +77,7 @@ class ArticleController(Controller):
         """Publish an article."""
         new = data.article
         article = await articles_service.write(
-            request.current_user, title=new.title, description=new.description, body=new.body, tags=new.tag_list
+            request.signed_in_viewer, title=new.title, description=new.description, body=new.body, tags=new.tag_list
         )
         return ArticleResponse(article=ArticleDetail.of(article))
 
@@ -97,18 +97,18 @@ class ArticleController(Controller):
         articles_service: Articles,
     ) -> ArticleResponse:
         """Change one of your articles; a new title gives it a new slug."""
-        article = await articles_service.revise(slug, request.current_user, data.article)
+        article = await articles_service.revise(slug, request.signed_in_viewer, data.article)
         return ArticleResponse(article=ArticleDetail.of(article))
 
     @delete("/{slug:str}", operation_id="DeleteArticle", **signed_in(403, 404))
     async def delete_article(self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles) -> None:
         """Delete one of your articles, with its comments."""
-        await articles_service.remove(slug, request.current_user)
+        await articles_service.remove(slug, request.signed_in_viewer)
 
     @route("/{slug:str}/favorite", **switch("CreateArticleFavorite", "DeleteArticleFavorite"))
     async def favorite(
         self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles
     ) -> ArticleResponse:
         """Add the article to your favorites (POST), or remove it (DELETE)."""
-        article = await articles_service.favorite(slug, request.current_user, undo=request.method == "DELETE")
+        article = await articles_service.favorite(slug, request.signed_in_viewer, undo=request.method == "DELETE")
         return ArticleResponse(article=ArticleDetail.of(article))

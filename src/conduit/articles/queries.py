@@ -4,6 +4,7 @@ Values (the viewer, the filters' names, the page's place) are bound when a state
 request pays for neither building nor compiling SQL.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -13,21 +14,15 @@ from uuid import UUID
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     bindparam,
-    column,
     exists,
     false,
     func,
-    literal_column,
     select,
-    table,
     tuple_,
 )
-from sqlalchemy.dialects import postgresql
 
 from conduit.db.models import ARTICLES_TOTAL, Article, Tag, User, article_tags, counters, favorites
-from conduit.db.search import SQLITE_FTS, SQLITE_FTS_COLUMNS, TEXT_SEARCH_CONFIG, postgres_search, sqlite_search
 from conduit.db.statements import ResultRow, sorted_names
 from conduit.profiles.services import VIEWER, followed_by, is_followed_by
 
@@ -96,6 +91,14 @@ def article_rows(dialect: str, *, signed_in: bool, with_body: bool = False) -> S
 def article_statement(dialect: str, *, signed_in: bool) -> Select[Any]:
     """The whole article (body included) at the slug bound as ``slug``."""
     return article_rows(dialect, signed_in=signed_in, with_body=True).where(Article.slug == bindparam("slug"))
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One page of article rows (see ``article_rows``) and how many articles match in all."""
+
+    rows: Sequence[ResultRow]
+    total: int
 
 
 @dataclass(frozen=True)
@@ -194,132 +197,3 @@ def total_statement(filters: tuple[str, ...]) -> Select[Any]:
     if len(filters) <= 1:
         return COUNTERS[filters[0] if filters else ""]
     return select(func.count()).select_from(Article).where(*(FILTERS[name] for name in filters))
-
-
-MARKS = ("\x01", "\x02")
-"""What the database puts around each matched word of a description (``web.search`` turns them into ``<mark>``)."""
-SEARCH_CONFIG: ColumnElement[str] = literal_column(f"'{TEXT_SEARCH_CONFIG}'::regconfig")
-"""PostgreSQL's text search configuration, the one the index is made with."""
-SQLITE_WEIGHTS = (5.0, 5.0, 2.0, 1.0)
-"""bm25's weights of the FTS5 columns title, tags, description and body: PostgreSQL's ranking weights A, A, B and C
-(1, 1, 0.4 and 0.2) in proportion."""
-
-
-@cache
-def search_statement(dialect: str, *, signed_in: bool, filters: tuple[str, ...], marked: bool = False) -> Select[Any]:
-    """A page of the article rows matching the search bound as ``search`` and ``filters``, best first, with the total.
-
-    ``search`` is ``SearchQuery.websearch()`` on PostgreSQL, ``SearchQuery.fts5()`` on SQLite. The matches are
-    found once, by the full-text index, and ranked (PostgreSQL: ``ts_rank`` of the title, tags and description,
-    so that matches in the body alone rank alike; SQLite: FTS5's bm25 with column weights); equal ranks come
-    newest first. Only the page's rows are then read, and ``marked`` adds their descriptions with the matched
-    words between ``MARKS``.
-    """
-    matches = _matches(dialect, filters)
-    order = (matches.c.rank.desc(), matches.c.created_at.desc(), matches.c.id.desc())
-    page_ids = (
-        select(matches.c.id, matches.c.rank, matches.c.created_at)
-        .order_by(*order)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-        .subquery()
-    )
-    statement = (
-        article_rows(dialect, signed_in=signed_in)
-        .add_columns(select(func.count()).select_from(matches).scalar_subquery().label("total"))
-        .join(page_ids, page_ids.c.id == Article.id)
-        .order_by(page_ids.c.rank.desc(), page_ids.c.created_at.desc(), page_ids.c.id.desc())
-    )
-    if marked:
-        statement = statement.add_columns(_marked_description(dialect).label("marked_description"))
-    return statement
-
-
-@cache
-def search_total_statement(dialect: str, filters: tuple[str, ...]) -> Select[Any]:
-    """How many articles match the search bound as ``search`` and ``filters`` (for a page past the end)."""
-    return select(func.count()).select_from(_matches(dialect, filters))
-
-
-def _matches(dialect: str, filters: tuple[str, ...]) -> Any:
-    """The ids, creation times and ranks of the articles matching the search and ``filters``, as a CTE."""
-    return _postgres_matches(filters) if dialect == "postgresql" else _sqlite_matches(filters)
-
-
-def _postgres_query() -> Any:
-    """The bound search as a ``tsquery``, computed once per statement (a subquery PostgreSQL runs once)."""
-    return select(func.websearch_to_tsquery(SEARCH_CONFIG, bindparam("search", type_=String))).scalar_subquery()
-
-
-POSTGRES_SEARCH_FILTERS: dict[str, ColumnElement[bool]] = {
-    "tag": postgres_search.c.tag_ids.contains(
-        postgresql.array([select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()])
-    ),
-    "author": postgres_search.c.author_id
-    == select(User.id).where(User.username == bindparam("author")).scalar_subquery(),
-    "favorited": postgres_search.c.article_id.in_(
-        select(favorites.c.article_id).where(
-            favorites.c.user_id == select(User.id).where(User.username == bindparam("favorited")).scalar_subquery()
-        )
-    ),
-}
-"""``FILTERS`` on PostgreSQL's ``article_search``, which carries each article's author and tags: the index that finds
-the words finds the tag too, and an author's articles come from an index of their own, whatever the planner guesses
-of a search it sees as a parameter."""
-
-
-def _postgres_matches(filters: tuple[str, ...]) -> Any:
-    search = postgres_search.c
-    rank = func.ts_rank(search.head, _postgres_query())
-    return (
-        select(search.article_id.label("id"), search.created_at, rank.label("rank"))
-        .where(search.document.op("@@")(_postgres_query()), *(POSTGRES_SEARCH_FILTERS[name] for name in filters))
-        .cte("matches")
-    )
-
-
-SQLITE_INDEX = table(SQLITE_FTS, column("rowid"))
-"""The FTS5 table; its name is also the column its ``MATCH`` and auxiliary functions take."""
-
-
-def _sqlite_match() -> ColumnElement[bool]:
-    return literal_column(SQLITE_FTS).op("MATCH")(bindparam("search", type_=String))
-
-
-def _sqlite_matches(filters: tuple[str, ...]) -> Any:
-    weights = ", ".join(str(weight) for weight in SQLITE_WEIGHTS)
-    rank = -func.bm25(literal_column(SQLITE_FTS), literal_column(weights))
-    return (
-        select(Article.id, Article.created_at, rank.label("rank"))
-        .select_from(SQLITE_INDEX)
-        .join(sqlite_search, sqlite_search.c.id == SQLITE_INDEX.c.rowid)
-        .join(Article, Article.id == sqlite_search.c.article_id)
-        .where(_sqlite_match(), *(FILTERS[name] for name in filters))
-        .cte("matches")
-    )
-
-
-def _marked_description(dialect: str) -> Any:
-    """The description of the ``Article`` row at hand, the words the search matched between ``MARKS``."""
-    start, stop = MARKS
-    if dialect == "postgresql":
-        options: ColumnElement[str] = literal_column(f'\'HighlightAll=true, StartSel="{start}", StopSel="{stop}"\'')
-        return func.ts_headline(SEARCH_CONFIG, Article.description, _postgres_query(), options)
-    description: ColumnElement[int] = literal_column(str(SQLITE_FTS_COLUMNS.index("description")))
-    return (
-        select(
-            func.highlight(
-                literal_column(SQLITE_FTS), description, *(literal_column(f"char({ord(mark)})") for mark in MARKS)
-            )
-        )
-        .select_from(SQLITE_INDEX)
-        .where(
-            _sqlite_match(),
-            SQLITE_INDEX.c.rowid
-            == select(sqlite_search.c.id)
-            .where(sqlite_search.c.article_id == Article.id)
-            .correlate(Article)
-            .scalar_subquery(),
-        )
-        .scalar_subquery()
-    )

@@ -6,7 +6,6 @@ shows, per-viewer fields and the total included, so a page costs one round trip 
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -18,17 +17,16 @@ from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conduit.articles.queries import (
+    ArticlePage,
     Cursor,
     Keyset,
     article_statement,
     newest_statement,
     page_statement,
-    search_statement,
-    search_total_statement,
     total_statement,
 )
 from conduit.articles.schemas import UpdateArticle
-from conduit.articles.search import SearchQuery, parse_search
+from conduit.articles.search import parse_search, search_page
 from conduit.db.models import SLUG_MAX_LENGTH, Article, Tag, User, article_tags, favorites
 from conduit.db.statements import (
     ResultRow,
@@ -39,7 +37,8 @@ from conduit.db.statements import (
     read_rows,
     set_link,
 )
-from conduit.lib.exceptions import PermissionDeniedError, found, is_unique_violation
+from conduit.lib.database import is_unique_violation
+from conduit.lib.exceptions import PermissionDeniedError, found
 from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.tags.services import TagService
 
@@ -50,14 +49,6 @@ ARTICLE_AT_SLUG = select(Article.id).where(Article.slug == bindparam("slug"))
 
 class SlugUnavailableError(Exception):
     """No free slug was found in several attempts, each taken by a concurrent request (never seen in practice)."""
-
-
-@dataclass(frozen=True)
-class ArticlePage:
-    """One page of article rows (see ``queries.article_rows``) and how many articles match in all."""
-
-    rows: Sequence[ResultRow]
-    total: int
 
 
 class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
@@ -101,42 +92,6 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             statement = newest_statement(dialect, filters=tuple(sorted(filters)), with_body=with_body)
             values = {**filters, "viewer_id": viewer_id, "limit": limit}
             return await read_rows(self.session, statement, values)
-
-        async def search_page(
-            self,
-            viewer_id: UUID | None,
-            query: SearchQuery,
-            filters: dict[str, str],
-            *,
-            limit: int,
-            offset: int,
-            marked: bool = False,
-        ) -> ArticlePage:
-            """One page of rows matching ``query`` and ``filters``, best first, and their total.
-
-            One statement; a second only when the page is past the end of the matches; none when ``query``
-            has nothing to look for.
-            """
-            if not query:
-                return ArticlePage([], 0)
-            names = tuple(sorted(filters))
-            dialect = self.session.get_bind().dialect.name
-            search = query.websearch() if dialect == "postgresql" else query.fts5()
-            statement = search_statement(dialect, signed_in=viewer_id is not None, filters=names, marked=marked)
-            values: dict[str, Any] = {
-                **filters,
-                "search": search,
-                "viewer_id": viewer_id,
-                "limit": limit,
-                "offset": offset,
-            }
-            rows = await read_rows(self.session, statement, values)
-            if rows:
-                return ArticlePage(rows, int(rows[0]["total"]))
-            if offset == 0:
-                return ArticlePage(rows, 0)
-            total = await self.session.scalar(search_total_statement(dialect, names), values)
-            return ArticlePage(rows, int(total or 0))
 
         async def one(self, slug: str, viewer_id: UUID | None) -> ResultRow | None:
             """The full row (body included) of the article at ``slug``."""
@@ -186,14 +141,6 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
 
     repository_type = Repo
 
-    async def popular_tags(self, limit: int) -> list[str]:
-        """The ``limit`` most used tag names, for a page that shows them beside its articles.
-
-        Asked of the article service so that such a page (the home page) depends on one service: Litestar resolves
-        two dependencies of one level of a handler's graph in an anyio task group, about 6% of that page's CPU.
-        """
-        return await TagService(session=self.repository.session, statement=all_rows(Tag)).popular(limit)
-
     async def list_articles(
         self,
         viewer: User | None,
@@ -223,7 +170,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             keyset: Find the page ``older`` or ``newer`` than ``cursor``, or counting from the ``oldest``.
             cursor: Where the page starts.
             marked: With a search, also read each description with the words it matched between
-                ``queries.MARKS`` (as ``marked_description``).
+                ``search.MARKS`` (as ``marked_description``).
 
         Returns:
             The page and the number of all matching articles.
@@ -231,10 +178,9 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         given = {"tag": tag, "author": author, "favorited": favorited}
         filters = {name: value for name, value in given.items() if value is not None}
         if search is not None and search.strip():
-            searched: ArticlePage = await self.repository.search_page(
-                viewer.id if viewer else None, parse_search(search), filters, limit=limit, offset=offset, marked=marked
-            )
-            return searched
+            query, viewer_id = parse_search(search), viewer.id if viewer else None
+            session = self.repository.session
+            return await search_page(session, viewer_id, query, filters, limit=limit, offset=offset, marked=marked)
         found: ArticlePage = await self.repository.page(
             viewer.id if viewer else None, filters, limit=limit, offset=offset, keyset=keyset, cursor=cursor
         )
@@ -287,9 +233,9 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         row: ResultRow | None = await self.repository.one(slug, viewer.id if viewer else None)
         return found(row, "article")
 
-    async def write(self, author: User, *, title: str, description: str, body: str, tags: list[str]) -> ResultRow:
-        """Publish a new article by ``author``; its slug comes from the title and is unique."""
-        fields = {"title": title, "description": description, "body": body, "author_id": author.id}
+    async def write(self, viewer: User, *, title: str, description: str, body: str, tags: list[str]) -> ResultRow:
+        """Publish a new article by ``viewer``; its slug comes from the title and is unique."""
+        fields = {"title": title, "description": description, "body": body, "author_id": viewer.id}
         for _ in range(SLUG_ATTEMPTS):
             slug = await self.repository.get_available_slug(title)
             if (article_id := await self.repository.add_unless_slug_taken(slug, fields)) is not None:
@@ -298,16 +244,16 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             raise SlugUnavailableError(title)
         await self.repository.file_under(article_id, tags, replace=False)
         ARTICLES_PUBLISHED.inc()
-        return await self.get_by_slug(slug, author)
+        return await self.get_by_slug(slug, viewer)
 
-    async def revise(self, slug: str, editor: User, changes: UpdateArticle) -> ResultRow:
+    async def revise(self, slug: str, viewer: User, changes: UpdateArticle) -> ResultRow:
         """Apply ``changes`` (only the fields that were sent) to the article; a new title brings a new slug.
 
         Raises:
             NotFoundError: No article has this slug.
-            PermissionDeniedError: ``editor`` is not the author.
+            PermissionDeniedError: ``viewer`` is not the author.
         """
-        article = await self.owned_by(slug, editor)
+        article = await self.owned_by(slug, viewer)
         sent = schema_dump(changes)
         if "tag_list" in sent:
             await self.repository.file_under(article.id, sent.pop("tag_list"), replace=True)
@@ -322,20 +268,20 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
                     break
             else:
                 raise SlugUnavailableError(sent["title"])
-        return await self.get_by_slug(slug, editor)
+        return await self.get_by_slug(slug, viewer)
 
-    async def remove(self, slug: str, user: User) -> None:
+    async def remove(self, slug: str, viewer: User) -> None:
         """Delete the article with its comments, tag links and favorites.
 
         Raises:
             NotFoundError: No article has this slug.
-            PermissionDeniedError: ``user`` is not the author.
+            PermissionDeniedError: ``viewer`` is not the author.
         """
-        article = await self.owned_by(slug, user)
+        article = await self.owned_by(slug, viewer)
         await self.delete(article.id)
 
-    async def favorite(self, slug: str, user: User, *, undo: bool = False) -> ResultRow:
-        """Mark the article as a favorite of ``user`` (with ``undo``, no longer); doing either twice is harmless.
+    async def favorite(self, slug: str, viewer: User, *, undo: bool = False) -> ResultRow:
+        """Mark the article as a favorite of ``viewer`` (with ``undo``, no longer); doing either twice is harmless.
 
         The answer is the article as read just before the write, moved to the state the write leaves: favorited
         (or not), counted one more (or one less) if the read saw the other state. A favorite by someone else in
@@ -344,25 +290,25 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         Raises:
             NotFoundError: No article has this slug.
         """
-        article = await self.get_by_slug(slug, user)
+        article = await self.get_by_slug(slug, viewer)
         owner, target = favorites.c.user_id, favorites.c.article_id
         favorited = not undo
         await set_link(
-            self.repository.session, owner, user.id, target, ARTICLE_AT_SLUG, {"slug": slug}, linked=favorited
+            self.repository.session, owner, viewer.id, target, ARTICLE_AT_SLUG, {"slug": slug}, linked=favorited
         )
         if article["favorited"] == favorited:
             return article
         count = article["favorites_count"] + (1 if favorited else -1)
         return {**article, "favorited": favorited, "favorites_count": count}
 
-    async def owned_by(self, slug: str, user: User) -> Article:
-        """The article at ``slug``, provided ``user`` wrote it.
+    async def owned_by(self, slug: str, viewer: User) -> Article:
+        """The article at ``slug``, provided ``viewer`` wrote it.
 
         Raises:
             NotFoundError: No article has this slug.
-            PermissionDeniedError: ``user`` is not the author.
+            PermissionDeniedError: ``viewer`` is not the author.
         """
         article = found(await self.get_one_or_none(Article.slug == slug), "article")
-        if article.author_id != user.id:
+        if article.author_id != viewer.id:
             raise PermissionDeniedError("article")
         return article

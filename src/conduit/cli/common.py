@@ -1,6 +1,6 @@
 """What the commands share: the database from the settings, one event loop per command, domain refusals as errors.
 
-Commands open the database the way the application does (``conduit.db.engine``) but without its web
+Commands open the database the way the application does (``conduit.lib.database``) but without its web
 configuration, which they have no use for and which would add most of a second to every command.
 """
 
@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from conduit.db.engine import create_engine, engine_options
+from conduit.lib.database import create_engine, engine_options
 from conduit.lib.exceptions import ConduitError, sentences
 from conduit.lib.schema import checked
 from conduit.lib.settings import Settings

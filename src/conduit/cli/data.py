@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conduit.cli.common import run
-from conduit.db.demo import DEMO_PASSWORD, DemoPlan, insert_demo_data
+from conduit.cli.demo import DEMO_PASSWORD, DemoPlan, insert_demo_data
 from conduit.db.transfer import TransferError, count_rows, export_rows, import_rows
 
 

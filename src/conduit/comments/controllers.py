@@ -33,9 +33,9 @@ class CommentController(Controller):
         comments_service: Comments,
     ) -> CommentResponse:
         """Comment on the article."""
-        author = request.current_user
-        row = await comments_service.add(slug, author, data.comment.body)
-        return CommentResponse(comment=CommentView.new(row, data.comment.body, author))
+        viewer = request.signed_in_viewer
+        row = await comments_service.add(slug, viewer, data.comment.body)
+        return CommentResponse(comment=CommentView.new(row, data.comment.body, viewer))
 
     @delete("/{id:int}", operation_id="DeleteArticleComment", **signed_in(403, 404))
     async def delete_comment(
@@ -46,4 +46,4 @@ class CommentController(Controller):
         comments_service: Comments,
     ) -> None:
         """Delete one of your comments."""
-        await comments_service.remove(slug, id, request.current_user)
+        await comments_service.remove(slug, id, request.signed_in_viewer)

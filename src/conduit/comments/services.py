@@ -65,13 +65,13 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             raise NotFoundError("article")
         return [row for row in rows if row["id"] is not None]
 
-    async def add(self, slug: str, author: User, body: str) -> ResultRow:
-        """Comment on the article at ``slug`` as ``author``; returns ``id``, ``created_at``, ``updated_at``.
+    async def add(self, slug: str, viewer: User, body: str) -> ResultRow:
+        """Comment on the article at ``slug`` as ``viewer``; returns ``id``, ``created_at``, ``updated_at``.
 
         Raises:
             NotFoundError: No article has this slug.
         """
-        chosen = select(literal(body, Comment.body.type), Article.id, literal(author.id, Comment.author_id.type)).where(
+        chosen = select(literal(body, Comment.body.type), Article.id, literal(viewer.id, Comment.author_id.type)).where(
             Article.slug == slug
         )
         statement = (
@@ -84,12 +84,12 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         COMMENTS_POSTED.inc()
         return row
 
-    async def remove(self, slug: str, comment_id: int, user: User) -> None:
+    async def remove(self, slug: str, comment_id: int, viewer: User) -> None:
         """Delete a comment; only its author may.
 
         Raises:
             NotFoundError: No article has this slug (``article``), or the comment is not on it (``comment``).
-            PermissionDeniedError: ``user`` did not write the comment.
+            PermissionDeniedError: ``viewer`` did not write the comment.
         """
         session = self.repository.session
         in_range = 0 < comment_id <= LARGEST_ID
@@ -97,7 +97,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             on_article = Comment.article_id == select(Article.id).where(Article.slug == slug).scalar_subquery()
             deleted = await session.scalar(
                 delete(Comment)
-                .where(Comment.id == comment_id, on_article, Comment.author_id == user.id)
+                .where(Comment.id == comment_id, on_article, Comment.author_id == viewer.id)
                 .returning(Comment.id)
             )
             if deleted is not None:

@@ -1,7 +1,7 @@
 """Who is asking: the API's ``Authorization: Token <jwt>`` and the pages' browser session.
 
 Both set ``request.user`` to the signed-in ``User``, or to ``None`` for an anonymous caller, which
-handlers read as ``request.viewer`` (``User | None``) or ``request.current_user`` (a ``User``) on
+handlers read as ``request.viewer`` (``User | None``) or ``request.signed_in_viewer`` (a ``User``) on
 ``lib.requests.ConduitRequest``. A route only a signed-in caller may use has the ``signed_in_only``
 guard, which answers 401 to anyone else before its body is read or its dependencies are resolved.
 They are request attributes rather than dependencies because Litestar resolves the dependencies a
@@ -173,7 +173,7 @@ class BrowserSessionAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=user, auth=session if user else None)
 
 
-def signed_in_user(scope: Scope) -> User:
+def signed_in_viewer(scope: Scope) -> User:
     """The signed-in user of the request ``scope`` belongs to.
 
     Raises:
@@ -192,4 +192,4 @@ async def signed_in_only(connection: ASGIConnection[Any, Any, Any, Any], _: Base
     Raises:
         AuthenticationError: Nobody is signed in.
     """
-    signed_in_user(connection.scope)
+    signed_in_viewer(connection.scope)

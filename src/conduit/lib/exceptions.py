@@ -9,13 +9,10 @@ traceback; anything unforeseen is a 500 logged once with its traceback.
 """
 
 import logging
-import re
-import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 
-from advanced_alchemy.exceptions import AdvancedAlchemyError
 from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, TooManyRequestsException, ValidationException
@@ -32,9 +29,8 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from conduit.lib.database import database_unavailable, describe_cause, first_line, refers_to_deleted_row, taken_field
 from conduit.lib.validation import describe_validation_error
 
 logger = logging.getLogger("conduit")
@@ -54,25 +50,6 @@ HTTP_SUBJECTS = {
     HTTP_413_REQUEST_ENTITY_TOO_LARGE: ("request", "body is too large"),
 }
 """How Litestar's own refusals are named (an unknown path, a body too large); any other is the ``request``'s."""
-TRANSIENT_SQLSTATES = {
-    "40001",  # serialization failure
-    "40P01",  # deadlock detected
-    "55P03",  # lock not available
-    "57014",  # statement timeout or cancelled
-    "57P01",  # admin shutdown
-    "57P02",  # crash shutdown
-    "57P03",  # cannot connect now (starting up, shutting down)
-    "53300",  # too many connections
-    "08000",
-    "08001",
-    "08003",
-    "08004",
-    "08006",  # connection failures
-}
-"""PostgreSQL error classes that mean "not now", not "never": a retry can succeed."""
-_POSTGRES_KEY = re.compile(r"Key \((?:lower\()?(?:canonical_)?(?P<column>\w+)")
-_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(?:canonical_)?(?P<column>\w+)")
-"""The column a unique constraint names; a ``canonical_`` column (``canonical_username``) speaks for its field."""
 
 
 class ConduitError(Exception):
@@ -233,7 +210,7 @@ def problem_for(exc: BaseException) -> Problem:
         if exc.status_code == HTTP_401_UNAUTHORIZED:
             headers["WWW-Authenticate"] = "Token"
         return Problem(exc.status_code, {subject: [message]}, headers)
-    logger.error("request failed", extra={"error": _first_line(exc)}, exc_info=exc)
+    logger.error("request failed", extra={"error": first_line(exc)}, exc_info=exc)
     return Problem(HTTP_500_INTERNAL_SERVER_ERROR, INTERNAL)
 
 
@@ -245,84 +222,6 @@ def error_response(problem: Problem) -> Response[Any]:
 def api_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The exception handler for the JSON API."""
     return error_response(problem_for(exc))
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` says the database cannot serve us right now (a retry may succeed)."""
-    for error in _chain(exc):
-        if isinstance(error, PoolTimeoutError | ConnectionError | TimeoutError):
-            return True
-        if isinstance(error, DBAPIError) and error.connection_invalidated:
-            return True
-        if getattr(error, "sqlstate", None) in TRANSIENT_SQLSTATES:
-            return True
-        if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
-            return True
-        if isinstance(error, sqlite3.OperationalError) and str(error).startswith(
-            ("database is locked", "database table is locked", "database is busy", "disk I/O error")
-        ):
-            return True
-        if type(error).__name__ in ("ConnectionDoesNotExistError", "InterfaceError") and "closed" in str(error):
-            return True
-    return False
-
-
-def is_unique_violation(exc: BaseException) -> bool:
-    """Whether ``exc`` is a unique constraint refusing a duplicate (a race another request won)."""
-    return taken_field(exc) is not None
-
-
-def taken_field(exc: BaseException) -> str | None:
-    """The column a unique constraint refused a duplicate for (``username``), or None for other errors.
-
-    Checks before writes name a taken username or email; when two requests race past the check, the
-    database's unique index decides, and this names the field all the same.
-    """
-    for error in _chain(exc):
-        if getattr(error, "sqlstate", None) == "23505":
-            detail = getattr(error, "detail", None) or ""
-            match = _POSTGRES_KEY.match(detail)
-            return match["column"] if match else "value"
-        if isinstance(error, sqlite3.IntegrityError) and (match := _SQLITE_UNIQUE.match(str(error))):
-            return match["column"]
-    return None
-
-
-def refers_to_deleted_row(exc: BaseException) -> bool:
-    """Whether ``exc`` is a foreign key refusing a row whose parent (an article, a user) was just deleted."""
-    for error in _chain(exc):
-        if getattr(error, "sqlstate", None) == "23503":
-            return True
-        if isinstance(error, sqlite3.IntegrityError) and str(error).startswith("FOREIGN KEY constraint failed"):
-            return True
-    return False
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """``exc``, its causes and contexts, and the driver errors SQLAlchemy wraps (each once)."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        error = pending.pop()
-        if error is None or id(error) in seen:
-            continue
-        seen.add(id(error))
-        yield error
-        pending.extend([error.__cause__, error.__context__])
-        if isinstance(error, DBAPIError | AdvancedAlchemyError):
-            orig = getattr(error, "orig", None)
-            pending.append(orig if isinstance(orig, BaseException) else None)
-
-
-def describe_cause(exc: BaseException) -> str:
-    """The innermost error behind ``exc`` in one line (``ConnectionRefusedError: ...``), for a log line."""
-    *_, root = _chain(exc)
-    return _first_line(root)
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def _validation_errors(exc: ValidationException) -> Errors:

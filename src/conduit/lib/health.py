@@ -17,7 +17,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conduit.lib.exceptions import RETRY_AFTER_SECONDS, describe_cause
+from conduit.lib.database import describe_cause
+from conduit.lib.exceptions import RETRY_AFTER_SECONDS
 
 LIVENESS_PATH = "/healthz"
 READINESS_PATH = "/readyz"

@@ -15,7 +15,7 @@ from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Sen
 from litestar_htmx import HTMXRequest
 
 from conduit.db.models import User
-from conduit.lib.auth import signed_in_user
+from conduit.lib.auth import signed_in_viewer
 from conduit.lib.exceptions import BadRequestError, InvalidInputError, NotFoundError
 from conduit.lib.validation import field_with_nul
 
@@ -33,13 +33,13 @@ class ConduitRequest(HTMXRequest):
         return user
 
     @property
-    def current_user(self) -> User:
+    def signed_in_viewer(self) -> User:
         """The signed-in user; a route with the ``signed_in_only`` guard always has one.
 
         Raises:
             AuthenticationError: Nobody is signed in.
         """
-        return signed_in_user(self.scope)
+        return signed_in_viewer(self.scope)
 
     async def json(self) -> Any:
         try:

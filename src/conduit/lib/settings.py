@@ -116,7 +116,7 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     """How long the server waits for a request's headers (on a kept-alive connection: for the next request) before
     closing the connection."""
     session_purge_interval_seconds: Annotated[int, Meta(ge=1)] = 3600
-    """How often expired sessions are purged, by one process of all those sharing the database."""
+    """How often expired browser sessions are purged, by one process of all those sharing the database."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

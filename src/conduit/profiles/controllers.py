@@ -27,5 +27,5 @@ class ProfileController(Controller):
         self, request: ConduitRequest, username: FromPath[str], profiles_service: Profiles
     ) -> ProfileResponse:
         """Follow a user (POST), or stop following them (DELETE)."""
-        profile = await profiles_service.follow(request.current_user, username, undo=request.method == "DELETE")
+        profile = await profiles_service.follow(request.signed_in_viewer, username, undo=request.method == "DELETE")
         return ProfileResponse(profile=Profile.of(profile))

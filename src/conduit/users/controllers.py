@@ -65,7 +65,7 @@ class UserController(Controller):
     @get("/user", operation_id="GetCurrentUser", **signed_in())
     async def current(self, request: ConduitRequest, tokens: NamedDependency[Tokens]) -> UserResponse:
         """The signed-in user."""
-        return _account(request.current_user, tokens)
+        return _account(request.signed_in_viewer, tokens)
 
     @put("/user", operation_id="UpdateCurrentUser", **signed_in(409, 413))
     async def update(
@@ -78,6 +78,6 @@ class UserController(Controller):
     ) -> UserResponse:
         """Change the signed-in user's email, username, password, bio or image (empty or null clears the last two)."""
         user = await users_service.update_account(
-            request.current_user, data.user, refuse_common_passwords=settings.password_strength_check
+            request.signed_in_viewer, data.user, refuse_common_passwords=settings.password_strength_check
         )
         return _account(user, tokens)

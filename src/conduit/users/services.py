@@ -3,7 +3,6 @@
 import base64
 import hashlib
 import hmac
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -16,56 +15,7 @@ from conduit.db.models import User, canonical_username
 from conduit.lib.exceptions import AuthenticationError, ConflictError, InvalidInputError, found
 from conduit.lib.metrics import SIGNUPS
 from conduit.lib.passwords import hash_password, password_weakness, verify_password
-
-RESERVED_USERNAMES = frozenset(
-    {
-        *(".", ".."),
-        *("login", "logout", "register", "signin", "signout", "signup", "settings", "editor", "new"),
-        *("article", "articles", "profile", "profiles", "user", "users", "tag", "tags", "comments", "feed", "feeds"),
-        *("api", "static", "docs", "search", "health", "metrics", "status", "favicon.ico", "robots.txt"),
-        *("admin", "administrator", "root", "system", "support", "security", "moderator", "staff", "conduit"),
-        *("null", "none", "undefined", "anonymous", "me", "you"),
-    }
-)
-"""Usernames nobody may take: words of the site's own addresses, and names that suggest authority."""
-_LATIN_LOOK_ALIKES = {
-    "a": ("CYRILLIC A", "GREEK ALPHA"),
-    "b": ("CYRILLIC VE", "GREEK BETA"),
-    "c": ("CYRILLIC ES",),
-    "d": ("CYRILLIC KOMI DE",),
-    "e": ("CYRILLIC IE", "GREEK EPSILON"),
-    "h": ("CYRILLIC EN", "CYRILLIC SHHA", "GREEK ETA"),
-    "i": ("CYRILLIC BYELORUSSIAN-UKRAINIAN I", "GREEK IOTA"),
-    "j": ("CYRILLIC JE",),
-    "k": ("CYRILLIC KA", "GREEK KAPPA"),
-    "m": ("CYRILLIC EM", "GREEK MU"),
-    "n": ("GREEK NU",),
-    "o": ("CYRILLIC O", "GREEK OMICRON"),
-    "p": ("CYRILLIC ER", "GREEK RHO"),
-    "q": ("CYRILLIC QA",),
-    "s": ("CYRILLIC DZE",),
-    "t": ("CYRILLIC TE", "GREEK TAU"),
-    "v": ("CYRILLIC IZHITSA",),
-    "w": ("CYRILLIC WE",),
-    "x": ("CYRILLIC HA", "GREEK CHI"),
-    "y": ("CYRILLIC U", "CYRILLIC STRAIGHT U", "GREEK UPSILON"),
-    "z": ("GREEK ZETA",),
-}
-LATIN_LOOK_ALIKES = str.maketrans(
-    {
-        unicodedata.lookup(f"{script} {case} LETTER {letter}"): latin
-        for latin, look_alikes in _LATIN_LOOK_ALIKES.items()
-        for script, letter in (look_alike.split(" ", 1) for look_alike in look_alikes)
-        for case in ("CAPITAL", "SMALL")
-    }
-)
-"""Cyrillic and Greek letters that read (in one case or the other) as a Latin letter, mapped to it: how a reserved
-name written with look-alikes (``admin`` with a Cyrillic ``a``) is still seen to be reserved."""
-EAST_ASIAN_SCRIPTS = frozenset(
-    {"CJK", "IDEOGRAPHIC", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA", "HANGUL", "BOPOMOFO"}
-)
-"""Scripts written together in Chinese, Japanese and Korean names, and so counted as one."""
-MAX_USERNAME_LENGTH = 64
+from conduit.users.names import check_username, normalized_username
 
 FEED_OWNER = select(User).where(User.feed_token_hash == bindparam("feed_token_hash"), User.is_active)
 """Built once: whose private feed a token opens (nobody's once the account is disabled)."""
@@ -110,8 +60,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             InvalidInputError: The username is reserved (or a look-alike of a reserved name) or written in mixed
                 scripts, or the password weak.
         """
-        username, email = _normalized_username(username), email.lower()
-        _check_username(username)
+        username, email = normalized_username(username), email.lower()
+        check_username(username)
         _check_password(password, refuse_common=refuse_common_passwords)
         await self._ensure_available(username=username, email=email)
         user = await self.create({"username": username, "email": email, "password": password})
@@ -153,9 +103,9 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         if "email" in sent:
             sent["email"] = sent["email"].lower()
         if "username" in sent:
-            sent["username"] = _normalized_username(sent["username"])
+            sent["username"] = normalized_username(sent["username"])
             if canonical_username(sent["username"]) != user.canonical_username:  # an old name stays usable
-                _check_username(sent["username"])
+                check_username(sent["username"])
         for name in ("bio", "image"):
             if sent.get(name) == "":
                 sent[name] = None
@@ -281,35 +231,6 @@ def _drop_feed_token(user: User) -> None:
     """Forget the private feed's token; the next one (made when the settings page is shown) differs."""
     user.feed_token_version += 1
     user.feed_token_hash = None
-
-
-def _normalized_username(username: str) -> str:
-    """``username`` in NFKC form: compatibility characters (full-width letters, ligatures) become plain ones.
-
-    Raises:
-        InvalidInputError: The normalized form is longer than a username may be.
-    """
-    normalized = unicodedata.normalize("NFKC", username)
-    if len(normalized) > MAX_USERNAME_LENGTH:
-        raise InvalidInputError("username", f"must have at most {MAX_USERNAME_LENGTH} characters")
-    return normalized
-
-
-def _check_username(username: str) -> None:
-    skeleton = canonical_username(username).translate(LATIN_LOOK_ALIKES)
-    if skeleton in RESERVED_USERNAMES or not skeleton.strip("."):
-        raise InvalidInputError("username", "is reserved")
-    if len(scripts := _scripts(username)) > 1:
-        *others, last = sorted(script.title() for script in scripts)
-        raise InvalidInputError(
-            "username", f"mixes {', '.join(others)} and {last} letters; use the letters of one script"
-        )
-
-
-def _scripts(username: str) -> set[str]:
-    """The scripts of ``username``'s letters, each named by the first word of its letters' Unicode names."""
-    scripts = {unicodedata.name(character, "UNNAMED").split()[0] for character in username if character.isalpha()}
-    return {"CJK" if script in EAST_ASIAN_SCRIPTS else script for script in scripts}
 
 
 def _check_password(password: str, *, refuse_common: bool) -> None:

@@ -19,10 +19,11 @@ from conduit.lib.auth import signed_in_only
 from conduit.lib.exceptions import InvalidInputError
 from conduit.lib.requests import ConduitRequest
 from conduit.lib.schema import checked
+from conduit.tags.deps import Tags
 from conduit.tags.services import POPULAR_TAGS
 from conduit.web.forms import errors_by_field
 from conduit.web.markdown import render_markdown
-from conduit.web.paging import NewerThan, OlderThan, Oldest, PageNumber, PageRequest, Skip, page_links
+from conduit.web.paging import Page, page_links
 from conduit.web.rendering import button_or_back, page, see_other
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -40,15 +41,11 @@ class HomeController(Controller):
         self,
         request: ConduitRequest,
         articles_service: Articles,
+        tags_service: Tags,
+        page_request: Page,
         feed: FromQuery[str | None] = None,
         tag: FromQuery[str | None] = None,
-        number: PageNumber = 1,
-        older_than: OlderThan = None,
-        newer_than: NewerThan = None,
-        skip: Skip = 0,
-        oldest: Oldest = None,
     ) -> Template:
-        page_request = PageRequest.of(number, older_than, newer_than, skip, oldest)
         viewer = request.viewer
         if feed == "you" and viewer is not None:
             found = await articles_service.feed_for(viewer, **page_request.query())
@@ -64,7 +61,7 @@ class HomeController(Controller):
         }
         if request.htmx and request.htmx.target == "article-list":
             return page("partials/article_list.html", **context)
-        return page("home.html", popular_tags=await articles_service.popular_tags(POPULAR_TAGS), **context)
+        return page("home.html", popular_tags=await tags_service.popular(POPULAR_TAGS), **context)
 
 
 async def article_page(
@@ -107,15 +104,15 @@ class ArticlePageController(Controller):
     ) -> Template | Redirect:
         """Favorite (or at ``/unfavorite``, unfavorite); with htmx, only the button is sent back."""
         undo = request.scope["path_template"].endswith("/unfavorite")
-        article = ArticleDetail.of(await articles_service.favorite(slug, request.current_user, undo=undo))
+        article = ArticleDetail.of(await articles_service.favorite(slug, request.signed_in_viewer, undo=undo))
         form = dict(await request.form())
         compact = form.get("compact") == "1"
-        button = {"article": article, "viewer": request.current_user, "compact": compact}
+        button = {"article": article, "viewer": request.signed_in_viewer, "compact": compact}
         return button_or_back(request, form, "partials/favorite_button.html", f"/article/{article.slug}", **button)
 
     @post("/delete", guards=[signed_in_only])
     async def delete(self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles) -> Redirect:
-        await articles_service.remove(slug, request.current_user)
+        await articles_service.remove(slug, request.signed_in_viewer)
         return see_other("/")
 
 
@@ -128,35 +125,35 @@ class EditorController(Controller):
 
     @get()
     async def new_article(self, request: ConduitRequest) -> Template:
-        return page("editor.html", form={}, errors={}, viewer=request.current_user, slug=None)
+        return page("editor.html", form={}, errors={}, viewer=request.signed_in_viewer, slug=None)
 
     @post()
     async def publish(self, request: ConduitRequest, data: Form, articles_service: Articles) -> Template | Redirect:
         """Publish the article, or with the ``preview`` action, show how it will read without saving it."""
-        current_user = request.current_user
+        viewer = request.signed_in_viewer
         if data.get("action") == PREVIEW:
-            return _preview(request, data, current_user, slug=None)
+            return _preview(request, data, viewer, slug=None)
         try:
             new = checked(NewArticle, _article_fields(data))
         except InvalidInputError as exc:
-            return _editor_refused(data, exc, current_user, slug=None)
+            return _editor_refused(data, exc, viewer, slug=None)
         article = await articles_service.write(
-            current_user, title=new.title, description=new.description, body=new.body, tags=new.tag_list
+            viewer, title=new.title, description=new.description, body=new.body, tags=new.tag_list
         )
         return see_other(f"/article/{article['slug']}")
 
     @get("/{slug:str}")
     async def edit_article(self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles) -> Template:
-        current_user = request.current_user
-        await articles_service.owned_by(slug, current_user)
-        article = await articles_service.get_by_slug(slug, current_user)
+        viewer = request.signed_in_viewer
+        await articles_service.owned_by(slug, viewer)
+        article = await articles_service.get_by_slug(slug, viewer)
         form = {
             "title": article["title"],
             "description": article["description"],
             "body": article["body"],
             "tags": " ".join(article["tag_list"]),
         }
-        return page("editor.html", form=form, errors={}, viewer=current_user, slug=slug)
+        return page("editor.html", form=form, errors={}, viewer=viewer, slug=slug)
 
     @post("/{slug:str}")
     async def save(
@@ -167,15 +164,15 @@ class EditorController(Controller):
         articles_service: Articles,
     ) -> Template | Redirect:
         """Save the changes, or with the ``preview`` action, show how the article will read without saving it."""
-        current_user = request.current_user
+        viewer = request.signed_in_viewer
         if data.get("action") == PREVIEW:
-            await articles_service.owned_by(slug, current_user)
-            return _preview(request, data, current_user, slug=slug)
+            await articles_service.owned_by(slug, viewer)
+            return _preview(request, data, viewer, slug=slug)
         try:
             changes = checked(UpdateArticle, _article_fields(data))
         except InvalidInputError as exc:
-            return _editor_refused(data, exc, current_user, slug=slug)
-        article = await articles_service.revise(slug, current_user, changes)
+            return _editor_refused(data, exc, viewer, slug=slug)
+        article = await articles_service.revise(slug, viewer, changes)
         return see_other(f"/article/{article['slug']}")
 
 

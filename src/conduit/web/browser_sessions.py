@@ -31,9 +31,9 @@ from litestar.types import Empty, Message, ScopeSession
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.db.jobs import Lifespan, periodic_job
 from conduit.db.models import SessionRecord, User
 from conduit.lib.auth import SESSION_VERSION, RetrieveUserHandler
+from conduit.lib.jobs import Lifespan, periodic_job
 
 BROWSER_SESSION_STORE = "sessions"
 BROWSER_SESSION_COOKIE = "conduit_session"

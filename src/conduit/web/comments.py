@@ -33,7 +33,7 @@ class CommentPageController(Controller):
         articles_service: Articles,
         comments_service: Comments,
     ) -> Template | Redirect:
-        current_user = request.current_user
+        viewer = request.signed_in_viewer
         try:
             new = checked(NewComment, {"body": data.get("body", "")})
         except InvalidInputError as exc:
@@ -45,18 +45,18 @@ class CommentPageController(Controller):
                     slug=slug,
                     errors=errors,
                     comment_text="",
-                    viewer=current_user,
+                    viewer=viewer,
                 )
             return await article_page(
-                slug, current_user, articles_service, comments_service, HTTP_422_UNPROCESSABLE_ENTITY, errors
+                slug, viewer, articles_service, comments_service, HTTP_422_UNPROCESSABLE_ENTITY, errors
             )
-        comment = CommentView.new(await comments_service.add(slug, current_user, new.body), new.body, current_user)
+        comment = CommentView.new(await comments_service.add(slug, viewer, new.body), new.body, viewer)
         if request.htmx:
             return page(
                 "partials/comment_added.html",
                 slug=slug,
                 comment=comment,
-                viewer=current_user,
+                viewer=viewer,
                 errors={},
                 comment_text="",
             )
@@ -70,7 +70,7 @@ class CommentPageController(Controller):
         comment_id: FromPath[int],
         comments_service: Comments,
     ) -> Redirect | Response[str]:
-        await comments_service.remove(slug, comment_id, request.current_user)
+        await comments_service.remove(slug, comment_id, request.signed_in_viewer)
         if request.htmx:
             return Response("", status_code=HTTP_200_OK, media_type="text/html")
         return see_other(f"/article/{slug}#comments")

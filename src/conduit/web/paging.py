@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from conduit.articles.queries import Cursor, Keyset
-from conduit.articles.services import ArticlePage
+from conduit.articles.queries import ArticlePage, Cursor, Keyset
 
 PAGE_SIZE = 10
 WINDOW = 2
@@ -58,6 +58,21 @@ class PageRequest:
     def query(self) -> dict[str, Any]:
         """The arguments of ``ArticleService.list_articles`` that find this page."""
         return {"limit": self.limit, "offset": self.offset, "keyset": self.keyset, "cursor": self.cursor}
+
+
+async def provide_page_request(
+    number: PageNumber = 1,
+    older_than: OlderThan = None,
+    newer_than: NewerThan = None,
+    skip: Skip = 0,
+    oldest: Oldest = None,
+) -> PageRequest:
+    """``page_request``: the page of an article list its query parameters ask for."""
+    return PageRequest.of(number, older_than, newer_than, skip, oldest)
+
+
+Page = NamedDependency[PageRequest]
+"""A handler parameter ``page_request``: the page of a list its query parameters ask for."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from conduit.lib.requests import ConduitRequest
 from conduit.profiles.deps import Profiles
 from conduit.profiles.schemas import Profile
 from conduit.web.articles import Form
-from conduit.web.paging import NewerThan, OlderThan, Oldest, PageNumber, PageRequest, Skip, page_links
+from conduit.web.paging import Page, page_links
 from conduit.web.rendering import button_or_back, page
 
 
@@ -30,14 +30,9 @@ class ProfilePageController(Controller):
         username: FromPath[str],
         profiles_service: Profiles,
         articles_service: Articles,
-        number: PageNumber = 1,
-        older_than: OlderThan = None,
-        newer_than: NewerThan = None,
-        skip: Skip = 0,
-        oldest: Oldest = None,
+        page_request: Page,
     ) -> Template:
         """What the person wrote, or at ``/favorites`` what they favorited."""
-        page_request = PageRequest.of(number, older_than, newer_than, skip, oldest)
         favorites = request.scope["path_template"].endswith("/favorites")
         viewer = request.viewer
         profile = Profile.of(await profiles_service.get_profile(username, viewer))
@@ -62,6 +57,6 @@ class ProfilePageController(Controller):
     ) -> Template | Redirect:
         """Follow (or at ``/unfollow``, stop following); with htmx, only the button is sent back."""
         undo = request.scope["path_template"].endswith("/unfollow")
-        profile = Profile.of(await profiles_service.follow(request.current_user, username, undo=undo))
-        button = {"profile": profile, "viewer": request.current_user}
+        profile = Profile.of(await profiles_service.follow(request.signed_in_viewer, username, undo=undo))
+        button = {"profile": profile, "viewer": request.signed_in_viewer}
         return button_or_back(request, data, "partials/follow_button.html", f"/profile/{profile.username}", **button)

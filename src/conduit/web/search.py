@@ -10,10 +10,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from markupsafe import Markup, escape
 
 from conduit.articles.deps import Articles
-from conduit.articles.queries import MARKS
+from conduit.articles.queries import ArticlePage
 from conduit.articles.schemas import ArticleSummary
-from conduit.articles.search import SEARCH_MAX_LENGTH
-from conduit.articles.services import ArticlePage
+from conduit.articles.search import MARKS, SEARCH_MAX_LENGTH
 from conduit.lib.requests import ConduitRequest
 from conduit.web.paging import PageNumber, PageRequest, page_links
 from conduit.web.rendering import page

@@ -83,35 +83,35 @@ class UserPageController(Controller):
     @post("/settings/sign-out-everywhere", guards=[signed_in_only])
     async def sign_out_everywhere(self, request: ConduitRequest, users_service: Users) -> Redirect:
         """End this and every other browser session of the account, and revoke its API tokens."""
-        await users_service.sign_out_everywhere(request.current_user)
+        await users_service.sign_out_everywhere(request.signed_in_viewer)
         sign_out(request)
         return see_other("/login")
 
     @post("/settings/feed-token", guards=[signed_in_only])
     async def replace_feed_token(self, request: ConduitRequest, users_service: Users) -> Redirect:
         """Give the private feed a new address; the old one answers 404 from now on."""
-        await users_service.replace_feed_token(request.current_user)
+        await users_service.replace_feed_token(request.signed_in_viewer)
         return see_other("/settings#private-feed")
 
     @get("/settings", guards=[signed_in_only])
     async def settings_page(
         self, request: ConduitRequest, users_service: Users, settings: NamedDependency[Settings]
     ) -> Template:
-        current_user = request.current_user
+        viewer = request.signed_in_viewer
         form = {
-            "image": current_user.image or "",
-            "username": current_user.username,
-            "bio": current_user.bio or "",
-            "email": current_user.email,
+            "image": viewer.image or "",
+            "username": viewer.username,
+            "bio": viewer.bio or "",
+            "email": viewer.email,
         }
-        feed_url = await _private_feed(request, current_user, users_service, settings)
-        return page("settings.html", form=form, errors={}, viewer=current_user, private_feed_url=feed_url)
+        feed_url = await _private_feed(request, viewer, users_service, settings)
+        return page("settings.html", form=form, errors={}, viewer=viewer, private_feed_url=feed_url)
 
     @post("/settings", guards=[signed_in_only])
     async def save_settings(
         self, request: ConduitRequest, data: Form, users_service: Users, settings: NamedDependency[Settings]
     ) -> Template | Redirect:
-        current_user = request.current_user
+        viewer = request.signed_in_viewer
         fields: dict[str, Any] = {name: data.get(name, "") for name in ("image", "username", "bio", "email")}
         if data.get("password"):
             fields["password"] = data["password"]
@@ -119,11 +119,11 @@ class UserPageController(Controller):
         try:
             changes = checked(UpdateUser, fields)
             user = await users_service.update_account(
-                current_user, changes, refuse_common_passwords=settings.password_strength_check
+                viewer, changes, refuse_common_passwords=settings.password_strength_check
             )
         except InvalidInputError as exc:
-            feed_url = await _private_feed(request, current_user, users_service, settings)
-            return _refused("settings.html", data, exc, list(fields), viewer=current_user, private_feed_url=feed_url)
+            feed_url = await _private_feed(request, viewer, users_service, settings)
+            return _refused("settings.html", data, exc, list(fields), viewer=viewer, private_feed_url=feed_url)
         sign_in(request, user)
         return see_other(f"/profile/{user.username}")
 

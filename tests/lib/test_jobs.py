@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.app import create_app
 from conduit.config import alchemy_config
-from conduit.db.jobs import run_if_due
 from conduit.db.models import SessionRecord, job_runs
+from conduit.lib.jobs import run_if_due
 from conduit.lib.settings import Settings
 from tests.conftest import serve, settings_for
 from tests.support.observe import sample, scrape

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.models import job_runs
 from conduit.db.statements import insert_ignoring_duplicates
-from conduit.lib.exceptions import database_unavailable, describe_cause
+from conduit.lib.database import database_unavailable, describe_cause
 from conduit.lib.metrics import JOB_RUNS
 
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
