@@ -1,14 +1,14 @@
 """The garbage collector under load: what the process holds when it starts serving is set aside.
 
 Python's full collection walks every container object of the process. Conduit's modules, application,
-routes and statements are about 165,000 of them, alive as long as the process. Under load, objects that
+routes and statements are a great many of them, alive as long as the process. Under load, objects that
 requests hold across a young collection reach the oldest generation fast enough to start a full collection
-about once a second, and each stopped the event loop for 80-100 ms: that pause was most of every response's
-slowest percent. ``gc.freeze`` moves every object alive when the application starts to a generation no
-collection walks, so later full collections see only what requests left behind (a few milliseconds).
+often, and each stops the event loop while it walks them all: those pauses make the slowest responses.
+``gc.freeze`` moves every object alive when the application starts to a generation no collection walks, so later
+full collections see only what requests left behind.
 
-Nothing is collected before freezing: a full collection right after start-up finds a few dozen objects of
-garbage and costs 50 ms, which every test would pay for.
+Nothing is collected before freezing: at start-up there is almost no garbage, and every test would pay for the
+collection.
 """
 
 import gc

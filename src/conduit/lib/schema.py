@@ -25,7 +25,7 @@ def format_timestamp(moment: datetime) -> str:
     """Render ``moment`` as ``2026-01-02T03:04:05.000Z``; naive values are taken as UTC.
 
     msgspec writes a UTC instant as RFC 3339 (``"2026-01-02T03:04:05.637999Z"``, without the fraction when it is
-    zero) in C; cutting that to milliseconds costs a quarter of ``isoformat``, which showed at 40 timestamps a page.
+    zero) in C, cheaper than ``isoformat``; this cuts it to milliseconds.
     """
     if moment.tzinfo is not UTC:
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

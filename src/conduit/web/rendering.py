@@ -60,7 +60,7 @@ def avatar(user: Profile, size: str = "small") -> Markup:
 
 @lru_cache(maxsize=4096)
 def _avatar(username: str, image: str | None, size: str) -> Markup:
-    """Remembered: a list page shows the same few authors again and again, and each took 6-8 us to draw."""
+    """Remembered: a list page shows the same few authors again and again."""
     if image and re.fullmatch(IMAGE_URL_PATTERN, image):
         return Markup('<img class="avatar {}" src="{}" alt="">').format(size, image)
     hue = int(hashlib.sha256(username.encode()).hexdigest()[:4], 16) % AVATAR_HUES
