@@ -156,13 +156,16 @@ def parse_args() -> Options:
     parser.add_argument("--articles", type=int, default=1_000, help="demo articles of the small data set")
     parser.add_argument("--duration", type=int, default=15, help="seconds measured per scenario")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of discarded load before each scenario")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the Conduit server (1-3)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes of the Conduit server (1-3)")
+    parser.add_argument(
+        "--compare",
+        metavar="REV",
+        help="also measure Conduit as of this git revision (a worktree of it, same data, same run), before this one",
+    )
     parser.add_argument("--scale", action="store_true", help="also measure 10,000 users / 100,000 articles")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases, SQLite files and server logs")
-    parser.add_argument(
-        "--scenarios", help="measure only the scenarios whose name contains this text (no floor then), e.g. search"
-    )
+    parser.add_argument("--scenarios", help="measure only the scenarios whose name contains this text, e.g. search")
     parser.add_argument(
         "--database-prefix", default="conduit_bench", help="name of the PostgreSQL bench databases (+ _scale)"
     )
@@ -180,12 +183,15 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or sys.exit("bench: wrk is not installed; install it (Debian: apt-get install -y wrk)")
 
 
-def conduit(dataset: DataSet, var_dir: Path, *arguments: str) -> tuple[list[str], dict[str, str]]:
-    """A ``conduit`` command line and the environment that points it at the data set."""
+def conduit(
+    dataset: DataSet, var_dir: Path, *arguments: str, python: str = sys.executable
+) -> tuple[list[str], dict[str, str]]:
+    """A ``conduit`` command line and the environment that points it at the data set (``python``: the interpreter
+    of the checkout to run, this one's by default)."""
     env = {"DATABASE_URL": dataset.url, "CONDUIT_VAR_DIR": str(var_dir), "CONDUIT_ENV": "development"}
     # 32 clients writing from one address measure the server, not the write limit.
     env |= {"SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "WARNING", "WRITES_PER_MINUTE": "0"}
-    return [sys.executable, "-m", "conduit", *arguments], {**os.environ, **env}
+    return [python, "-m", "conduit", *arguments], {**os.environ, **env}
 
 
 async def postgres(database: str, *statements: str) -> list[tuple[Any, ...]]:
@@ -211,6 +217,10 @@ def build(dataset: DataSet, var_dir: Path) -> None:
     name, started = DATABASE_NAMES[dataset.size], time.monotonic()
     if dataset.engine == "postgresql":
         asyncio.run(postgres("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"))
+    else:
+        database = Path(dataset.url.removeprefix("sqlite+aiosqlite:///"))
+        for path in (database, database.with_name(f"{database.name}-wal"), database.with_name(f"{database.name}-shm")):
+            path.unlink(missing_ok=True)
     demo = ["--users", str(dataset.users), "--articles", str(dataset.articles), "--seed", str(SEED), "--until", UNTIL]
     for arguments in (["database", "upgrade", "--no-prompt"], ["demo-data", *demo, "--quiet"]):
         command, env = conduit(dataset, var_dir, *arguments)
@@ -436,16 +446,42 @@ def bench_dataset(dataset: DataSet, workdir: Path, args: Options) -> list[Run]:
     print(f"{dataset.engine}, {dataset.users:,} users / {dataset.articles:,} articles:")
     var_dir, runs = workdir / f"var-{dataset.engine}-{dataset.size}", []
     build(dataset, var_dir)
-    if dataset.engine == "postgresql" and dataset.size == "small" and not args.scenarios:
+    floored = not args.scenarios or any(args.scenarios in scenario.name for scenario in FLOOR_SCENARIOS)
+    if dataset.engine == "postgresql" and dataset.size == "small" and floored:
         print("  floor (scripts/bench_floor.py)")
         command = [sys.executable, str(FLOOR_SCRIPT), "--dsn", f"{POSTGRES}/{DATABASE_NAMES[dataset.size]}"]
         with serve(command, dict(os.environ), workdir / "floor.log") as (base_url, pid):
             runs.append(Run("floor", dataset, measure(base_url, pid, dataset, FLOOR_SCENARIOS, args, None)))
-    print("  conduit")
-    command, env = conduit(dataset, var_dir, "run", "--host", HOST, "--wc", str(args.workers))
-    with serve(command, env, workdir / f"conduit-{dataset.engine}-{dataset.size}.log") as (base_url, pid):
+    servers = [("conduit", sys.executable)]
+    if args.compare:
+        servers.insert(0, (f"conduit {args.compare}", checkout(args.compare, workdir)))
+    for number, (server, python) in enumerate(servers):
+        if number:
+            build(dataset, var_dir)  # the same data afresh: the writes of the previous server's run changed it
+        runs.append(measure_conduit(server, dataset, var_dir, workdir, args, python))
+    return runs
+
+
+def checkout(revision: str, workdir: Path) -> str:
+    """The Python of a worktree of ``revision`` made in ``workdir`` (removed with it), with that revision's locked
+    dependencies installed into the worktree's own ``.venv``."""
+    tree = workdir / f"rev-{revision.replace('/', '_')}"
+    if not tree.exists():
+        git = ["git", "worktree", "add", "--detach", "--quiet", str(tree), revision]
+        subprocess.run(git, cwd=SCRIPTS.parent, check=True)  # noqa: S603
+        uv = shutil.which("uv") or str(SCRIPTS.parent / ".tools" / "bin" / "uv")
+        subprocess.run([uv, "sync", "--frozen", "--no-dev", "--quiet"], cwd=tree, check=True)  # noqa: S603
+    return str(tree / ".venv" / "bin" / "python")
+
+
+def measure_conduit(server: str, dataset: DataSet, var_dir: Path, workdir: Path, args: Options, python: str) -> Run:
+    """Conduit's scenarios on one server: this checkout's Conduit, or the one ``python`` runs."""
+    print(f"  {server}")
+    command, env = conduit(dataset, var_dir, "run", "--host", HOST, "--wc", str(args.workers), python=python)
+    log = workdir / f"{server.replace(' ', '-')}-{dataset.engine}-{dataset.size}.log"
+    with serve(command, env, log) as (base_url, pid):
         scenarios, writes = prepare(dataset, base_url, workdir, args)
-        run = Run("conduit", dataset, measure(base_url, pid, dataset, scenarios, args, writes))
+        run = Run(server, dataset, measure(base_url, pid, dataset, scenarios, args, writes))
         if scenarios and scenarios[-1].name.startswith("deep offset"):
             run.deep_offset_single_ms = single_request_ms(base_url + scenarios[-1].path)
         run.sequential = {}
@@ -455,7 +491,7 @@ def bench_dataset(dataset: DataSet, workdir: Path, args: Options) -> list[Run]:
             matches = api(base_url, scenario.path)["articlesCount"]
             result = next(result for result in run.results if result.scenario == scenario.name)
             result.note = f"{SEARCHES[scenario.name]} matches {matches:,} articles"
-    return [*runs, run]
+    return run
 
 
 def add_floor_ratios(runs: list[Run]) -> None:
@@ -500,6 +536,7 @@ def print_report(runs: list[Run]) -> None:
             rows.append([r.scenario, *map(number, shown(r)), number(r.rss_end_mib), ratio])
         print_table(f"{run.server} on {data.engine}, {data.users:,} users / {data.articles:,} articles", header, rows)
     small = {run.dataset.engine: run for run in runs if run.server == "conduit" and run.dataset.size == "small"}
+    print_comparison(runs)
     for scale, data in ((run, run.dataset) for run in runs if run.dataset.size == "scale"):
         base = small[data.engine]
         pairs = zip(base.results, scale.results, strict=True)
@@ -522,6 +559,20 @@ def print_report(runs: list[Run]) -> None:
             print(f"{where}, {run.results[-1].scenario}, one request at a time: {single}")
 
 
+def print_comparison(runs: list[Run]) -> None:
+    """With ``--compare``: each scenario's ratio to the floor, the other revision's beside this checkout's."""
+    for data in {run.dataset for run in runs if run.dataset.size == "small"}:
+        mine = [run for run in runs if run.dataset == data and run.server.startswith("conduit")]
+        if len(mine) < 2 or not any(r.ratio_to_floor is not None for r in mine[0].results):
+            continue
+        header = ["scenario", *(f"{run.server} x floor" for run in mine)]
+        rows = [
+            [results[0].scenario, *(f"{r.ratio_to_floor:.2f}" if r.ratio_to_floor else "" for r in results)]
+            for results in zip(*(run.results for run in mine), strict=True)
+        ]
+        print_table(f"ratio to the floor on {data.engine}, {data.articles:,} articles", header, rows)
+
+
 def main() -> int:
     """Build, measure and report every selected data set; clean up whatever happens."""
     args = parse_args()
@@ -532,6 +583,8 @@ def main() -> int:
     runs: list[Run] = []
     with ExitStack() as cleanup:
         workdir = Path(tempfile.mkdtemp(prefix="conduit-bench-"))
+        if args.compare:  # after the folder is gone: git forgets the worktree made in it
+            cleanup.callback(subprocess.run, ["git", "worktree", "prune"], cwd=SCRIPTS.parent, check=False)
         if not args.keep:
             cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
         try:

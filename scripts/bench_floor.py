@@ -1,30 +1,36 @@
-"""The benchmark's floor: the least a Python server on this stack must do to answer Conduit's two hottest reads.
+"""The benchmark's floor: the least a Python server on this stack does for the same work as Conduit's hottest reads.
 
-A minimal Litestar app (litestar + asyncpg + msgspec, one process, served by uvicorn like ``conduit run``) that
-reads Conduit's PostgreSQL tables directly:
+A minimal Litestar app (litestar + asyncpg + msgspec, one worker, served by Granian like ``conduit run``) reading
+Conduit's PostgreSQL tables with the statements Conduit's own reads amount to, on the same kept counters:
 
-- ``GET /api/articles?limit=20&offset=0``: ONE statement joins articles and authors, aggregates each article's
-  tag names with ``array_agg``, counts its favorites and the total with ``count(*) over ()``; msgspec encodes the
-  RealWorld shape (anonymous reader: ``favorited`` and ``following`` are false).
-- ``GET /api/tags``: one statement, the 20 most used tag names.
+- ``GET /api/articles?limit=20&offset=0``: ONE statement finds the page's ids in the articles' index, joins the
+  authors, aggregates each article's tag names with ``array_agg``, and reads ``articles.favorites_count`` and the
+  total from ``counters`` (no ``count(*)``, no summing of favorites: Conduit keeps those counts); msgspec encodes
+  the RealWorld shape (anonymous reader: ``favorited`` and ``following`` are false).
+- ``GET /api/tags``: one statement, the 20 most used tag names from ``tags.articles_count``.
 
-No validation beyond Litestar's query parameters, no authentication, no ORM. ``scripts/bench.py`` starts it::
+No validation beyond Litestar's query parameters, no authentication, no ORM, no transaction. ``scripts/bench.py``
+starts it::
 
     python scripts/bench_floor.py --dsn postgresql://postgres@127.0.0.1:5432/conduit_bench --port 8001
 """
 
 import argparse
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import asyncpg
 import msgspec
-import uvicorn
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces
 from litestar import Litestar, get
 from litestar.datastructures import State
 
 POOL_SIZE = 10
 POPULAR_TAGS = 20
+DSN_VARIABLE = "BENCH_FLOOR_DSN"
 
 ARTICLES_SQL = """
 SELECT a.slug, a.title, a.description,
@@ -33,17 +39,17 @@ SELECT a.slug, a.title, a.description,
                  WHERE at.article_id = a.id), '{}') AS tag_list,
        to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
        to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
-       (SELECT count(*) FROM favorites AS f WHERE f.article_id = a.id) AS favorites_count,
+       a.favorites_count,
        u.username, u.bio, u.image,
-       count(*) OVER () AS total
-FROM articles AS a JOIN users AS u ON u.id = a.author_id
+       (SELECT c.value FROM counters AS c WHERE c.name = 'articles') AS total
+FROM articles AS a
+JOIN users AS u ON u.id = a.author_id
+JOIN (SELECT id FROM articles ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2) AS page ON page.id = a.id
 ORDER BY a.created_at DESC, a.id DESC
-LIMIT $1 OFFSET $2
 """
 
 TAGS_SQL = """
-SELECT t.name FROM tags AS t JOIN article_tags AS at ON at.tag_id = t.id
-GROUP BY t.id, t.name ORDER BY count(*) DESC, t.name LIMIT $1
+SELECT name FROM tags WHERE articles_count > 0 ORDER BY articles_count DESC, name LIMIT $1
 """
 
 
@@ -110,8 +116,9 @@ async def list_tags(state: State) -> TagsResponse:
     return TagsResponse(tags=[row["name"] for row in await state.pool.fetch(TAGS_SQL, POPULAR_TAGS)])
 
 
-def create_app(dsn: str) -> Litestar:
-    """The floor app; its connection pool lives as long as the app, in ``app.state.pool``."""
+def create_app() -> Litestar:
+    """The floor app (its database named by ``BENCH_FLOOR_DSN``); its connection pool lives as long as the app."""
+    dsn = os.environ[DSN_VARIABLE]
 
     @asynccontextmanager
     async def pool_lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -123,12 +130,21 @@ def create_app(dsn: str) -> Litestar:
 
 
 def main() -> None:
-    """Serve the floor app on 127.0.0.1 until interrupted."""
+    """Serve the floor app on 127.0.0.1 until interrupted, with one Granian worker."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dsn", required=True, help="asyncpg DSN of a database Conduit's demo data fills")
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args()
-    uvicorn.run(create_app(args.dsn), host="127.0.0.1", port=args.port)
+    os.environ[DSN_VARIABLE] = args.dsn  # read by the worker's factory
+    Granian(
+        "bench_floor:create_app",
+        factory=True,
+        interface=Interfaces.ASGI,
+        http=HTTPModes.http1,
+        address="127.0.0.1",
+        port=args.port,
+        working_dir=Path(__file__).parent,
+    ).serve()
 
 
 if __name__ == "__main__":

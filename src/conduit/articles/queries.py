@@ -27,7 +27,8 @@ from conduit.db.statements import ResultRow, sorted_names
 from conduit.profiles.services import VIEWER, followed_by, is_followed_by
 
 NEWEST_FIRST = (Article.created_at.desc(), Article.id.desc())
-
+ARTICLE_AT_SLUG = select(Article.id).where(Article.slug == bindparam("slug"))
+"""The id of the article at the slug bound as ``slug`` (which a favorite links to)."""
 
 TAG_NAME: ColumnElement[str] = Tag.__table__.c.name
 FILTERS: dict[str, ColumnElement[bool]] = {

@@ -1,8 +1,5 @@
-"""Articles: writing, listing, feeds and favorites.
-
-Reads are single statements (built once, in ``queries``) that select exactly the columns a response
-shows, per-viewer fields and the total included, so a page costs one round trip whatever its size.
-"""
+"""Articles: writing, listing, feeds and favorites. Reads are single statements (built once, in ``queries``) that
+select exactly the columns a response shows, per-viewer fields and the total included: one round trip a page."""
 
 import secrets
 from collections.abc import Sequence
@@ -13,10 +10,11 @@ from uuid import UUID
 from advanced_alchemy.repository import SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService, schema_dump
 from slugify import slugify
-from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conduit.articles.queries import (
+    ARTICLE_AT_SLUG,
     ArticlePage,
     Cursor,
     Keyset,
@@ -43,8 +41,6 @@ from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.tags.services import TagService
 
 SLUG_ATTEMPTS = 5
-ARTICLE_AT_SLUG = select(Article.id).where(Article.slug == bindparam("slug"))
-"""The id of the article at the slug bound as ``slug`` (which a favorite links to)."""
 
 
 class SlugUnavailableError(Exception):
@@ -67,10 +63,8 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             keyset: Keyset = "",
             cursor: Cursor | None = None,
         ) -> ArticlePage:
-            """One page of rows matching ``filters`` (``FILTERS`` name: value), newest first, and their total.
-
-            One statement, and a second only when the page is past the end.
-            """
+            """One page of rows matching ``filters`` (``FILTERS`` name: value), newest first, and their total: one
+            statement, and a second only when the page is past the end."""
             names = tuple(sorted(filters))
             dialect = self.session.get_bind().dialect.name
             statement = page_statement(dialect, signed_in=viewer_id is not None, filters=names, keyset=keyset)
@@ -159,9 +153,7 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
 
         Args:
             viewer: Who is looking, for ``favorited`` and ``following``.
-            tag: Only articles with this tag.
-            author: Only articles by the user with this username.
-            favorited: Only articles favorited by the user with this username.
+            tag, author, favorited: Only articles with this tag, by this username, favorited by this username.
             search: Only articles matching this search (``articles.search``'s syntax), best match first; empty
                 or blank, no search. Pages of a search are found by ``offset`` (``keyset`` and ``cursor`` are
                 ignored).
@@ -171,9 +163,6 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
             cursor: Where the page starts.
             marked: With a search, also read each description with the words it matched between
                 ``search.MARKS`` (as ``marked_description``).
-
-        Returns:
-            The page and the number of all matching articles.
         """
         given = {"tag": tag, "author": author, "favorited": favorited}
         filters = {name: value for name, value in given.items() if value is not None}
@@ -207,16 +196,12 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         """The newest articles matching every filter given, as a feed of them shows them to anyone.
 
         Args:
-            tag: Only articles with this tag.
-            author: Only articles by the user with this username.
+            tag, author: Only articles with this tag, by the user with this username.
             followed_by: Only articles by the authors this user follows.
             limit: How many articles at most.
             with_body: Every column of an article (body included); else only what changes when the feed does
                 (``id``, ``updated_at``, ``author_updated_at``), which is cheap enough to answer a conditional
-                request with.
-
-        Returns:
-            Article rows (see ``queries.article_rows``), newest first, each with ``author_updated_at``.
+                request with. Either way each row (see ``queries.article_rows``) has ``author_updated_at``.
         """
         given = {"tag": tag, "author": author, "feed": "" if followed_by else None}
         filters = {name: value for name, value in given.items() if value is not None}
