@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     pages = Router(
         path="/",
+        include_in_schema=False,  # the API's schema describes the API only
         route_handlers=[
             HomeController,
             UserPageController,

@@ -34,8 +34,6 @@ PREVIEW = "preview"
 class HomeController(Controller):
     """The home page: global feed, your feed, tag filter, popular tags."""
 
-    include_in_schema = False
-
     @get("/", name="home")
     async def home(
         self,
@@ -89,7 +87,6 @@ async def article_page(
 class ArticlePageController(Controller):
     """Reading an article, favoriting it, and deleting one's own."""
 
-    include_in_schema = False
     path = "/article/{slug:str}"
 
     @get()
@@ -119,7 +116,6 @@ class ArticlePageController(Controller):
 class EditorController(Controller):
     """Writing and editing articles."""
 
-    include_in_schema = False
     path = "/editor"
     guards = [signed_in_only]
 

@@ -20,7 +20,6 @@ from conduit.web.rendering import page, see_other
 class CommentPageController(Controller):
     """Comments under an article page; with htmx, the list updates in place."""
 
-    include_in_schema = False
     path = "/article/{slug:str}/comments"
     guards = [signed_in_only]
 

@@ -20,7 +20,6 @@ from conduit.web.rendering import button_or_back, page
 class ProfilePageController(Controller):
     """A person's page, listing what they wrote or what they favorited."""
 
-    include_in_schema = False
     path = "/profile/{username:str}"
 
     @get(["/", "/favorites"])

@@ -48,8 +48,6 @@ def highlighted(marked: str | None, original: str) -> Markup:
 class SearchPageController(Controller):
     """Searching articles from the box in every page's header."""
 
-    include_in_schema = False
-
     @get("/search", name="search")
     async def search(
         self,

@@ -28,8 +28,6 @@ from conduit.web.rendering import page, see_other
 class UserPageController(Controller):
     """Signing up, in and out, and one's own settings."""
 
-    include_in_schema = False
-
     @get("/login")
     async def sign_in_page(self, next_path: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
         return page("sign_in.html", form={}, errors={}, next=local_path(next_path))
