@@ -131,6 +131,14 @@ def test_bad_settings_stop_the_command_line_with_one_clear_line() -> None:
     assert result.stderr.strip() == "conduit: configuration error: SECRET_KEY must be set when CONDUIT_ENV=production"
 
 
+def test_several_workers_reading_replicas_need_redis_for_each_clients_last_write() -> None:
+    replicas = {"DATABASE_URL": "postgresql+asyncpg://primary/c", "DATABASE_REPLICA_URLS": "postgresql+asyncpg://r/c"}
+    result = run_cli("run", "--wc", "2", **replicas, REDIS_URL="")
+
+    assert result.returncode == 2
+    assert "with DATABASE_REPLICA_URLS, several workers need REDIS_URL" in result.stderr
+
+
 def test_an_unknown_command_is_a_usage_error() -> None:
     result = run_cli("frobnicate")
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.structlog import StructlogPlugin
@@ -22,7 +23,9 @@ from conduit.lib.health import HealthController, Readiness
 from conduit.lib.heap import frozen_startup_heap
 from conduit.lib.logs import request_log, structlog_config
 from conduit.lib.metrics import MetricsController, leave_multiprocess_registry, request_metrics, watch_pool
+from conduit.lib.replicas import Replicas
 from conduit.lib.requests import ConduitRequest, reading_refused_bodies, refuse_nul_in_url
+from conduit.lib.routing import DatabaseRouting, WriteMarks
 from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle
 from conduit.lib.transactions import RequestTransaction
@@ -38,6 +41,7 @@ from conduit.users.deps import (
 )
 from conduit.web.articles import ArticlePageController, EditorController, HomeController
 from conduit.web.browser_sessions import (
+    BROWSER_SESSION_COOKIE,
     BROWSER_SESSION_STORE,
     browser_session_middleware,
     browser_session_viewer,
@@ -58,12 +62,20 @@ from conduit.web.users import UserPageController
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the Conduit application from ``settings`` (read from the environment when omitted)."""
     settings = (settings or Settings.from_env()).completed()
-    alchemy = config.alchemy_config(settings)
+    replicas = Replicas(settings) if settings.database_replica_urls else None
+    alchemy = config.alchemy_config(settings, replicas)
     tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_retrieve_user_handler(alchemy))
     browser_sessions = config.browser_session_config(settings)
     throttle = Throttle(settings)
     watch_pool(alchemy.get_engine(), pool_limit(settings))
-    readiness = Readiness(alchemy.get_engine(), settings.redis_url)
+    readiness = Readiness(alchemy.get_engine(), settings.redis_url, replicas)
+    # Twice the lag bound: by then every replica that may serve a read has replayed the write.
+    marks = WriteMarks(settings.redis_url, 2 * settings.database_replica_max_lag_seconds + 1)
+    routing = (
+        []
+        if replicas is None
+        else [DatabaseRouting(replicas, marks, cookie=BROWSER_SESSION_COOKIE, bypass=config.NO_DATABASE_PATHS)]
+    )
     answer_error = error_pages(browser_session_viewer(browser_sessions, browser_session_retrieve_user_handler(alchemy)))
     api = Router(
         path="/api",
@@ -110,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTMXPlugin(HTMXConfig(set_request_class_globally=False)),
         ],
         request_class=ConduitRequest,
+        state=State({"replicas": replicas}),
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "tokens": Provide(lambda: tokens, use_cache=True, sync_to_thread=False),
@@ -125,6 +138,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             refuse_nul_in_url,
             throttle.middleware,
+            *routing,
             browser_session_middleware(browser_sessions),
             RequestTransaction(
                 alchemy,
@@ -140,10 +154,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=config.template_config(),
         lifespan=[
             closing_connections(alchemy),
+            *([] if replicas is None else [replicas.lifespan()]),
             purging_expired_browser_sessions(alchemy, timedelta(seconds=settings.session_purge_interval_seconds)),
             frozen_startup_heap,
         ],
-        on_shutdown=[throttle.close, readiness.close, leave_multiprocess_registry],
+        on_shutdown=[throttle.close, readiness.close, marks.close, leave_multiprocess_registry],
         cors_config=config.cors_config(settings),
         openapi_config=config.openapi_config(settings),
         request_max_body_size=settings.max_request_body_bytes,

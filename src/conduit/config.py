@@ -6,6 +6,7 @@ OpenAPI and templates (logging is in ``conduit.lib.logs``). Nothing here reads t
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -30,6 +31,7 @@ from conduit.lib.database import create_engine, engine_options
 from conduit.lib.health import LIVENESS_PATH, READINESS_PATH
 from conduit.lib.metrics import METRICS_PATH
 from conduit.lib.openapi import SwaggerPage
+from conduit.lib.replicas import Replicas
 from conduit.lib.settings import Settings
 from conduit.web.browser_sessions import BROWSER_SESSION_COOKIE, BROWSER_SESSION_STORE
 from conduit.web.feeds import FEED_FILE
@@ -43,23 +45,35 @@ NO_DATABASE_PATHS = ("/static/", "/favicon", *OPERATIONS_PATHS)
 """What never reads through a request's database session (the readiness check takes a connection of its own)."""
 
 
-def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+def alchemy_config(settings: Settings, replicas: Replicas | None = None) -> SQLAlchemyAsyncConfig:
     """The one database configuration: request-scoped database sessions for handlers and providers, and Alembic.
 
     ``before_send_handler`` is Advanced Alchemy's "commit on 2xx and 3xx (a form post answers with a
     redirect), roll back otherwise"; ``conduit.lib.transactions`` applies that policy before the response
     starts, so that a failed COMMIT is answered as an error instead of being logged after a 2xx.
     ``expire_on_commit=False``: what a handler read stays readable once its transaction is committed.
+    With ``replicas``, the sessions are Advanced Alchemy's routing sessions over the primary (the engine) and the
+    replicas (``conduit.lib.replicas``).
     """
+    session_config = AsyncSessionConfig(expire_on_commit=False)
+    if replicas is None:
+        database: dict[str, Any] = {
+            "connection_string": settings.database_url,
+            "create_engine_callable": create_engine,
+            "engine_config": EngineConfig(**engine_options(settings)),
+        }
+    else:
+        database = {
+            "engine_instance": replicas.primary.engine,
+            "session_maker": replicas.session_maker({"expire_on_commit": False}),
+        }
     return SQLAlchemyAsyncConfig(
-        connection_string=settings.database_url,
-        create_engine_callable=create_engine,
-        engine_config=EngineConfig(**engine_options(settings)),
+        **database,
         metadata=orm_registry.metadata,
         before_send_handler="autocommit_include_redirects",
         session_dependency_key="db_session",
         engine_dependency_key="db_engine",
-        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_config=session_config,
         set_default_exception_handler=False,  # errors are named once, in conduit.lib.exceptions
         create_all=False,  # the schema is the migrations' to create and change, tests included
         alembic_config=alembic_config(),

@@ -115,6 +115,12 @@ def test_security_settings_are_read_with_safe_defaults(tmp_path: Path) -> None:
         ({"DATABASE_PGBOUNCER": "yes please"}, "DATABASE_PGBOUNCER must be true or false"),
         ({"DATABASE_PGBOUNCER": "true"}, "DATABASE_PGBOUNCER=true needs a postgresql\\+asyncpg:// DATABASE_URL"),
         ({"SESSION_PURGE_INTERVAL_SECONDS": "0"}, "SESSION_PURGE_INTERVAL_SECONDS must be at least 1"),
+        ({"DATABASE_REPLICA_URLS": "postgresql+asyncpg://replica/conduit"}, "DATABASE_REPLICA_URLS needs postgresql"),
+        (
+            {"DATABASE_URL": "postgresql+asyncpg://primary/c", "DATABASE_REPLICA_URLS": "mysql://replica/c"},
+            "DATABASE_REPLICA_URLS needs postgresql",
+        ),
+        ({"DATABASE_REPLICA_MAX_LAG_SECONDS": "0"}, "DATABASE_REPLICA_MAX_LAG_SECONDS must be a number above 0"),
     ],
 )
 def test_invalid_settings_are_refused_with_a_clear_message(
@@ -122,3 +128,17 @@ def test_invalid_settings_are_refused_with_a_clear_message(
 ) -> None:
     with pytest.raises(ImproperlyConfiguredError, match=message):
         Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path), **variables})
+
+
+def test_replicas_are_a_comma_separated_list(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "CONDUIT_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": "postgresql+asyncpg://primary/conduit",
+            "DATABASE_REPLICA_URLS": " postgresql+asyncpg://one/conduit, postgresql+asyncpg://two/conduit ,",
+            "DATABASE_REPLICA_MAX_LAG_SECONDS": "2.5",
+        }
+    )
+
+    assert settings.database_replica_urls == ("postgresql+asyncpg://one/conduit", "postgresql+asyncpg://two/conduit")
+    assert settings.database_replica_max_lag_seconds == 2.5

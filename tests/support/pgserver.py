@@ -455,3 +455,46 @@ class ThrowawayPostgres:
             else:
                 parts.append(f"--- last {len(lines)} lines of {log_path} ---\n" + "\n".join(lines))
         return "\n".join(parts)
+
+
+class ThrowawayStandby(ThrowawayPostgres):
+    """A streaming replica of a running ``ThrowawayPostgres`` (``pg_basebackup -R``: asynchronous replication), in a
+    temporary folder of its own, on a free port. It can be stopped, started and have its replay paused like any
+    server of the tests' own."""
+
+    def __init__(self, primary: ThrowawayPostgres) -> None:
+        super().__init__()
+        self.primary = primary
+        self._database_ready = True  # the primary's databases come with the base backup
+
+    def _ensure_initialised(self) -> Path:
+        if self._workdir is not None:
+            return self._workdir
+        bindir = self._require_bindir()
+        workdir = Path(tempfile.mkdtemp(prefix="conduit-pg-standby-"))
+        self._workdir = workdir
+        self._finalizer = weakref.finalize(self, _stop_and_remove, bindir, workdir)
+        if _running_as_root():
+            user = pwd.getpwnam(_POSTGRES_USER)
+            os.chown(workdir, user.pw_uid, user.pw_gid)
+        datadir = workdir / "data"
+        argv = [
+            str(bindir / "pg_basebackup"),
+            *("-h", "127.0.0.1", "-p", str(self.primary.port), "-U", _POSTGRES_USER, "-D", str(datadir)),
+            *("-R", "-X", "stream", "--checkpoint=fast", "--no-sync"),
+        ]
+        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            _as_server_user(argv), cwd=workdir, env=_server_env(), capture_output=True, text=True, timeout=120
+        )
+        if result.returncode != 0:
+            self.cleanup()
+            raise PostgresServerError(f"pg_basebackup failed (exit {result.returncode})\n{result.stderr}")
+        settings = {"port": str(self._port), "unix_socket_directories": f"'{workdir}'", "hot_standby": "on"}
+        with (datadir / "postgresql.conf").open("a") as conf:
+            conf.write("\n# ThrowawayStandby\n")
+            conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+        return workdir
+
+    def replay(self, *, paused: bool) -> None:
+        """Pause or resume applying the primary's WAL (``pg_wal_replay_pause``); it is still received."""
+        self.execute(f"SELECT pg_wal_replay_{'pause' if paused else 'resume'}()")

@@ -122,6 +122,9 @@ def run(
     and the scheme come from its X-Forwarded-For and X-Forwarded-Proto headers.
     """
     settings = Settings.from_env()
+    if workers > 1 and settings.database_replica_urls and not settings.redis_url:
+        message = "with DATABASE_REPLICA_URLS, several workers need REDIS_URL: it keeps each client's last write"
+        raise click.UsageError(message)
     configure_logging(settings)
     os.environ[FORWARDED_ALLOW_IPS_VARIABLE] = forwarded_allow_ips  # read by each worker's ``served_app``
     with multiprocess_metrics(workers):

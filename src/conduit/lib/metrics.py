@@ -47,6 +47,16 @@ DB_POOL_LIMIT = Gauge(
     "Most connections the pool may open (pool size plus overflow); 0 without a client-side pool.",
     multiprocess_mode="livesum",
 )
+DATABASE_READS = Counter("conduit_database_reads", "Read requests, by the database that served them.", ["database"])
+DATABASE_UP = Gauge(
+    "conduit_database_up", "1 while the database answers, as last checked.", ["database"], multiprocess_mode="max"
+)
+REPLICA_LAG = Gauge(
+    "conduit_database_replica_lag_seconds",
+    "How far a replica is behind the primary, as last checked.",
+    ["database"],
+    multiprocess_mode="max",
+)
 SIGNUPS = Counter("conduit_signups", "Accounts registered.")
 ARTICLES_PUBLISHED = Counter("conduit_articles_published", "Articles published.")
 COMMENTS_POSTED = Counter("conduit_comments_posted", "Comments posted.")

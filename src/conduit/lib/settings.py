@@ -34,6 +34,8 @@ ENVIRONMENT_VARIABLES = {
     "database_max_overflow": "DATABASE_MAX_OVERFLOW",
     "database_pool_timeout_seconds": "DATABASE_POOL_TIMEOUT_SECONDS",
     "database_pgbouncer": "DATABASE_PGBOUNCER",
+    "database_replica_urls": "DATABASE_REPLICA_URLS",
+    "database_replica_max_lag_seconds": "DATABASE_REPLICA_MAX_LAG_SECONDS",
     "redis_url": "REDIS_URL",
     "secret_key": "SECRET_KEY",
     "token_ttl_seconds": "TOKEN_TTL_SECONDS",
@@ -82,6 +84,10 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     database_pgbouncer: bool = False
     """PostgreSQL is reached through PgBouncer in transaction mode: no client-side pool, no reused prepared
     statements."""
+    database_replica_urls: tuple[str, ...] = ()
+    """PostgreSQL streaming replicas of ``database_url`` that serve reads (``conduit.lib.replicas``)."""
+    database_replica_max_lag_seconds: Annotated[float, Meta(gt=0)] = 5.0
+    """A replica further behind the primary than this gets no reads."""
     redis_url: str = ""
     """Redis shared by every instance (``redis://host:6379/0``): throttling counters, and readiness checks it.
     Empty means none: counters in this process's memory."""
@@ -135,7 +141,7 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
         raw: dict[str, object] = {
             name: env[name].strip() for name in ENVIRONMENT_VARIABLES.values() if env.get(name, "").strip()
         }
-        for name in ("CORS_ALLOWED_ORIGINS", "CSRF_TRUSTED_ORIGINS"):
+        for name in ("CORS_ALLOWED_ORIGINS", "CSRF_TRUSTED_ORIGINS", "DATABASE_REPLICA_URLS"):
             if origins := raw.get(name):
                 raw[name] = [origin.strip() for origin in str(origins).split(",") if origin.strip()]
         if "LOG_LEVEL" in raw:
@@ -169,6 +175,11 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
             raise ImproperlyConfiguredError(msg)
         if self.database_pgbouncer and not database_url.startswith("postgresql+asyncpg://"):
             msg = "DATABASE_PGBOUNCER=true needs a postgresql+asyncpg:// DATABASE_URL"
+            raise ImproperlyConfiguredError(msg)
+        if self.database_replica_urls and not all(
+            url.startswith("postgresql+asyncpg://") for url in (database_url, *self.database_replica_urls)
+        ):
+            msg = "DATABASE_REPLICA_URLS needs postgresql+asyncpg:// URLs, for replicas of a PostgreSQL DATABASE_URL"
             raise ImproperlyConfiguredError(msg)
         if self.redis_url and not self.redis_url.startswith(REDIS_SCHEMES):
             msg = f"REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}"

@@ -33,7 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.models import SessionRecord, User
 from conduit.lib.auth import SESSION_VERSION, RetrieveUserHandler
+from conduit.lib.database import database_unavailable
 from conduit.lib.jobs import Lifespan, periodic_job
+from conduit.lib.requests import SAFE_METHODS
 
 BROWSER_SESSION_STORE = "sessions"
 BROWSER_SESSION_COOKIE = "conduit_session"
@@ -93,7 +95,12 @@ class BrowserSessionBackend(ServerSideSessionBackend):
         if presented and presented != session_id:
             await self.delete(presented, store=store)
         session = {**session, _RENEWED_AT: int(time.time())}
-        await self.set(session_id=session_id, data=self.serialize_data(session, connection.scope), store=store)
+        try:
+            await self.set(session_id=session_id, data=self.serialize_data(session, connection.scope), store=store)
+        except Exception as exc:
+            if connection.scope.get("method") not in SAFE_METHODS or not database_unavailable(exc):
+                raise
+            return  # a read while the primary database is down: the session is renewed by a later visit
         headers.add(
             "Set-Cookie", self._cookie(session_id, secure=secure, max_age=self.config.max_age).to_header(header="")
         )

@@ -86,6 +86,12 @@ def current_url(request: Request[Any, Any, Any]) -> str:
     return f"{request.url.path}?{query}" if query else request.url.path
 
 
+def read_only(request: Request[Any, Any, Any]) -> bool:
+    """Whether the site serves reads only for now: the primary database is down and a replica serves them."""
+    replicas = request.app.state.get("replicas")
+    return bool(replicas is not None and replicas.read_only)
+
+
 def register_helpers(engine: JinjaTemplateEngine) -> None:
     """Make the helpers above available to every template, and read each template once per process.
 
@@ -93,5 +99,7 @@ def register_helpers(engine: JinjaTemplateEngine) -> None:
     (some thirty times for the home page); ``conduit run --reload`` restarts on template changes instead.
     """
     engine.engine.auto_reload = False
-    engine.engine.globals.update(avatar=avatar, current_url=current_url, htmx_available=HTMX_SCRIPT.exists())
+    engine.engine.globals.update(
+        avatar=avatar, current_url=current_url, read_only=read_only, htmx_available=HTMX_SCRIPT.exists()
+    )
     engine.engine.filters["long_date"] = long_date
