@@ -5,6 +5,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -13,9 +14,11 @@ from httpx import AsyncClient
 from litestar import Litestar
 from prometheus_client import REGISTRY
 
-from tests.conftest import Account
+from conduit.app import create_app
+from tests.conftest import Account, settings_for
 from tests.replicas.conftest import clients
 from tests.support.pgserver import ThrowawayPostgres, ThrowawayStandby
+from tests.support.servers import pgbouncer, require_pgbouncer
 from tests.web.conftest import Browser
 
 pytestmark = pytest.mark.anyio
@@ -155,6 +158,8 @@ async def test_with_the_primary_down_reads_answer_and_writes_get_503(
             assert write.status_code == 503
             assert write.headers["retry-after"] == "1"
             assert write.json() == {"errors": {"database": ["is busy; please retry"]}}
+            credentials = {"user": {"email": account.email, "password": account.password}}
+            assert (await client.post("/api/users/login", json=credentials)).status_code == 503
         finally:
             primary.start()
         await until(lambda: _status(client, "/readyz", "ready"))
@@ -192,3 +197,26 @@ async def _shows(client: AsyncClient, path: str, text: str) -> bool:
 async def _served_by_replica(client: AsyncClient, before: float) -> bool:
     assert (await client.get("/api/tags")).status_code == 200
     return reads_on("replica-1") > before
+
+
+async def test_through_one_pgbouncer_per_database(
+    primary: ThrowawayPostgres, replica: ThrowawayStandby, tmp_path: Path
+) -> None:
+    require_pgbouncer()
+    (tmp_path / "primary").mkdir()
+    (tmp_path / "replica").mkdir()
+    with (
+        pgbouncer(primary.url, tmp_path / "primary") as to_primary,
+        pgbouncer(replica.url, tmp_path / "replica") as to_replica,
+    ):
+        fields = {"database_pgbouncer": True, "database_replica_urls": (to_replica,)}
+        app = create_app(settings_for(tmp_path, to_primary, **fields))
+        async with clients(app, ME, SOMEONE_ELSE) as (me, someone_else):
+            account = await register(me)
+            slug = await publish(me, account, f"Bounced {uuid.uuid4().hex[:6]}")
+            for _ in range(3):
+                assert (await me.get(f"/api/articles/{slug}")).status_code == 200
+            await caught_up(primary, replica)
+            before = reads_on("replica-1")
+            assert (await someone_else.get(f"/api/articles/{slug}")).status_code == 200
+            assert reads_on("replica-1") == before + 1
