@@ -3,7 +3,8 @@ survive a replica going away.
 
 - A write (a request with an unsafe method) runs on the primary, its reads included. Before its response starts,
   and so before the client can send its next request, the primary's WAL position is recorded for the client, under
-  its address and under its credential (the ``Authorization`` header or the sign-in cookie): ``WriteMarks``.
+  its address and under its credential (the ``Authorization`` header or the sign-in cookie): ``WriteMarks``. When
+  the position cannot be read, the client reads from the primary until the mark expires.
 - A read runs on a replica that has replayed that position, taking turns among the replicas that are up and within
   ``DATABASE_REPLICA_MAX_LAG_SECONDS``; the replica is asked when what ``Replicas.watch`` last saw is not enough.
   Otherwise it runs on the primary. A mark is kept until every replica that may serve reads has surely replayed it
@@ -13,6 +14,7 @@ survive a replica going away.
 - While the primary is down, reads come from any replica that answers, and writes are answered 503.
 """
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -28,12 +30,14 @@ from sqlalchemy import text
 
 from conduit.lib.database import describe_cause
 from conduit.lib.metrics import DATABASE_READS
-from conduit.lib.replicas import PRIMARY, Database, Replicas, request_database
+from conduit.lib.replicas import CHECK_TIMEOUT_SECONDS, PRIMARY, Database, Replicas, request_database
 from conduit.lib.requests import SAFE_METHODS
 
 WRITTEN = text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")
 REPLAYED = text("SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint")
 MARK_PREFIX = "conduit:written:"
+UNKNOWN_POSITION = 2**62
+"""Recorded when a write's position cannot be read: beyond any replica's, so its reads go to the primary."""
 LOCAL_MARKS = 100_000
 """Most marks one process keeps without Redis; beyond it, expired ones are dropped."""
 RECORD_MAX = """
@@ -178,7 +182,7 @@ class DatabaseRouting(ASGIMiddleware):
         if replica is None or replica.replayed >= written or self.replicas.read_only:
             return replica
         try:
-            async with replica.engine.connect() as connection:
+            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), replica.engine.connect() as connection:
                 replica.replayed = max(replica.replayed, int(await connection.scalar(REPLAYED) or 0))
         except Exception as exc:  # a replica that does not answer serves nothing
             self.replicas.mark_down(replica, exc)
@@ -191,12 +195,12 @@ class DatabaseRouting(ASGIMiddleware):
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] < HTTP_400_BAD_REQUEST:
                 try:
-                    async with self.replicas.primary.engine.connect() as connection:
-                        position = int(await connection.scalar(WRITTEN) or 0)
-                except Exception as exc:  # committed already; the mark is what is lost
+                    async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), self.replicas.primary.engine.connect() as db:
+                        position = int(await db.scalar(WRITTEN) or 0)
+                except Exception as exc:  # committed already: the client reads from the primary for a while
                     logger.warning("write position unknown", extra={"cause": describe_cause(exc)})
-                else:
-                    await self.marks.record(keys, position)
+                    position = UNKNOWN_POSITION
+                await self.marks.record(keys, position)
             await send(message)
 
         return sending
