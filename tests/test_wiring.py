@@ -8,10 +8,12 @@
 import inspect
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from advanced_alchemy.routing import RoutingSyncSession
 from httpx import AsyncClient
 from litestar import Litestar, Request, get, post
 from litestar.di import NamedDependency
@@ -21,6 +23,7 @@ from litestar.routes import HTTPRoute
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from conduit.app import create_app
 from conduit.articles.services import ArticleService
 from conduit.comments.services import CommentService
 from conduit.config import alchemy_config_of
@@ -28,11 +31,12 @@ from conduit.db.models import Comment, User
 from conduit.db.statements import all_rows
 from conduit.lib.auth import signed_in_only
 from conduit.lib.exceptions import InvalidInputError
+from conduit.lib.replicas import request_database
 from conduit.lib.transactions import RequestTransaction
 from conduit.profiles.services import ProfileService
 from conduit.tags.services import TagService
 from conduit.users.services import UserService
-from tests.conftest import ON_POSTGRES, RegisterUser, WriteArticle, serve
+from tests.conftest import ON_POSTGRES, RegisterUser, WriteArticle, serve, settings_for
 
 pytestmark = pytest.mark.anyio
 
@@ -49,6 +53,33 @@ def test_the_app_has_one_plugin_with_one_config(app: Litestar, alchemy: SQLAlche
     assert [config.session_dependency_key for config in plugin.config] == ["db_session"]
     assert plugin.config[0] is alchemy
     assert {"db_session", "db_engine"} <= set(app.dependencies)
+
+
+def test_with_replicas_the_one_config_routes_writes_to_the_primary_and_reads_to_the_requests_database(
+    tmp_path: Path,
+) -> None:
+    primary, replica = (
+        "postgresql+asyncpg://postgres@127.0.0.1:1/primary",
+        "postgresql+asyncpg://postgres@127.0.0.1:1/r",
+    )
+    app = create_app(settings_for(tmp_path, primary, database_replica_urls=(replica,)))
+    alchemy = alchemy_config_of(app)
+    assert (alchemy.session_dependency_key, alchemy.engine_dependency_key) == ("db_session", "db_engine")
+    assert callable(alchemy.before_send_handler)
+    session = alchemy.create_session_maker()()
+    assert isinstance(session.sync_session, RoutingSyncSession)
+    assert session.bind is alchemy.get_engine()  # the primary, which the engine dependency names too
+
+    replicas = app.state.replicas
+    read, write = select(User.id), insert(User)
+    assert session.sync_session.get_bind(clause=read) is replicas.primary.engine.sync_engine
+    token = request_database.set(replicas.replicas[0])
+    try:
+        assert session.sync_session.get_bind(clause=read) is replicas.replicas[0].engine.sync_engine
+        assert session.sync_session.get_bind(clause=read.with_for_update()) is replicas.primary.engine.sync_engine
+        assert session.sync_session.get_bind(clause=write) is replicas.primary.engine.sync_engine
+    finally:
+        request_database.reset(token)
 
 
 @get("/api/test/injection", sync_to_thread=False)
