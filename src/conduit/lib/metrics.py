@@ -49,13 +49,13 @@ DB_POOL_LIMIT = Gauge(
 )
 DATABASE_READS = Counter("conduit_database_reads", "Read requests, by the database that served them.", ["database"])
 DATABASE_UP = Gauge(
-    "conduit_database_up", "1 while the database answers, as last checked.", ["database"], multiprocess_mode="max"
+    "conduit_database_up", "1 while the database answers, as last checked.", ["database"], multiprocess_mode="livemax"
 )
 REPLICA_LAG = Gauge(
     "conduit_database_replica_lag_seconds",
     "How far a replica is behind the primary, as last checked.",
     ["database"],
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",
 )
 SIGNUPS = Counter("conduit_signups", "Accounts registered.")
 ARTICLES_PUBLISHED = Counter("conduit_articles_published", "Articles published.")
