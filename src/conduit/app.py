@@ -146,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 and not settings.database_pgbouncer,
                 error_handler=answer_error,
                 bypass=config.NO_DATABASE_PATHS,
+                serialize_writes=alchemy.get_engine().dialect.name == "sqlite",
             ),
         ],
         before_send=[security_headers(hsts=settings.cookies_secure)],

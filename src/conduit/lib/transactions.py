@@ -11,8 +11,15 @@ A read (a request with a safe method) on PostgreSQL takes the session's connecti
 per-session isolation level (``AsyncSession.connection(execution_options=...)``): its statements run without the
 BEGIN and COMMIT round trips of a transaction it has no use for. Behind PgBouncer in transaction mode reads keep
 their transaction, which holds a statement's PREPARE and EXECUTE on one server connection.
+
+On SQLite, which has one writer at a time, the writes of one process take turns (``serialize_writes``): a request
+with an unsafe method waits for the one before it to be answered, in an in-process queue, first come first served,
+rather than in SQLite's busy handler, whose retries sleep ever longer and leave some writers waiting a second
+while others pass. A write that waits longer than SQLite's lock timeout is answered 503 like a busy database.
+Processes sharing the file still meet in SQLite's lock.
 """
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -25,10 +32,12 @@ from litestar.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, S
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.lib.exceptions import CommitFailedError
+from conduit.lib.database import SQLITE_BUSY_TIMEOUT_MS
+from conduit.lib.exceptions import CommitFailedError, ServiceUnavailableError
 from conduit.lib.requests import SAFE_METHODS
 
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+WRITE_TURN_TIMEOUT_SECONDS = SQLITE_BUSY_TIMEOUT_MS / 1000
 
 
 class RequestTransaction(ASGIMiddleware):
@@ -45,9 +54,11 @@ class RequestTransaction(ASGIMiddleware):
         reads_outside_transactions: bool,
         error_handler: ExceptionHandler,
         bypass: tuple[str, ...],
+        serialize_writes: bool = False,
     ) -> None:
         self.alchemy = alchemy
         self.reads_outside_transactions = reads_outside_transactions
+        self.write_turn = asyncio.Lock() if serialize_writes else None
         self.error_handler = error_handler
         self.should_bypass_for_scope = lambda scope: scope["path"].startswith(bypass)
 
@@ -56,6 +67,21 @@ class RequestTransaction(ASGIMiddleware):
         return self.alchemy.provide_session(scope["app"].state, scope)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if self.write_turn is None or scope.get("method") in SAFE_METHODS:
+            await self.transaction(scope, receive, send, next_app)
+            return
+        try:
+            async with asyncio.timeout(WRITE_TURN_TIMEOUT_SECONDS):
+                await self.write_turn.acquire()
+        except TimeoutError:
+            raise ServiceUnavailableError("database") from None
+        try:
+            await self.transaction(scope, receive, send, next_app)
+        finally:
+            self.write_turn.release()
+
+    async def transaction(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        """The request, with its reads outside a transaction where they can be, and its commit before its answer."""
         if self.reads_outside_transactions and scope.get("method") in SAFE_METHODS:
             await self.session_of(scope).connection(execution_options=AUTOCOMMIT)
 
