@@ -25,7 +25,6 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from litestar.utils.scope.state import ScopeState
 from sqlalchemy import text
 
 from conduit.lib.database import describe_cause
@@ -132,7 +131,9 @@ class DatabaseRouting(ASGIMiddleware):
             request_database.set(None)
             await next_app(scope, receive, self.marking(keys, send))
             return
-        pristine: Any = {**scope, "state": {k: v for k, v in scope.get("state", {}).items() if not _litestar(v)}}
+        # For a second try: the scope as it came, before the first try added its database session, with a fresh
+        # state (where Litestar keeps what it parsed and resolved for the first).
+        pristine: Any = {**scope, "state": {}}
         replica = await self.replica_for(keys)
         request_database.set(replica)
         if replica is None:
@@ -204,8 +205,3 @@ class DatabaseRouting(ASGIMiddleware):
             await send(message)
 
         return sending
-
-
-def _litestar(value: object) -> bool:
-    """Whether a scope state value is Litestar's own per-connection state (parsed headers, dependency cache)."""
-    return isinstance(value, ScopeState)
