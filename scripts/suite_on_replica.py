@@ -11,11 +11,9 @@ replica served fewer reads than the primary::
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -23,12 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.pgserver import ThrowawayPostgres, ThrowawayStandby  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.servers import conduit_servers  # noqa: E402
 
 
 def reads(origin: str) -> dict[str, float]:
@@ -46,10 +39,7 @@ def main() -> int:
         ThrowawayPostgres() as primary,
         ThrowawayStandby(primary) as replica,
     ):
-        port = free_port()
-        origin = f"http://127.0.0.1:{port}"
         env = {
-            **os.environ,
             "DATABASE_URL": primary.url,
             "DATABASE_REPLICA_URLS": replica.url,
             "CONDUIT_VAR_DIR": var_dir,
@@ -58,21 +48,11 @@ def main() -> int:
             "REGISTRATIONS_PER_HOUR": "0",
             "LOG_LEVEL": "WARNING",
         }
-        conduit = [str(ROOT / ".venv" / "bin" / "conduit")]
-        subprocess.run([*conduit, "database", "upgrade", "--no-prompt"], env=env, check=True, capture_output=True)  # noqa: S603
-        server = subprocess.Popen([*conduit, "run", "--host", "127.0.0.1", "--port", str(port)], env=env)  # noqa: S603
-        try:
-            for _ in range(120):
-                try:
-                    urllib.request.urlopen(f"{origin}/api/tags", timeout=1)  # noqa: S310 - our own server
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            suite = subprocess.run([runner, origin, *arguments], check=False)  # noqa: S603
-            served = reads(origin)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        migrate = [sys.executable, "-m", "conduit", "database", "upgrade", "--no-prompt"]
+        subprocess.run(migrate, env={**os.environ, **env}, check=True, capture_output=True)  # noqa: S603
+        with conduit_servers((env, ()), workdir=Path(var_dir)) as (server,):
+            suite = subprocess.run([runner, server.address, *arguments], check=False)  # noqa: S603
+            served = reads(server.address)
     print("read requests by database:", ", ".join(f"{name} {count:.0f}" for name, count in sorted(served.items())))
     on_replica = sum(count for name, count in served.items() if name.startswith("replica-"))
     if suite.returncode != 0:

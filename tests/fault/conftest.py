@@ -1,6 +1,5 @@
 """A PostgreSQL server of the tests' own, which they stop, crash and restart; never the machine's server."""
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -19,10 +18,7 @@ def postgres() -> Iterator[ThrowawayPostgres]:
     """A throwaway server, started once per module (in the PostgreSQL pass of the suite only)."""
     if not ON_POSTGRES:
         pytest.skip("the fault tests run in the PostgreSQL pass of the suite")
-    if reason := ThrowawayPostgres.unavailable_reason():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true, but the fault tests cannot start a PostgreSQL server: {reason}")
-        pytest.skip(reason)
+    ThrowawayPostgres.require("the fault tests")
     with ThrowawayPostgres() as server:
         yield server
 

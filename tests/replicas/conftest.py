@@ -1,7 +1,6 @@
 """A PostgreSQL primary and a streaming replica of the tests' own (never the machine's server), and Conduit reading
 from the replica."""
 
-import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,18 +15,13 @@ from tests.conftest import ON_POSTGRES, settings_for
 from tests.support.databases import migrate_afresh
 from tests.support.pgserver import ThrowawayPostgres, ThrowawayStandby
 
-Serve = Callable[..., Any]
-
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[tuple[ThrowawayPostgres, ThrowawayStandby]]:
     """A primary, migrated, and its replica (asynchronous streaming replication), once per module."""
     if not ON_POSTGRES:
         pytest.skip("the replica tests run in the PostgreSQL pass of the suite")
-    if reason := ThrowawayPostgres.unavailable_reason():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true, but the replica tests cannot start a PostgreSQL server: {reason}")
-        pytest.skip(reason)
+    ThrowawayPostgres.require("the replica tests")
     with ThrowawayPostgres() as primary:
         migrate_afresh(primary.url)
         with ThrowawayStandby(primary) as replica:

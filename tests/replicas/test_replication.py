@@ -69,14 +69,21 @@ async def publish(client: AsyncClient, author: Account, title: str) -> str:
     return str(response.json()["article"]["slug"])
 
 
+async def published_while_replay_is_paused(
+    writer: AsyncClient, primary: ThrowawayPostgres, replica: ThrowawayStandby, title: str
+) -> str:
+    """The slug of an article a new author published on the primary once the replica stopped replaying."""
+    author = await register(writer)
+    await caught_up(primary, replica)
+    replica.replay(paused=True)
+    return await publish(writer, author, f"{title} {uuid.uuid4().hex[:6]}")
+
+
 async def test_reads_are_served_by_the_replica(
     replicated: Callable[..., Litestar], primary: ThrowawayPostgres, replica: ThrowawayStandby
 ) -> None:
     async with clients(replicated(None), ME) as (writer,), clients(replicated(), SOMEONE_ELSE) as (reader,):
-        author = await register(writer)
-        await caught_up(primary, replica)
-        replica.replay(paused=True)
-        slug = await publish(writer, author, f"Only on the primary {uuid.uuid4().hex[:6]}")
+        slug = await published_while_replay_is_paused(writer, primary, replica, "Only on the primary")
         before = reads_on("replica-1")
 
         assert (await reader.get(f"/api/articles/{slug}")).status_code == 404  # the replica has not replayed it
@@ -118,10 +125,7 @@ async def test_a_replica_further_behind_than_the_bound_serves_no_reads(
     replicated: Callable[..., Litestar], primary: ThrowawayPostgres, replica: ThrowawayStandby
 ) -> None:
     async with clients(replicated(None), ME) as (writer,), clients(replicated(), SOMEONE_ELSE) as (reader,):
-        author = await register(writer)
-        await caught_up(primary, replica)
-        replica.replay(paused=True)
-        slug = await publish(writer, author, f"Behind {uuid.uuid4().hex[:6]}")
+        slug = await published_while_replay_is_paused(writer, primary, replica, "Behind")
         await asyncio.sleep(6.5)  # past the default bound of 5 s, and past the next check
         before = reads_on("primary")
         assert (await reader.get(f"/api/articles/{slug}")).status_code == 200

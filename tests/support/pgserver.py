@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import Literal, Self
 
 import asyncpg
+import pytest
 
 from tests.support.servers import children_of
 
@@ -161,6 +162,14 @@ class ThrowawayPostgres:
             if shutil.which("runuser") is None:
                 return "running as root but runuser is not installed"
         return None
+
+    @classmethod
+    def require(cls, tests: str) -> None:
+        """Skip ``tests`` when a throwaway server cannot run here; under ``CI=true``, where it must, fail them."""
+        if reason := cls.unavailable_reason():
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"CI=true, but {tests} cannot start a PostgreSQL server: {reason}")
+            pytest.skip(reason)
 
     @classmethod
     def available(cls) -> bool:
@@ -381,18 +390,29 @@ class ThrowawayPostgres:
     def _postmaster_pid(self) -> int | None:
         return None if self._workdir is None else _read_postmaster_pid(self._workdir / "data")
 
+    _WORKDIR_PREFIX = "conduit-pg-"
+
     def _ensure_initialised(self) -> Path:
-        """Create the temporary folder and run initdb, once."""
+        """Create the temporary folder and its data directory, once."""
         if self._workdir is not None:
             return self._workdir
         bindir = self._require_bindir()
-        workdir = Path(tempfile.mkdtemp(prefix="conduit-pg-"))
+        workdir = Path(tempfile.mkdtemp(prefix=self._WORKDIR_PREFIX))
         self._workdir = workdir
         self._finalizer = weakref.finalize(self, _stop_and_remove, bindir, workdir)
         if _running_as_root():
             user = pwd.getpwnam(_POSTGRES_USER)
             os.chown(workdir, user.pw_uid, user.pw_gid)
         datadir = workdir / "data"
+        self._create_datadir(bindir, workdir, datadir)
+        # Appending keeps the file's owner (postgres) even when we write it as root.
+        with (datadir / "postgresql.conf").open("a") as conf:
+            conf.write(f"\n# {type(self).__name__}\n")
+            conf.writelines(f"{name} = {value}\n" for name, value in self._settings(workdir).items())
+        return workdir
+
+    def _create_datadir(self, bindir: Path, workdir: Path, datadir: Path) -> None:
+        """Run initdb into ``datadir``."""
         argv = [
             str(bindir / "initdb"),
             "-D",
@@ -423,7 +443,10 @@ class ThrowawayPostgres:
                 f"initdb failed (exit {result.returncode})\n"
                 f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
             )
-        settings = {
+
+    def _settings(self, workdir: Path) -> dict[str, str]:
+        """What is appended to the data directory's ``postgresql.conf``."""
+        return {
             "listen_addresses": "'127.0.0.1'",
             "port": str(self._port),
             "unix_socket_directories": f"'{workdir}'",
@@ -433,11 +456,6 @@ class ThrowawayPostgres:
             "fsync": "off",
             "logging_collector": "off",
         }
-        # Appending keeps the file's owner (postgres) even when we write it as root.
-        with (datadir / "postgresql.conf").open("a") as conf:
-            conf.write("\n# ThrowawayPostgres\n")
-            conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-        return workdir
 
     def _failure(self, message: str, stdout: str | bytes | None = None, stderr: str | bytes | None = None) -> str:
         """``message`` with pg_ctl's output and the last lines of the server log, for an exception."""
@@ -467,17 +485,10 @@ class ThrowawayStandby(ThrowawayPostgres):
         self.primary = primary
         self._database_ready = True  # the primary's databases come with the base backup
 
-    def _ensure_initialised(self) -> Path:
-        if self._workdir is not None:
-            return self._workdir
-        bindir = self._require_bindir()
-        workdir = Path(tempfile.mkdtemp(prefix="conduit-pg-standby-"))
-        self._workdir = workdir
-        self._finalizer = weakref.finalize(self, _stop_and_remove, bindir, workdir)
-        if _running_as_root():
-            user = pwd.getpwnam(_POSTGRES_USER)
-            os.chown(workdir, user.pw_uid, user.pw_gid)
-        datadir = workdir / "data"
+    _WORKDIR_PREFIX = "conduit-pg-standby-"
+
+    def _create_datadir(self, bindir: Path, workdir: Path, datadir: Path) -> None:
+        """Take a base backup of the primary into ``datadir``, set up to stream from it (``-R``)."""
         argv = [
             str(bindir / "pg_basebackup"),
             *("-h", "127.0.0.1", "-p", str(self.primary.port), "-U", _POSTGRES_USER, "-D", str(datadir)),
@@ -489,11 +500,10 @@ class ThrowawayStandby(ThrowawayPostgres):
         if result.returncode != 0:
             self.cleanup()
             raise PostgresServerError(f"pg_basebackup failed (exit {result.returncode})\n{result.stderr}")
-        settings = {"port": str(self._port), "unix_socket_directories": f"'{workdir}'", "hot_standby": "on"}
-        with (datadir / "postgresql.conf").open("a") as conf:
-            conf.write("\n# ThrowawayStandby\n")
-            conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-        return workdir
+
+    def _settings(self, workdir: Path) -> dict[str, str]:
+        """The primary's settings came with the backup: only where to listen differs."""
+        return {"port": str(self._port), "unix_socket_directories": f"'{workdir}'", "hot_standby": "on"}
 
     def replay(self, *, paused: bool) -> None:
         """Pause or resume applying the primary's WAL (``pg_wal_replay_pause``); it is still received."""
