@@ -1,14 +1,19 @@
-"""On SQLite the writes of one process take turns in an in-process queue, rather than in SQLite's busy handler."""
+"""On SQLite the writes of one process take turns in an in-process queue, rather than in SQLite's busy handler;
+on PostgreSQL they do not queue. Either way every write lands."""
 
 import asyncio
 from typing import Any, cast
 
 import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from httpx import AsyncClient
+from litestar import Litestar
 from litestar.types import Message, Receive, ReceiveMessage, Scope, Send
 
 from conduit.lib import transactions
 from conduit.lib.exceptions import ServiceUnavailableError
 from conduit.lib.transactions import RequestTransaction
+from tests.conftest import RegisterUser
 
 pytestmark = pytest.mark.anyio
 
@@ -82,3 +87,19 @@ async def test_a_write_that_waits_past_the_lock_timeout_is_answered_busy(monkeyp
         await gate.handle(scope("DELETE", 1), nothing, drop, slow)
     await first
     await gate.handle(scope("POST", 2), nothing, drop, slow)  # the turn was given back
+
+
+async def test_the_app_queues_writes_on_sqlite_only_and_every_queued_write_lands(
+    app: Litestar, alchemy: SQLAlchemyAsyncConfig, client: AsyncClient, register: RegisterUser, write_article: Any
+) -> None:
+    gate = next(layer for layer in app.middleware if isinstance(layer, RequestTransaction))
+    assert (gate.write_turn is not None) == (alchemy.get_engine().dialect.name == "sqlite")
+    slug = (await write_article(await register()))["slug"]
+    readers = [await register() for _ in range(12)]
+
+    answers = await asyncio.gather(
+        *(client.post(f"/api/articles/{slug}/favorite", headers=reader.headers) for reader in readers)
+    )
+
+    assert [answer.status_code for answer in answers] == [200] * len(readers)
+    assert (await client.get(f"/api/articles/{slug}")).json()["article"]["favoritesCount"] == len(readers)
