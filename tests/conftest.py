@@ -20,14 +20,14 @@ import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from httpx import ASGITransport, AsyncClient
 from litestar import Litestar
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.__main__ import main
 from conduit.app import create_app
 from conduit.config import alchemy_config_of
-from conduit.db.models import SessionRecord
+from conduit.db.models import AccountToken, Job, Notification, SessionRecord
 from conduit.db.transfer import TABLES
 from conduit.lib.settings import Settings
 from tests.factories import NewArticleFactory, NewUserFactory
@@ -45,7 +45,8 @@ def settings_for(var_dir: Path, database_url: str, **overrides: Any) -> Settings
     The pool is small (at most ten connections an app), so that test processes running side by side
     stay well within the database server's connection limit. Registrations and writes are limited
     generously, so that tests registering dozens of users from one address measure what they test;
-    the throttling tests set the limits they check.
+    the throttling tests set the limits they check. The job queue is not worked in the app: the mail tests
+    work it themselves, and no other test sees its statements.
     """
     fields: dict[str, Any] = {
         "environment": "test",
@@ -54,6 +55,7 @@ def settings_for(var_dir: Path, database_url: str, **overrides: Any) -> Settings
         "database_max_overflow": 6,
         "registrations_per_hour": 10_000,
         "writes_per_minute": 10_000,
+        "jobs_in_app": False,
         **overrides,
     }
     return Settings(var_dir=str(var_dir), database_url=database_url, **fields).completed()
@@ -114,7 +116,9 @@ async def serve(app: Litestar) -> AsyncIterator[AsyncClient]:
 async def client(app: Litestar, alchemy: SQLAlchemyAsyncConfig) -> AsyncIterator[AsyncClient]:
     async with serve(app) as test_client:
         async with alchemy.get_engine().begin() as connection:
-            for table in [SessionRecord.__table__, *reversed(TABLES)]:
+            for model in (SessionRecord, AccountToken, Notification, Job):
+                await connection.execute(delete(model))
+            for table in reversed(TABLES):
                 await connection.execute(table.delete())
         yield test_client
 

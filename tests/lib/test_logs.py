@@ -120,7 +120,7 @@ async def test_development_logs_are_readable_lines_and_production_logs_json(
 ) -> None:
     development = Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path)})
     production = Settings.from_env(
-        {"CONDUIT_VAR_DIR": str(tmp_path), "CONDUIT_ENV": "production", "SECRET_KEY": "p" * 40}
+        {"CONDUIT_VAR_DIR": str(tmp_path), "CONDUIT_ENV": "production", "SECRET_KEY": "p" * 40, "ACCOUNT_MAIL": "false"}
     )
     app = create_app(settings_for(tmp_path, suite_database_url, log_format=development.log_format))
 

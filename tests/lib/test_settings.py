@@ -4,6 +4,8 @@ import pytest
 
 from conduit.lib.settings import ImproperlyConfiguredError, Settings
 
+PRODUCTION_MAIL = {"SMTP_URL": "smtp://mail.example:587", "PUBLIC_URL": "https://conduit.example"}
+
 
 def test_defaults_use_sqlite_under_the_var_directory(tmp_path: Path) -> None:
     settings = Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path)})
@@ -31,7 +33,9 @@ def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
 def test_production_uses_the_configured_secret(tmp_path: Path) -> None:
     secret = "s" * 40
 
-    settings = Settings.from_env({"CONDUIT_ENV": "production", "SECRET_KEY": secret, "CONDUIT_VAR_DIR": str(tmp_path)})
+    settings = Settings.from_env(
+        {"CONDUIT_ENV": "production", "SECRET_KEY": secret, "CONDUIT_VAR_DIR": str(tmp_path), **PRODUCTION_MAIL}
+    )
 
     assert settings.secret_key == secret
 
@@ -68,7 +72,7 @@ def test_postgres_url_and_origins_are_read(tmp_path: Path) -> None:
 def test_security_settings_are_read_with_safe_defaults(tmp_path: Path) -> None:
     development = Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path)})
     production = Settings.from_env(
-        {"CONDUIT_ENV": "production", "SECRET_KEY": "s" * 40, "CONDUIT_VAR_DIR": str(tmp_path)}
+        {"CONDUIT_ENV": "production", "SECRET_KEY": "s" * 40, "CONDUIT_VAR_DIR": str(tmp_path), **PRODUCTION_MAIL}
     )
     configured = Settings.from_env(
         {
@@ -142,3 +146,27 @@ def test_replicas_are_a_comma_separated_list(tmp_path: Path) -> None:
 
     assert settings.database_replica_urls == ("postgresql+asyncpg://one/conduit", "postgresql+asyncpg://two/conduit")
     assert settings.database_replica_max_lag_seconds == 2.5
+
+
+@pytest.mark.parametrize("missing", ["SMTP_URL", "PUBLIC_URL"])
+def test_production_refuses_to_start_without_a_mail_server_or_public_address(tmp_path: Path, missing: str) -> None:
+    environ = {"CONDUIT_ENV": "production", "SECRET_KEY": "s" * 40, "CONDUIT_VAR_DIR": str(tmp_path), **PRODUCTION_MAIL}
+    del environ[missing]
+
+    with pytest.raises(ImproperlyConfiguredError, match="SMTP_URL and PUBLIC_URL must be set"):
+        Settings.from_env(environ)
+    assert Settings.from_env({**environ, "ACCOUNT_MAIL": "false"}).account_mail is False
+
+
+def test_mail_settings_are_checked_and_development_links_point_at_the_local_server(tmp_path: Path) -> None:
+    development = Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path)})
+
+    assert (development.public_url, development.smtp_url, development.account_mail) == (
+        "http://127.0.0.1:8000",
+        "",
+        True,
+    )
+    with pytest.raises(ImproperlyConfiguredError, match="SMTP_URL must start with one of smtp://, smtps://"):
+        Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path), "SMTP_URL": "mail.example:25"})
+    with pytest.raises(ImproperlyConfiguredError, match="PUBLIC_URL must start with http:// or https://"):
+        Settings.from_env({"CONDUIT_VAR_DIR": str(tmp_path), "PUBLIC_URL": "conduit.example"})

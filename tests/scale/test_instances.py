@@ -108,6 +108,7 @@ def instances(database: tuple[str, str], workdir: Path) -> Iterator[list[Server]
         "DATABASE_PGBOUNCER": str(ON_POSTGRES).lower(),
         "CONDUIT_ENV": "production",
         "SECRET_KEY": TEST_SECRET,
+        "ACCOUNT_MAIL": "false",  # mail has tests of its own (tests/mail)
         "SESSION_COOKIE_SECURE": "false",  # plain HTTP here; behind a TLS-terminating proxy it stays true
         "LOG_FORMAT": "json",
         "SESSION_PURGE_INTERVAL_SECONDS": str(PURGE_INTERVAL_SECONDS),

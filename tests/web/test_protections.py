@@ -226,7 +226,11 @@ async def test_the_api_docs_come_from_the_package(client: AsyncClient) -> None:
 
 async def test_production_serves_no_api_docs(suite_database_url: str, tmp_path: Path) -> None:
     settings = msgspec.structs.replace(
-        settings_for(tmp_path, suite_database_url), environment="production", api_docs=None, session_cookie_secure=None
+        settings_for(tmp_path, suite_database_url),
+        environment="production",
+        api_docs=None,
+        session_cookie_secure=None,
+        account_mail=False,
     ).completed()
     app = create_app(settings)
     transport = ASGITransport(app=app)  # type: ignore[arg-type]

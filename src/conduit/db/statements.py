@@ -129,16 +129,20 @@ async def set_link(
     values: dict[str, Any],
     *,
     linked: bool,
-) -> None:
+) -> bool:
     """Make the row linking ``owner_id`` to the row whose id ``chosen`` selects present (``linked``) or absent, in
     the table holding the columns ``owner`` and ``target`` (``favorites``, ``follows``). No row chosen, nothing
     changes; doing it twice is harmless.
 
     ``chosen`` is built once, with ``values`` bound when it runs (so is each statement made of it): a favorite
     or a follow pays for neither building nor caching SQL.
+
+    Returns:
+        Whether a row was added or removed (not when it was already so, or when no row is chosen).
     """
     statement = _link_statement(session.get_bind().dialect.name, owner, target, chosen, linked=linked)
-    await session.execute(statement, {**values, "owner_id": owner_id})
+    result = await session.execute(statement, {**values, "owner_id": owner_id})
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def reset_identity_sequences(connection: AsyncConnection) -> None:

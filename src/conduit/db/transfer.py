@@ -9,8 +9,9 @@ A dump is one JSON object per line::
 
 Tables come parents first. UUIDs are strings, timestamps ISO 8601 with microseconds and
 an offset. The closing ``end`` line lists the row counts, so a truncated file is detected.
-An import runs in one transaction: any problem and nothing is written. Browser sessions
-and the background jobs' bookkeeping are neither exported nor imported.
+An import runs in one transaction: any problem and nothing is written. Browser sessions,
+the job queue with the background jobs' bookkeeping, mailed tokens and notifications waiting for their mail are
+neither exported nor imported.
 """
 
 import json
@@ -23,19 +24,24 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Column, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from conduit.db.models import SessionRecord, counters, job_runs, orm_registry
+from conduit.db.models import AccountToken, Job, Notification, SessionRecord, counters, job_runs, orm_registry
 from conduit.db.statements import reset_identity_sequences
 
 FORMAT = "conduit-export"
 VERSION = 1
 BATCH_SIZE = 1_000
-TABLES: list[Table] = [
-    table
-    for table in orm_registry.metadata.sorted_tables
-    if table.name not in (SessionRecord.__tablename__, counters.name, job_runs.name)
-]
-"""Conduit's data, parents first. Browser sessions (whose ids are secrets) and job runs are not data, and counters
-are derived from the data (the database recounts them as rows are imported): they stay out."""
+TRANSIENT = {
+    SessionRecord.__tablename__,
+    AccountToken.__tablename__,
+    Job.__tablename__,
+    Notification.__tablename__,
+    counters.name,
+    job_runs.name,
+}
+TABLES: list[Table] = [table for table in orm_registry.metadata.sorted_tables if table.name not in TRANSIENT]
+"""Conduit's data, parents first. Browser sessions and mailed tokens (secrets), jobs, job runs and notifications
+waiting for their mail are not data, and counters are derived from the data (the database recounts them as rows are
+imported): they stay out."""
 
 
 class TransferError(Exception):

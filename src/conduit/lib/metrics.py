@@ -61,6 +61,12 @@ SIGNUPS = Counter("conduit_signups", "Accounts registered.")
 ARTICLES_PUBLISHED = Counter("conduit_articles_published", "Articles published.")
 COMMENTS_POSTED = Counter("conduit_comments_posted", "Comments posted.")
 JOB_RUNS = Counter("conduit_job_runs", "Background job runs, by job.", ["job"])
+QUEUED_JOBS = Counter(
+    "conduit_queued_jobs",
+    "Jobs taken from the queue, by kind and outcome (done, retried, failed).",
+    ["kind", "outcome"],
+)
+MAILS_SENT = Counter("conduit_mails_sent", "Mails handed to the mail server (or written to a file), by kind.", ["kind"])
 
 
 class MetricsController(PrometheusController):

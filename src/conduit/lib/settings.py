@@ -20,6 +20,8 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LogFormat = Literal["json", "console"]
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+SMTP_SCHEMES = ("smtp://", "smtps://")
+DEVELOPMENT_URL = "http://127.0.0.1:8000"
 MIN_SECRET_LENGTH = 32
 Seconds = Annotated[int, Meta(ge=60)]
 Limit = Annotated[int, Meta(ge=0)]
@@ -56,6 +58,18 @@ ENVIRONMENT_VARIABLES = {
     "password_strength_check": "PASSWORD_STRENGTH_CHECK",
     "request_header_timeout_seconds": "REQUEST_HEADER_TIMEOUT_SECONDS",
     "session_purge_interval_seconds": "SESSION_PURGE_INTERVAL_SECONDS",
+    "public_url": "PUBLIC_URL",
+    "account_mail": "ACCOUNT_MAIL",
+    "smtp_url": "SMTP_URL",
+    "mail_from": "MAIL_FROM",
+    "password_reset_ttl_seconds": "PASSWORD_RESET_TTL_SECONDS",
+    "password_resets_per_account": "PASSWORD_RESETS_PER_ACCOUNT",
+    "password_resets_per_address": "PASSWORD_RESETS_PER_ADDRESS",
+    "require_verified_email": "REQUIRE_VERIFIED_EMAIL",
+    "notification_digest_seconds": "NOTIFICATION_DIGEST_SECONDS",
+    "jobs_in_app": "JOBS_IN_APP",
+    "job_lease_seconds": "JOB_LEASE_SECONDS",
+    "job_retry_max_seconds": "JOB_RETRY_MAX_SECONDS",
 }
 """Which environment variable sets which setting."""
 
@@ -123,6 +137,32 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     closing the connection."""
     session_purge_interval_seconds: Annotated[int, Meta(ge=1)] = 3600
     """How often expired browser sessions are purged, by one process of all those sharing the database."""
+    public_url: str = ""
+    """Where people reach this Conduit (``https://conduit.example``): the links in its mails start with it, never with
+    a request's ``Host``. Empty means ``http://127.0.0.1:8000`` (refused in production while ``account_mail`` is on)."""
+    account_mail: bool = True
+    """Password reset, address verification and notifications, which all send mail."""
+    smtp_url: str = ""
+    """The mail server (``smtp://user:password@host:587``, STARTTLS where offered; ``smtps://`` for TLS from the
+    start). Empty means mails are written to files under ``var_dir/mail`` (refused in production)."""
+    mail_from: str = "Conduit <conduit@localhost>"
+    password_reset_ttl_seconds: Seconds = 3600
+    """How long a password reset link works."""
+    password_resets_per_account: Limit = 5
+    """Password reset asks per hour for one address typed in."""
+    password_resets_per_address: Limit = 20
+    """Password reset asks per hour from one client address."""
+    require_verified_email: bool = False
+    """Only accounts whose address is confirmed may publish, and a changed address takes effect once confirmed. Off,
+    RealWorld clients work as the spec says: a new address is the account's at once (and is sent a confirmation)."""
+    notification_digest_seconds: Annotated[int, Meta(ge=1)] = 600
+    """At most one notification mail of each kind per account in this time: what happens meanwhile is one mail."""
+    jobs_in_app: bool = True
+    """Every server process also works the job queue (mail). Set false where ``conduit workers`` does it."""
+    job_lease_seconds: Annotated[int, Meta(ge=1)] = 300
+    """How long a worker may take over one job before it is handed to another (a worker killed mid-job)."""
+    job_retry_max_seconds: Annotated[int, Meta(ge=1)] = 300
+    """The longest wait between two tries of a failing job (the waits double up to it)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -153,6 +193,9 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
             "API_DOCS",
             "PASSWORD_STRENGTH_CHECK",
             "LOG_FORMAT",
+            "ACCOUNT_MAIL",
+            "REQUIRE_VERIFIED_EMAIL",
+            "JOBS_IN_APP",
         ):
             if name in raw:
                 raw[name] = str(raw[name]).lower()
@@ -184,10 +227,24 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
         if self.redis_url and not self.redis_url.startswith(REDIS_SCHEMES):
             msg = f"REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}"
             raise ImproperlyConfiguredError(msg)
+        secret_key = self._secret_key(var_dir)
+        if self.smtp_url and not self.smtp_url.startswith(SMTP_SCHEMES):
+            msg = f"SMTP_URL must start with one of {', '.join(SMTP_SCHEMES)}"
+            raise ImproperlyConfiguredError(msg)
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            msg = "PUBLIC_URL must start with http:// or https://"
+            raise ImproperlyConfiguredError(msg)
+        if self.production and self.account_mail and not (self.smtp_url and self.public_url):
+            msg = (
+                "SMTP_URL and PUBLIC_URL must be set when CONDUIT_ENV=production, for password reset, address "
+                "verification and notifications (or ACCOUNT_MAIL=false turns those off)"
+            )
+            raise ImproperlyConfiguredError(msg)
         return msgspec.structs.replace(
             self,
             database_url=database_url,
-            secret_key=self._secret_key(var_dir),
+            public_url=(self.public_url or DEVELOPMENT_URL).rstrip("/"),
+            secret_key=secret_key,
             session_cookie_secure=self.production if self.session_cookie_secure is None else self.session_cookie_secure,
             api_docs=not self.production if self.api_docs is None else self.api_docs,
             log_format=self.log_format or ("json" if self.production else "console"),

@@ -1,8 +1,10 @@
 """Users, and who follows whom."""
 
 import unicodedata
+from datetime import datetime
 
 from advanced_alchemy.base import UUIDv7AuditBase
+from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
@@ -43,6 +45,14 @@ class User(UUIDv7AuditBase):
     """SHA-256 of the token in the user's private feed address (None until the address is first shown)."""
     feed_token_version: Mapped[int] = mapped_column(default=0, server_default="0")
     """Goes into the private feed token; raising it (and dropping the hash) gives the feed a new address."""
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    """When the owner confirmed that ``email`` is theirs (None: not yet)."""
+    pending_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    """A new address waiting to be confirmed before it replaces ``email`` (with ``REQUIRE_VERIFIED_EMAIL``)."""
+    notify_follows: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """Mail the owner when someone follows them."""
+    notify_comments: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """Mail the owner when someone comments on their article."""
     articles_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
     """How many articles the user wrote."""
     favorites_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
