@@ -12,6 +12,8 @@ from litestar.static_files import create_static_files_router
 from litestar_htmx import HTMXConfig, HTMXPlugin
 
 from conduit import config
+from conduit.accounts.controllers import AccountMailController
+from conduit.accounts.deps import account_tokens_service_provider
 from conduit.articles.controllers import ArticleController
 from conduit.articles.deps import articles_service_provider
 from conduit.comments.controllers import CommentController
@@ -29,6 +31,7 @@ from conduit.lib.routing import DatabaseRouting, WriteMarks
 from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle
 from conduit.lib.transactions import RequestTransaction
+from conduit.notifications.services import NotificationRules
 from conduit.profiles.controllers import ProfileController
 from conduit.profiles.deps import profiles_service_provider
 from conduit.tags.controllers import TagController
@@ -39,6 +42,8 @@ from conduit.users.deps import (
     token_retrieve_user_handler,
     users_service_provider,
 )
+from conduit.users.services import AccountRules
+from conduit.web.accounts import AccountMailPageController
 from conduit.web.articles import ArticlePageController, EditorController, HomeController
 from conduit.web.browser_sessions import (
     BROWSER_SESSION_COOKIE,
@@ -52,11 +57,13 @@ from conduit.web.csrf import SessionCSRFMiddleware
 from conduit.web.errors import error_pages
 from conduit.web.favicon import favicon
 from conduit.web.feeds import FeedController
+from conduit.web.notifications import UnsubscribeController
 from conduit.web.paging import provide_page_request
 from conduit.web.profiles import ProfilePageController
 from conduit.web.rendering import STATIC_DIR
 from conduit.web.search import SearchPageController
 from conduit.web.users import UserPageController
+from conduit.workers import job_queue
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -67,6 +74,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_retrieve_user_handler(alchemy))
     browser_sessions = config.browser_session_config(settings)
     throttle = Throttle(settings)
+    account_rules, notifications = AccountRules.of(settings), NotificationRules.of(settings)
+    mail = settings.account_mail  # password reset, address confirmation and notifications, with their pages
     watch_pool(alchemy.get_engine(), pool_limit(settings))
     readiness = Readiness(alchemy.get_engine(), settings.redis_url, replicas)
     # Twice the lag bound: by then every replica that may serve a read has replayed the write.
@@ -79,7 +88,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     answer_error = error_pages(browser_session_viewer(browser_sessions, browser_session_retrieve_user_handler(alchemy)))
     api = Router(
         path="/api",
-        route_handlers=[UserController, ProfileController, ArticleController, CommentController, TagController],
+        route_handlers=[
+            UserController,
+            *([AccountMailController] if mail else []),
+            ProfileController,
+            ArticleController,
+            CommentController,
+            TagController,
+        ],
         middleware=[tokens.middleware],
     )
     pages = Router(
@@ -93,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CommentPageController,
             ProfilePageController,
             SearchPageController,
+            *([AccountMailPageController] if mail else []),
         ],
         middleware=[
             DefineMiddleware(
@@ -111,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api,
             pages,
             FeedController,  # outside ``pages``: feed readers have no session and send no forms
+            *([UnsubscribeController] if mail else []),  # outside too: mail clients post it with neither
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
             favicon,
             HealthController,
@@ -127,11 +145,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "tokens": Provide(lambda: tokens, use_cache=True, sync_to_thread=False),
             "throttle": Provide(lambda: throttle, use_cache=True, sync_to_thread=False),
+            "account_rules": Provide(lambda: account_rules, use_cache=True, sync_to_thread=False),
+            "notifications": Provide(lambda: notifications, use_cache=True, sync_to_thread=False),
             "users_service": Provide(users_service_provider(alchemy)),
             "profiles_service": Provide(profiles_service_provider(alchemy)),
             "articles_service": Provide(articles_service_provider(alchemy)),
             "comments_service": Provide(comments_service_provider(alchemy)),
             "tags_service": Provide(tags_service_provider(alchemy)),
+            "account_tokens_service": Provide(account_tokens_service_provider(alchemy)),
             "readiness": Provide(lambda: readiness, use_cache=True, sync_to_thread=False),
             "page_request": Provide(provide_page_request),
         },
@@ -157,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             closing_connections(alchemy),
             *([] if replicas is None else [replicas.lifespan()]),
             purging_expired_browser_sessions(alchemy, timedelta(seconds=settings.session_purge_interval_seconds)),
+            *([job_queue(settings, alchemy).working] if mail and settings.jobs_in_app else []),
             frozen_startup_heap,
         ],
         on_shutdown=[throttle.close, readiness.close, marks.close, leave_multiprocess_registry],

@@ -35,6 +35,7 @@ from conduit.lib.replicas import Replicas
 from conduit.lib.settings import Settings
 from conduit.web.browser_sessions import BROWSER_SESSION_COOKIE, BROWSER_SESSION_STORE
 from conduit.web.feeds import FEED_FILE
+from conduit.web.notifications import UNSUBSCRIBE_PATH
 from conduit.web.rendering import TEMPLATES_DIR, register_helpers
 
 MIGRATIONS_DIR = Path(__file__).parent / "db" / "migrations"
@@ -115,6 +116,7 @@ def browser_session_config(settings: Settings) -> ServerSideSessionConfig:
             "^/api/",
             "^/static/",
             f"/{re.escape(FEED_FILE)}$",
+            f"^{re.escape(UNSUBSCRIBE_PATH)}$",
             *(f"^{re.escape(path)}$" for path in OPERATIONS_PATHS),
         ],
     )

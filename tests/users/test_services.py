@@ -6,7 +6,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.lib.exceptions import AuthenticationError, ConflictError, InvalidInputError
-from conduit.users.services import UserService
+from conduit.users.services import AccountRules, UserService
 
 pytestmark = pytest.mark.anyio
 
@@ -47,10 +47,13 @@ async def test_common_passwords_are_refused_unless_the_check_is_off(db: AsyncSes
     with pytest.raises(InvalidInputError) as refused:
         await service.register(username="ann", email="ann@example.org", password="password123")
     ann = await service.register(
-        username="ann", email="ann@example.org", password="password123", refuse_common_passwords=False
+        username="ann",
+        email="ann@example.org",
+        password="password123",
+        rules=AccountRules(refuse_common_passwords=False),
     )
     with pytest.raises(InvalidInputError) as too_short:
-        await service.update_account(ann, {"password": "short"}, refuse_common_passwords=False)
+        await service.update_account(ann, {"password": "short"}, rules=AccountRules(refuse_common_passwords=False))
     with pytest.raises(InvalidInputError) as common:
         await service.update_account(ann, {"password": "iloveyou"})
 

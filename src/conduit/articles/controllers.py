@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from litestar import Controller, delete, get, post, put, route
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -18,6 +19,7 @@ from conduit.articles.schemas import (
 from conduit.articles.search import SEARCH_MAX_LENGTH
 from conduit.lib.openapi import error_responses, signed_in, switch
 from conduit.lib.requests import ConduitRequest
+from conduit.users.services import AccountRules
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size")]
 Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="How many articles to skip")]
@@ -72,12 +74,21 @@ class ArticleController(Controller):
 
     @post(status_code=HTTP_201_CREATED, operation_id="CreateArticle", **signed_in(413))
     async def create_article(
-        self, request: ConduitRequest, data: JSONBody[NewArticleRequest], articles_service: Articles
+        self,
+        request: ConduitRequest,
+        data: JSONBody[NewArticleRequest],
+        articles_service: Articles,
+        account_rules: NamedDependency[AccountRules],
     ) -> ArticleResponse:
         """Publish an article."""
         new = data.article
         article = await articles_service.write(
-            request.signed_in_viewer, title=new.title, description=new.description, body=new.body, tags=new.tag_list
+            request.signed_in_viewer,
+            title=new.title,
+            description=new.description,
+            body=new.body,
+            tags=new.tag_list,
+            rules=account_rules,
         )
         return ArticleResponse(article=ArticleDetail.of(article))
 

@@ -39,6 +39,7 @@ from conduit.lib.database import is_unique_violation
 from conduit.lib.exceptions import PermissionDeniedError, found
 from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.tags.services import TagService
+from conduit.users.services import DEFAULT_RULES, AccountRules, check_may_publish
 
 SLUG_ATTEMPTS = 5
 
@@ -218,8 +219,22 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
         row: ResultRow | None = await self.repository.one(slug, viewer.id if viewer else None)
         return found(row, "article")
 
-    async def write(self, viewer: User, *, title: str, description: str, body: str, tags: list[str]) -> ResultRow:
-        """Publish a new article by ``viewer``; its slug comes from the title and is unique."""
+    async def write(
+        self,
+        viewer: User,
+        *,
+        title: str,
+        description: str,
+        body: str,
+        tags: list[str],
+        rules: AccountRules = DEFAULT_RULES,
+    ) -> ResultRow:
+        """Publish a new article by ``viewer``; its slug comes from the title and is unique.
+
+        Raises:
+            PermissionDeniedError: The rules want a confirmed address, and ``viewer`` has not confirmed theirs.
+        """
+        check_may_publish(viewer, rules)
         fields = {"title": title, "description": description, "body": body, "author_id": viewer.id}
         for _ in range(SLUG_ATTEMPTS):
             slug = await self.repository.get_available_slug(title)

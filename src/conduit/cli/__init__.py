@@ -12,6 +12,7 @@ import click
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("conduit.cli.server:run", "Serve Conduit over HTTP, with one or more worker processes."),
+    "workers": ("conduit.cli.workers:workers", "Work the job queue (mail) in a process of its own."),
     "database": ("conduit.cli.database:database", "Migrate the schema (Alembic) and other database chores."),
     "users": ("conduit.cli.users:users", "List, create, disable and delete accounts; end their sessions and tokens."),
     "sessions": ("conduit.cli.sessions:sessions", "Sign browsers out: delete one session or all."),

@@ -8,7 +8,7 @@ from conduit.cli.common import validated, with_users
 from conduit.db.models import User
 from conduit.lib.settings import Settings
 from conduit.users.schemas import NewUser, UpdateUser
-from conduit.users.services import UserService
+from conduit.users.services import AccountRules, UserService
 
 
 @click.group("users")
@@ -46,7 +46,10 @@ def create_user(username: str, email: str, password: str) -> None:
     refuse_common = Settings.from_env().password_strength_check
     with_users(
         lambda service: service.register(
-            username=new.username, email=new.email, password=new.password, refuse_common_passwords=refuse_common
+            username=new.username,
+            email=new.email,
+            password=new.password,
+            rules=AccountRules(refuse_common_passwords=refuse_common),
         )
     )
     click.echo(f"created user {new.username!r}")
@@ -62,7 +65,9 @@ def reset_password(username: str, password: str) -> None:
 
     async def action(service: UserService) -> None:
         user = await service.get_by_username(username)
-        await service.update_account(user, {"password": new_password}, refuse_common_passwords=refuse_common)
+        await service.update_account(
+            user, {"password": new_password}, rules=AccountRules(refuse_common_passwords=refuse_common)
+        )
 
     with_users(action)
     click.echo(f"password of {username!r} changed")

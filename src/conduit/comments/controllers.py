@@ -1,6 +1,7 @@
 """The comments API."""
 
 from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -8,6 +9,7 @@ from conduit.comments.deps import Comments
 from conduit.comments.schemas import CommentResponse, CommentsResponse, CommentView, NewCommentRequest
 from conduit.lib.openapi import error_responses, signed_in
 from conduit.lib.requests import ConduitRequest
+from conduit.notifications.services import NotificationRules
 
 
 class CommentController(Controller):
@@ -31,10 +33,11 @@ class CommentController(Controller):
         slug: FromPath[str],
         data: JSONBody[NewCommentRequest],
         comments_service: Comments,
+        notifications: NamedDependency[NotificationRules],
     ) -> CommentResponse:
         """Comment on the article."""
         viewer = request.signed_in_viewer
-        row = await comments_service.add(slug, viewer, data.comment.body)
+        row = await comments_service.add(slug, viewer, data.comment.body, notifications)
         return CommentResponse(comment=CommentView.new(row, data.comment.body, viewer))
 
     @delete("/{id:int}", operation_id="DeleteArticleComment", **signed_in(403, 404))

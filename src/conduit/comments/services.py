@@ -12,6 +12,7 @@ from conduit.db.models import Article, Comment, User
 from conduit.db.statements import ResultRow, read_rows
 from conduit.lib.exceptions import NotFoundError, PermissionDeniedError, found
 from conduit.lib.metrics import COMMENTS_POSTED
+from conduit.notifications.services import NO_NOTIFICATIONS, NotificationRules, NotificationService
 from conduit.profiles.services import VIEWER, is_followed_by
 
 LARGEST_ID = 2**63 - 1
@@ -65,8 +66,9 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
             raise NotFoundError("article")
         return [row for row in rows if row["id"] is not None]
 
-    async def add(self, slug: str, viewer: User, body: str) -> ResultRow:
-        """Comment on the article at ``slug`` as ``viewer``; returns ``id``, ``created_at``, ``updated_at``.
+    async def add(self, slug: str, viewer: User, body: str, notify: NotificationRules = NO_NOTIFICATIONS) -> ResultRow:
+        """Comment on the article at ``slug`` as ``viewer``; returns ``id``, ``created_at``, ``updated_at``. The
+        comment is a notification for the article's author, when ``notify`` says notifications are on.
 
         Raises:
             NotFoundError: No article has this slug.
@@ -81,6 +83,7 @@ class CommentService(SQLAlchemyAsyncRepositoryService[Comment]):
         )
         result: Result[Any] = await self.repository.session.execute(statement)
         row: ResultRow = found(result.mappings().one_or_none(), "article")
+        await NotificationService(session=self.repository.session).commented(viewer, slug, body, notify)
         COMMENTS_POSTED.inc()
         return row
 

@@ -7,9 +7,10 @@ no ``Retry-After``, reads and rewrites its store in two steps (not atomic across
 client for every route, and cannot count by account.
 
 What is counted: every write (POST, PUT, PATCH, DELETE) and, when configured, every read, per client address;
-registrations per address; failed sign-ins per account and per address (each attempt counted before its password is
-checked, and given back when it succeeds). A client over a limit is answered 429 with ``Retry-After`` before anything
-else happens; a sign-in over its limit is refused even with the right password.
+registrations per address; password reset asks per address and per email typed in; failed sign-ins per account and
+per address (each attempt counted before its password is checked, and given back when it succeeds). A client over a
+limit is answered 429 with ``Retry-After`` before anything else happens; a sign-in over its limit is refused even with
+the right password.
 """
 
 import logging
@@ -97,6 +98,20 @@ class Throttle:
         self.registrations = Rule(
             "registration", settings.registrations_per_hour, 3600, "registrations", "are too many from your address"
         )
+        self.account_password_resets = Rule(
+            "password-reset-account",
+            settings.password_resets_per_account,
+            3600,
+            "email",
+            "was asked for too many reset links",
+        )
+        self.address_password_resets = Rule(
+            "password-reset-address",
+            settings.password_resets_per_address,
+            3600,
+            "requests",
+            "for reset links are too many from your address",
+        )
         self.writes = Rule("write", settings.writes_per_minute, 60, "requests", "are too many from your address")
         self.reads = Rule("read", settings.reads_per_minute, 60, "requests", "are too many from your address")
 
@@ -139,6 +154,15 @@ class Throttle:
             if not failed:
                 await self._give_back(self.account_sign_ins, account)
                 await self._give_back(self.address_sign_ins, address)
+
+    async def password_reset(self, address: str, email: str) -> None:
+        """Count one ask for a password reset link, from ``address`` for ``email`` (whether or not an account has it).
+
+        Raises:
+            TooManyAttemptsError: Too many asks from this address, or for this email, in the last hour.
+        """
+        await self.hit(self.address_password_resets, address)
+        await self.hit(self.account_password_resets, email.strip().lower())
 
     async def close(self) -> None:
         """Let go of the Redis connections (when there are any)."""

@@ -1,10 +1,12 @@
 """The profiles API: reading profiles and following."""
 
 from litestar import Controller, get, route
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from conduit.lib.openapi import error_responses, switch
 from conduit.lib.requests import ConduitRequest
+from conduit.notifications.services import NotificationRules
 from conduit.profiles.deps import Profiles
 from conduit.profiles.schemas import Profile, ProfileResponse
 
@@ -24,8 +26,13 @@ class ProfileController(Controller):
 
     @route("/follow", **switch("FollowUserByUsername", "UnfollowUserByUsername"))
     async def follow(
-        self, request: ConduitRequest, username: FromPath[str], profiles_service: Profiles
+        self,
+        request: ConduitRequest,
+        username: FromPath[str],
+        profiles_service: Profiles,
+        notifications: NamedDependency[NotificationRules],
     ) -> ProfileResponse:
         """Follow a user (POST), or stop following them (DELETE)."""
-        profile = await profiles_service.follow(request.signed_in_viewer, username, undo=request.method == "DELETE")
+        undo = request.method == "DELETE"
+        profile = await profiles_service.follow(request.signed_in_viewer, username, undo=undo, notify=notifications)
         return ProfileResponse(profile=Profile.of(profile))

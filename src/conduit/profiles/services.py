@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, exists, false, select
 from conduit.db.models import User, follows
 from conduit.db.statements import ResultRow, read_row, set_link
 from conduit.lib.exceptions import InvalidInputError, found
+from conduit.notifications.services import NO_NOTIFICATIONS, NotificationRules, NotificationService
 
 VIEWER = bindparam("viewer_id", type_=User.id.type)
 """The signed-in viewer's id, bound when a statement runs."""
@@ -59,8 +60,11 @@ class ProfileService(SQLAlchemyAsyncRepositoryService[User]):
         profile: ResultRow | None = await self.repository.profile(username, viewer.id if viewer else None)
         return found(profile, "profile")
 
-    async def follow(self, viewer: User, username: str, *, undo: bool = False) -> ResultRow:
-        """Make ``viewer`` follow ``username`` (with ``undo``, stop following); doing either twice is harmless.
+    async def follow(
+        self, viewer: User, username: str, *, undo: bool = False, notify: NotificationRules = NO_NOTIFICATIONS
+    ) -> ResultRow:
+        """Make ``viewer`` follow ``username`` (with ``undo``, stop following); doing either twice is harmless. A new
+        follow is a notification for ``username``, when ``notify`` says notifications are on.
 
         Raises:
             NotFoundError: No user has that name.
@@ -70,5 +74,9 @@ class ProfileService(SQLAlchemyAsyncRepositoryService[User]):
             raise InvalidInputError("profile", "is your own; you cannot follow yourself")
         session = self.repository.session
         owner, target = follows.c.follower_id, follows.c.followed_id
-        await set_link(session, owner, viewer.id, target, USER_CALLED, {"username": username}, linked=not undo)
+        changed = await set_link(
+            session, owner, viewer.id, target, USER_CALLED, {"username": username}, linked=not undo
+        )
+        if changed and not undo:
+            await NotificationService(session=session).followed(viewer, username, notify)
         return await self.get_profile(username, viewer)

@@ -10,10 +10,10 @@ from conduit.db.models import User
 from conduit.lib.auth import Tokens
 from conduit.lib.openapi import error_responses, signed_in
 from conduit.lib.requests import ConduitRequest
-from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle, client_address
 from conduit.users.deps import Users
 from conduit.users.schemas import LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse
+from conduit.users.services import AccountRules
 
 
 def _account(user: User, tokens: Tokens) -> UserResponse:
@@ -49,7 +49,7 @@ class UserController(Controller):
         users_service: Users,
         tokens: NamedDependency[Tokens],
         throttle: NamedDependency[Throttle],
-        settings: NamedDependency[Settings],
+        account_rules: NamedDependency[AccountRules],
     ) -> UserResponse:
         """Create an account and sign in to it."""
         await throttle.hit(throttle.registrations, client_address(request))
@@ -58,7 +58,7 @@ class UserController(Controller):
             username=new.username,
             email=new.email,
             password=new.password,
-            refuse_common_passwords=settings.password_strength_check,
+            rules=account_rules,
         )
         return _account(user, tokens)
 
@@ -74,10 +74,8 @@ class UserController(Controller):
         data: JSONBody[UpdateUserRequest],
         users_service: Users,
         tokens: NamedDependency[Tokens],
-        settings: NamedDependency[Settings],
+        account_rules: NamedDependency[AccountRules],
     ) -> UserResponse:
         """Change the signed-in user's email, username, password, bio or image (empty or null clears the last two)."""
-        user = await users_service.update_account(
-            request.signed_in_viewer, data.user, refuse_common_passwords=settings.password_strength_check
-        )
+        user = await users_service.update_account(request.signed_in_viewer, data.user, rules=account_rules)
         return _account(user, tokens)

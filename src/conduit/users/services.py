@@ -4,6 +4,8 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,13 +14,51 @@ from advanced_alchemy.service import ModelDictT, SQLAlchemyAsyncRepositoryServic
 from sqlalchemy import Row, bindparam, or_, select
 
 from conduit.db.models import User, canonical_username
-from conduit.lib.exceptions import AuthenticationError, ConflictError, InvalidInputError, found
+from conduit.lib.exceptions import AuthenticationError, ConflictError, InvalidInputError, PermissionDeniedError, found
 from conduit.lib.metrics import SIGNUPS
 from conduit.lib.passwords import hash_password, password_weakness, verify_password
+from conduit.lib.queue import enqueue
+from conduit.lib.settings import Settings
 from conduit.users.names import check_username, normalized_username
 
 FEED_OWNER = select(User).where(User.feed_token_hash == bindparam("feed_token_hash"), User.is_active)
 """Built once: whose private feed a token opens (nobody's once the account is disabled)."""
+EMAIL_CONFIRMATION = "email-confirmation"
+"""The job that mails an address its confirmation link (``conduit.accounts.jobs``)."""
+INVALID_TOKEN = "is invalid or expired"  # noqa: S105  # a message, not a secret
+
+
+@dataclass(frozen=True)
+class AccountRules:
+    """The rules for accounts that the settings choose."""
+
+    refuse_common_passwords: bool = True
+    """``PASSWORD_STRENGTH_CHECK``: refuse the most common passwords."""
+    confirm_addresses: bool = False
+    """``ACCOUNT_MAIL``: mail a confirmation link after sign-up and after an address change."""
+    confirmed_addresses_only: bool = False
+    """``REQUIRE_VERIFIED_EMAIL``: publishing needs a confirmed address, and a new address waits for confirmation."""
+
+    @classmethod
+    def of(cls, settings: Settings) -> "AccountRules":
+        return cls(
+            refuse_common_passwords=settings.password_strength_check,
+            confirm_addresses=settings.account_mail,
+            confirmed_addresses_only=settings.require_verified_email,
+        )
+
+
+DEFAULT_RULES = AccountRules()
+
+
+def check_may_publish(user: User, rules: AccountRules) -> None:
+    """Refuse an author whose address is not confirmed yet, when the rules ask for confirmed addresses.
+
+    Raises:
+        PermissionDeniedError: ``user`` has not confirmed their address.
+    """
+    if rules.confirmed_addresses_only and user.email_verified_at is None:
+        raise PermissionDeniedError("email", "must be confirmed before you publish: follow the link mailed to you")
 
 
 class UserService(SQLAlchemyAsyncRepositoryService[User]):
@@ -46,14 +86,15 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
 
     repository_type = Repo
 
-    async def register(self, *, username: str, email: str, password: str, refuse_common_passwords: bool = True) -> User:
-        """Create an account; the username is kept in its NFKC form and the email in lower case.
+    async def register(self, *, username: str, email: str, password: str, rules: AccountRules = DEFAULT_RULES) -> User:
+        """Create an account; the username is kept in its NFKC form and the email in lower case. With
+        ``rules.confirm_addresses``, a confirmation link is mailed to the address (queued with the account).
 
         Args:
             username: The name the account is known by.
             email: Where the account's owner is reached, and what they sign in with.
             password: Stored only as its hash.
-            refuse_common_passwords: Refuse a password among the most common ones (``PASSWORD_STRENGTH_CHECK``).
+            rules: Whether common passwords are refused, and whether the address is sent a confirmation.
 
         Raises:
             ConflictError: The username or the email is taken.
@@ -62,9 +103,11 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         """
         username, email = normalized_username(username), email.lower()
         check_username(username)
-        _check_password(password, refuse_common=refuse_common_passwords)
+        _check_password(password, refuse_common=rules.refuse_common_passwords)
         await self._ensure_available(username=username, email=email)
         user = await self.create({"username": username, "email": email, "password": password})
+        if rules.confirm_addresses:
+            await self._send_confirmation(user, email)
         SIGNUPS.inc()
         return user
 
@@ -83,16 +126,18 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             raise AuthenticationError("credentials", "invalid")
         return user
 
-    async def update_account(self, user: User, changes: Any, *, refuse_common_passwords: bool = True) -> User:
+    async def update_account(self, user: User, changes: Any, *, rules: AccountRules = DEFAULT_RULES) -> User:
         """Apply ``changes`` (an ``UpdateUser``, or a dict of the fields to change) to ``user``'s account.
 
         An empty ``bio`` or ``image`` is stored as null. A new password ends every token and browser session given
         out before it, and the private feed's address; the caller hands the account a fresh session or token.
+        A new email counts as unconfirmed; with ``rules.confirmed_addresses_only`` it only waits (as
+        ``pending_email``) until confirmed, and the old one stays the account's.
 
         Args:
             user: The account to change.
             changes: Only the fields to change.
-            refuse_common_passwords: Refuse a new password among the most common ones (``PASSWORD_STRENGTH_CHECK``).
+            rules: Whether common passwords are refused, and how a new address is confirmed.
 
         Raises:
             ConflictError: The new username or email belongs to someone else.
@@ -100,8 +145,11 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
                 scripts, or the password weak.
         """
         sent = schema_dump(changes)
-        if "email" in sent:
-            sent["email"] = sent["email"].lower()
+        new_email = None
+        if "email" in sent and (email := sent["email"].lower()) != user.email:
+            new_email = email
+            sent |= {"pending_email": email} if rules.confirmed_addresses_only else {"email_verified_at": None}
+        sent.pop("email", None)
         if "username" in sent:
             sent["username"] = normalized_username(sent["username"])
             if canonical_username(sent["username"]) != user.canonical_username:  # an old name stays usable
@@ -110,11 +158,48 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             if sent.get(name) == "":
                 sent[name] = None
         if "password" in sent:
-            _check_password(sent["password"], refuse_common=refuse_common_passwords)
+            _check_password(sent["password"], refuse_common=rules.refuse_common_passwords)
             sent |= {"token_version": user.token_version + 1, "session_version": user.session_version + 1}
             sent |= {"feed_token_version": user.feed_token_version + 1, "feed_token_hash": None}
-        await self._ensure_available(username=sent.get("username"), email=sent.get("email"), except_id=user.id)
-        return await self.update(sent, item_id=user.id)
+        await self._ensure_available(username=sent.get("username"), email=new_email, except_id=user.id)
+        if new_email is not None and not rules.confirmed_addresses_only:
+            sent["email"] = new_email
+        updated = await self.update(sent, item_id=user.id)
+        if new_email is not None and rules.confirm_addresses:
+            await self._send_confirmation(updated, new_email)
+        return updated
+
+    async def confirm_email(self, user_id: UUID, email: str) -> User:
+        """Record that the owner of account ``user_id`` received mail at ``email``: confirmed, it is the account's.
+
+        Raises:
+            InvalidInputError: The account is gone or disabled, or ``email`` is neither its address nor the one it
+                waits to change to.
+            ConflictError: Another account took the address meanwhile.
+        """
+        user = await self.active_account(user_id)
+        now = datetime.now(UTC)
+        if user is not None and email == user.pending_email:
+            await self._ensure_available(username=None, email=email, except_id=user.id)
+            return await self.update({"email": email, "pending_email": None, "email_verified_at": now}, item_id=user.id)
+        if user is not None and email == user.email:
+            return await self.update({"email_verified_at": user.email_verified_at or now}, item_id=user.id)
+        raise InvalidInputError("token", INVALID_TOKEN)
+
+    async def choose_notifications(self, user: User, *, follows: bool, comments: bool) -> User:
+        """Which notification mails ``user`` gets: about new followers, about comments on their articles."""
+        return await self.update({"notify_follows": follows, "notify_comments": comments}, item_id=user.id)
+
+    async def stop_notifications(self, user_id: UUID, kind: str) -> User | None:
+        """Stop notification mails of ``kind`` (``follow``, ``comment``) to account ``user_id`` (a one-click
+        unsubscribe); None when the account is gone."""
+        user = await self.get_one_or_none(User.id == user_id)
+        if user is None:
+            return None
+        return await self.update({f"notify_{kind}s": False}, item_id=user.id)
+
+    async def _send_confirmation(self, user: User, email: str) -> None:
+        await enqueue(self.repository.session, EMAIL_CONFIRMATION, {"user_id": str(user.id), "email": email})
 
     async def to_model_on_create(self, data: "ModelDictT[User]") -> "ModelDictT[User]":
         return await self._hash_password(data)

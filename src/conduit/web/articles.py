@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -21,6 +22,7 @@ from conduit.lib.requests import ConduitRequest
 from conduit.lib.schema import checked
 from conduit.tags.deps import Tags
 from conduit.tags.services import POPULAR_TAGS
+from conduit.users.services import AccountRules
 from conduit.web.forms import errors_by_field
 from conduit.web.markdown import render_markdown
 from conduit.web.paging import Page, page_links
@@ -124,7 +126,13 @@ class EditorController(Controller):
         return page("editor.html", form={}, errors={}, viewer=request.signed_in_viewer, slug=None)
 
     @post()
-    async def publish(self, request: ConduitRequest, data: Form, articles_service: Articles) -> Template | Redirect:
+    async def publish(
+        self,
+        request: ConduitRequest,
+        data: Form,
+        articles_service: Articles,
+        account_rules: NamedDependency[AccountRules],
+    ) -> Template | Redirect:
         """Publish the article, or with the ``preview`` action, show how it will read without saving it."""
         viewer = request.signed_in_viewer
         if data.get("action") == PREVIEW:
@@ -134,7 +142,7 @@ class EditorController(Controller):
         except InvalidInputError as exc:
             return _editor_refused(data, exc, viewer, slug=None)
         article = await articles_service.write(
-            viewer, title=new.title, description=new.description, body=new.body, tags=new.tag_list
+            viewer, title=new.title, description=new.description, body=new.body, tags=new.tag_list, rules=account_rules
         )
         return see_other(f"/article/{article['slug']}")
 

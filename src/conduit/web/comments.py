@@ -1,6 +1,7 @@
 """Comment actions on the article page: adding one, deleting one's own."""
 
 from litestar import Controller, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
@@ -12,6 +13,7 @@ from conduit.lib.auth import signed_in_only
 from conduit.lib.exceptions import InvalidInputError
 from conduit.lib.requests import ConduitRequest
 from conduit.lib.schema import checked
+from conduit.notifications.services import NotificationRules
 from conduit.web.articles import Form, article_page
 from conduit.web.forms import errors_by_field
 from conduit.web.rendering import page, see_other
@@ -31,6 +33,7 @@ class CommentPageController(Controller):
         data: Form,
         articles_service: Articles,
         comments_service: Comments,
+        notifications: NamedDependency[NotificationRules],
     ) -> Template | Redirect:
         viewer = request.signed_in_viewer
         try:
@@ -49,7 +52,7 @@ class CommentPageController(Controller):
             return await article_page(
                 slug, viewer, articles_service, comments_service, HTTP_422_UNPROCESSABLE_ENTITY, errors
             )
-        comment = CommentView.new(await comments_service.add(slug, viewer, new.body), new.body, viewer)
+        comment = CommentView.new(await comments_service.add(slug, viewer, new.body, notifications), new.body, viewer)
         if request.htmx:
             return page(
                 "partials/comment_added.html",

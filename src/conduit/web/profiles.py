@@ -3,6 +3,7 @@
 from typing import Any
 
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -10,6 +11,7 @@ from conduit.articles.deps import Articles
 from conduit.articles.schemas import ArticleSummary
 from conduit.lib.auth import signed_in_only
 from conduit.lib.requests import ConduitRequest
+from conduit.notifications.services import NotificationRules
 from conduit.profiles.deps import Profiles
 from conduit.profiles.schemas import Profile
 from conduit.web.articles import Form
@@ -52,10 +54,16 @@ class ProfilePageController(Controller):
 
     @post(["/follow", "/unfollow"], guards=[signed_in_only])
     async def follow(
-        self, request: ConduitRequest, username: FromPath[str], data: Form, profiles_service: Profiles
+        self,
+        request: ConduitRequest,
+        username: FromPath[str],
+        data: Form,
+        profiles_service: Profiles,
+        notifications: NamedDependency[NotificationRules],
     ) -> Template | Redirect:
         """Follow (or at ``/unfollow``, stop following); with htmx, only the button is sent back."""
         undo = request.scope["path_template"].endswith("/unfollow")
-        profile = Profile.of(await profiles_service.follow(request.signed_in_viewer, username, undo=undo))
+        viewer = request.signed_in_viewer
+        profile = Profile.of(await profiles_service.follow(viewer, username, undo=undo, notify=notifications))
         button = {"profile": profile, "viewer": request.signed_in_viewer}
         return button_or_back(request, data, "partials/follow_button.html", f"/profile/{profile.username}", **button)

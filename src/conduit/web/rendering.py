@@ -10,13 +10,14 @@ from typing import Any
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
+from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 from litestar_htmx import HTMXRequest
 from markupsafe import Markup, escape
 
+from conduit.lib.exceptions import ConduitError, TooManyAttemptsError
 from conduit.profiles.schemas import Profile
 from conduit.users.schemas import IMAGE_URL_PATTERN
-from conduit.web.forms import local_path
+from conduit.web.forms import errors_by_field, local_path
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -103,3 +104,16 @@ def register_helpers(engine: JinjaTemplateEngine) -> None:
         avatar=avatar, current_url=current_url, read_only=read_only, htmx_available=HTMX_SCRIPT.exists()
     )
     engine.engine.filters["long_date"] = long_date
+
+
+def refused(template: str, data: dict[str, str], error: ConduitError, fields: list[str], **context: Any) -> Template:
+    """The form again, with what was typed (never the password) and the reasons it was refused: invalid input next
+    to its ``fields``, anything else above the form. Throttling keeps its 429 and ``Retry-After``; every other
+    refusal is a 422."""
+    form = {name: value for name, value in data.items() if name != "password"}
+    errors = errors_by_field(error, fields)
+    throttled = isinstance(error, TooManyAttemptsError)
+    status_code = error.status_code if throttled else HTTP_422_UNPROCESSABLE_ENTITY
+    response = page(template, status_code, form=form, errors=errors, next=data.get("next"), **context)
+    response.headers.update(error.headers if throttled else {})
+    return response
