@@ -2,7 +2,8 @@
 
 A person signs up, writes an article with tags (previewing it first), another person comments, favorites and
 follows (and reads the author in their private Atom feed), the author edits and deletes, and both
-sign out, then the API docs are opened; each step checks the screen. The
+sign out, then the API docs are opened; each step checks the screen. Another forgets their password and gets
+back in by mail, confirms their address and chooses their mail (against a real SMTP server). The
 server enforces its Content-Security-Policy, and every violation the browser reports (as a
 ``securitypolicyviolation`` event or on the console) fails the test.
 When a step fails, screenshots of the page at hand and of the main pages are saved in
@@ -22,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, 
 
 from tests.conftest import ScratchDatabase
 from tests.support.server import running_server
+from tests.support.smtp import MailServer
 
 CHROMIUM = Path(os.environ.get("CONDUIT_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +41,13 @@ PAGES_FOR_EVERYONE = {
     "search results": "/search?q={tag}",
     "search without results": "/search?q=zeppelin",
 }
-PAGES_FOR_VISITORS = {"sign in": "/login", "sign up": "/register"}
+PAGES_FOR_VISITORS = {
+    "sign in": "/login",
+    "sign up": "/register",
+    "forgot password": "/forgot-password",
+    "reset password": "/reset-password?token=from-a-mail",
+    "confirm address": "/verify-email?token=from-a-mail",
+}
 PAGES_FOR_MEMBERS = {
     "your feed": "/?feed=you",
     "own article with comments": "/article/{mine}",
@@ -292,6 +300,74 @@ def test_a_day_on_conduit(server: str, browser: Browser) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for name, shot in shots.items():
             shutil.copyfile(shot, SCREENSHOTS / f"{name}.png")
+
+
+def test_a_forgotten_password_is_reset_by_mail(
+    scratch_database: ScratchDatabase, tmp_path: Path, browser: Browser
+) -> None:
+    mail_server = MailServer()
+    mail_server.start()
+    public_url = "http://conduit.test"
+    migration = ["database", "upgrade", "--no-prompt"]
+    context = browser.new_context()
+    violations = csp_violations(context)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        with running_server(
+            scratch_database(), tmp_path, migration, SMTP_URL=mail_server.url, PUBLIC_URL=public_url
+        ) as address:
+            journey = Journey(page, address)
+
+            def mailed_link(number: int, path: str) -> str:
+                message = mail_server.inbox.wait_for(number)[number - 1]
+                body = message.get_body(("plain",))
+                assert body is not None
+                found = re.search(re.escape(public_url) + "(/" + path + r"\?token=\S+)", str(body.get_content()))
+                assert found, body
+                return found.group(1)
+
+            try:
+                journey.step("sign up")
+                journey.sign_up("greta")
+                confirmation = mailed_link(1, "verify-email")
+                journey.sign_out()
+
+                journey.step("ask for a reset link")
+                journey.open("/login")
+                page.get_by_role("link", name="Forgot password?").click()
+                page.get_by_label("Email").fill("greta@example.org")
+                page.get_by_role("button", name="Mail me a link").click()
+                expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+
+                journey.step("choose a new password")
+                journey.open(mailed_link(2, "reset-password"))
+                page.get_by_label("New password").fill("short")
+                page.get_by_role("button", name="Set the new password").click()
+                expect(page.get_by_label("New password")).to_have_attribute("aria-invalid", "true")
+                page.get_by_label("New password").fill("a brand new passphrase")
+                page.get_by_role("button", name="Set the new password").click()
+                expect(journey.nav.get_by_role("link", name="greta")).to_be_visible()
+
+                journey.step("confirm the address")
+                journey.open(confirmation)
+                page.get_by_role("button", name="Confirm my address").click()
+                expect(page.get_by_role("status")).to_contain_text("greta@example.org is confirmed")
+
+                journey.step("choose mail")
+                journey.open("/settings")
+                expect(page.get_by_text("Your address is confirmed.")).to_be_visible()
+                page.get_by_label("When someone follows me").uncheck()
+                page.get_by_role("button", name="Save mail choices").click()
+                expect(page.get_by_label("When someone follows me")).not_to_be_checked()
+                expect(page.get_by_label("When someone comments on my articles")).to_be_checked()
+                assert violations == []
+            except Exception:
+                journey.save_evidence(ARTIFACTS / "failure-password-reset", {"sign in": "/login"})
+                raise
+    finally:
+        context.close()
+        mail_server.stop()
 
 
 def test_actions_work_with_javascript_off(server: str, browser: Browser) -> None:
