@@ -42,7 +42,7 @@ from conduit.users.deps import (
     token_retrieve_user_handler,
     users_service_provider,
 )
-from conduit.users.services import AccountRules
+from conduit.users.rules import AccountRules
 from conduit.web.accounts import AccountMailPageController
 from conduit.web.articles import ArticlePageController, EditorController, HomeController
 from conduit.web.browser_sessions import (

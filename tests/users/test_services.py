@@ -6,7 +6,8 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.lib.exceptions import AuthenticationError, ConflictError, InvalidInputError
-from conduit.users.services import AccountRules, UserService
+from conduit.users.rules import AccountRules
+from conduit.users.services import UserService
 
 pytestmark = pytest.mark.anyio
 

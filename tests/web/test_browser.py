@@ -31,6 +31,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"desktop": 1280, "phone": 390}
+MAIL_PUBLIC_URL = "http://conduit.test"
 PAGES_FOR_EVERYONE = {
     "home": "/",
     "home by tag": "/?tag={tag}",
@@ -302,72 +303,79 @@ def test_a_day_on_conduit(server: str, browser: Browser) -> None:
             shutil.copyfile(shot, SCREENSHOTS / f"{name}.png")
 
 
-def test_a_forgotten_password_is_reset_by_mail(
-    scratch_database: ScratchDatabase, tmp_path: Path, browser: Browser
-) -> None:
+@pytest.fixture
+def mailing_server(scratch_database: ScratchDatabase, tmp_path: Path) -> Iterator[tuple[str, MailServer]]:
+    """The real server on an empty database, mailing through an SMTP server in this process (links in the mails
+    start with ``MAIL_PUBLIC_URL``)."""
     mail_server = MailServer()
     mail_server.start()
-    public_url = "http://conduit.test"
     migration = ["database", "upgrade", "--no-prompt"]
+    try:
+        with running_server(
+            scratch_database(), tmp_path, migration, SMTP_URL=mail_server.url, PUBLIC_URL=MAIL_PUBLIC_URL
+        ) as address:
+            yield address, mail_server
+    finally:
+        mail_server.stop()
+
+
+def test_a_forgotten_password_is_reset_by_mail(mailing_server: tuple[str, MailServer], browser: Browser) -> None:
+    address, mail_server = mailing_server
     context = browser.new_context()
     violations = csp_violations(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    journey = Journey(page, address)
+
+    def mailed_link(number: int, path: str) -> str:
+        """The path of the link to ``path`` in the ``number``th mail (waiting for it: the server's workers send it)."""
+        message = mail_server.inbox.wait_for(number)[number - 1]
+        body = message.get_body(("plain",))
+        assert body is not None
+        found = re.search(re.escape(MAIL_PUBLIC_URL) + "(/" + path + r"\?token=\S+)", str(body.get_content()))
+        assert found, body
+        return found.group(1)
+
     try:
-        with running_server(
-            scratch_database(), tmp_path, migration, SMTP_URL=mail_server.url, PUBLIC_URL=public_url
-        ) as address:
-            journey = Journey(page, address)
+        journey.step("sign up")
+        journey.sign_up("greta")
+        confirmation = mailed_link(1, "verify-email")
+        journey.sign_out()
 
-            def mailed_link(number: int, path: str) -> str:
-                message = mail_server.inbox.wait_for(number)[number - 1]
-                body = message.get_body(("plain",))
-                assert body is not None
-                found = re.search(re.escape(public_url) + "(/" + path + r"\?token=\S+)", str(body.get_content()))
-                assert found, body
-                return found.group(1)
+        journey.step("ask for a reset link")
+        journey.open("/login")
+        page.get_by_role("link", name="Forgot password?").click()
+        page.get_by_label("Email").fill("greta@example.org")
+        page.get_by_role("button", name="Mail me a link").click()
+        expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
 
-            try:
-                journey.step("sign up")
-                journey.sign_up("greta")
-                confirmation = mailed_link(1, "verify-email")
-                journey.sign_out()
+        journey.step("choose a new password")
+        journey.open(mailed_link(2, "reset-password"))
+        page.get_by_label("New password").fill("short")
+        page.get_by_role("button", name="Set the new password").click()
+        expect(page.get_by_label("New password")).to_have_attribute("aria-invalid", "true")
+        page.get_by_label("New password").fill("a brand new passphrase")
+        page.get_by_role("button", name="Set the new password").click()
+        expect(journey.nav.get_by_role("link", name="greta")).to_be_visible()
 
-                journey.step("ask for a reset link")
-                journey.open("/login")
-                page.get_by_role("link", name="Forgot password?").click()
-                page.get_by_label("Email").fill("greta@example.org")
-                page.get_by_role("button", name="Mail me a link").click()
-                expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+        journey.step("confirm the address")
+        journey.open(confirmation)
+        page.get_by_role("button", name="Confirm my address").click()
+        expect(page.get_by_role("status")).to_contain_text("greta@example.org is confirmed")
 
-                journey.step("choose a new password")
-                journey.open(mailed_link(2, "reset-password"))
-                page.get_by_label("New password").fill("short")
-                page.get_by_role("button", name="Set the new password").click()
-                expect(page.get_by_label("New password")).to_have_attribute("aria-invalid", "true")
-                page.get_by_label("New password").fill("a brand new passphrase")
-                page.get_by_role("button", name="Set the new password").click()
-                expect(journey.nav.get_by_role("link", name="greta")).to_be_visible()
-
-                journey.step("confirm the address")
-                journey.open(confirmation)
-                page.get_by_role("button", name="Confirm my address").click()
-                expect(page.get_by_role("status")).to_contain_text("greta@example.org is confirmed")
-
-                journey.step("choose mail")
-                journey.open("/settings")
-                expect(page.get_by_text("Your address is confirmed.")).to_be_visible()
-                page.get_by_label("When someone follows me").uncheck()
-                page.get_by_role("button", name="Save mail choices").click()
-                expect(page.get_by_label("When someone follows me")).not_to_be_checked()
-                expect(page.get_by_label("When someone comments on my articles")).to_be_checked()
-                assert violations == []
-            except Exception:
-                journey.save_evidence(ARTIFACTS / "failure-password-reset", {"sign in": "/login"})
-                raise
+        journey.step("choose mail")
+        journey.open("/settings")
+        expect(page.get_by_text("Your address is confirmed.")).to_be_visible()
+        page.get_by_label("When someone follows me").uncheck()
+        page.get_by_role("button", name="Save mail choices").click()
+        expect(page.get_by_label("When someone follows me")).not_to_be_checked()
+        expect(page.get_by_label("When someone comments on my articles")).to_be_checked()
+        assert violations == []
+    except Exception:
+        journey.save_evidence(ARTIFACTS / "failure-password-reset", {"sign in": "/login"})
+        raise
     finally:
         context.close()
-        mail_server.stop()
 
 
 def test_actions_work_with_javascript_off(server: str, browser: Browser) -> None:

@@ -13,8 +13,8 @@ from conduit.lib.auth import Tokens
 from conduit.lib.openapi import error_responses
 from conduit.lib.throttling import Throttle, client_address
 from conduit.users.deps import Users
+from conduit.users.rules import AccountRules
 from conduit.users.schemas import UserResponse
-from conduit.users.services import AccountRules
 
 
 class AccountMailController(Controller):

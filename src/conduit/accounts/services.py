@@ -12,7 +12,8 @@ from conduit.db.models import AccountToken, User
 from conduit.db.models.account_token import Purpose
 from conduit.lib.exceptions import InvalidInputError
 from conduit.lib.queue import enqueue
-from conduit.users.services import INVALID_TOKEN, AccountRules, UserService
+from conduit.users.rules import AccountRules
+from conduit.users.services import INVALID_TOKEN, UserService
 
 PASSWORD_RESET = "password-reset"  # noqa: S105  # a job's name, not a secret
 """The job that mails a reset link to the address asked for, when an account has it (``conduit.accounts.jobs``)."""

@@ -19,7 +19,7 @@ from conduit.articles.schemas import (
 from conduit.articles.search import SEARCH_MAX_LENGTH
 from conduit.lib.openapi import error_responses, signed_in, switch
 from conduit.lib.requests import ConduitRequest
-from conduit.users.services import AccountRules
+from conduit.users.rules import AccountRules
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size")]
 Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="How many articles to skip")]

@@ -39,7 +39,7 @@ from conduit.lib.database import is_unique_violation
 from conduit.lib.exceptions import PermissionDeniedError, found
 from conduit.lib.metrics import ARTICLES_PUBLISHED
 from conduit.tags.services import TagService
-from conduit.users.services import DEFAULT_RULES, AccountRules, check_may_publish
+from conduit.users.rules import DEFAULT_RULES, AccountRules, check_may_publish
 
 SLUG_ATTEMPTS = 5
 

@@ -7,8 +7,9 @@ import click
 from conduit.cli.common import validated, with_users
 from conduit.db.models import User
 from conduit.lib.settings import Settings
+from conduit.users.rules import AccountRules
 from conduit.users.schemas import NewUser, UpdateUser
-from conduit.users.services import AccountRules, UserService
+from conduit.users.services import UserService
 
 
 @click.group("users")

@@ -12,8 +12,8 @@ from conduit.lib.openapi import error_responses, signed_in
 from conduit.lib.requests import ConduitRequest
 from conduit.lib.throttling import Throttle, client_address
 from conduit.users.deps import Users
+from conduit.users.rules import AccountRules
 from conduit.users.schemas import LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse
-from conduit.users.services import AccountRules
 
 
 def _account(user: User, tokens: Tokens) -> UserResponse:

@@ -4,7 +4,6 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -14,51 +13,18 @@ from advanced_alchemy.service import ModelDictT, SQLAlchemyAsyncRepositoryServic
 from sqlalchemy import Row, bindparam, or_, select
 
 from conduit.db.models import User, canonical_username
-from conduit.lib.exceptions import AuthenticationError, ConflictError, InvalidInputError, PermissionDeniedError, found
+from conduit.lib.exceptions import AuthenticationError, ConflictError, InvalidInputError, found
 from conduit.lib.metrics import SIGNUPS
 from conduit.lib.passwords import hash_password, password_weakness, verify_password
 from conduit.lib.queue import enqueue
-from conduit.lib.settings import Settings
 from conduit.users.names import check_username, normalized_username
+from conduit.users.rules import DEFAULT_RULES, AccountRules
 
 FEED_OWNER = select(User).where(User.feed_token_hash == bindparam("feed_token_hash"), User.is_active)
 """Built once: whose private feed a token opens (nobody's once the account is disabled)."""
 EMAIL_CONFIRMATION = "email-confirmation"
 """The job that mails an address its confirmation link (``conduit.accounts.jobs``)."""
 INVALID_TOKEN = "is invalid or expired"  # noqa: S105  # a message, not a secret
-
-
-@dataclass(frozen=True)
-class AccountRules:
-    """The rules for accounts that the settings choose."""
-
-    refuse_common_passwords: bool = True
-    """``PASSWORD_STRENGTH_CHECK``: refuse the most common passwords."""
-    confirm_addresses: bool = False
-    """``ACCOUNT_MAIL``: mail a confirmation link after sign-up and after an address change."""
-    confirmed_addresses_only: bool = False
-    """``REQUIRE_VERIFIED_EMAIL``: publishing needs a confirmed address, and a new address waits for confirmation."""
-
-    @classmethod
-    def of(cls, settings: Settings) -> "AccountRules":
-        return cls(
-            refuse_common_passwords=settings.password_strength_check,
-            confirm_addresses=settings.account_mail,
-            confirmed_addresses_only=settings.require_verified_email,
-        )
-
-
-DEFAULT_RULES = AccountRules()
-
-
-def check_may_publish(user: User, rules: AccountRules) -> None:
-    """Refuse an author whose address is not confirmed yet, when the rules ask for confirmed addresses.
-
-    Raises:
-        PermissionDeniedError: ``user`` has not confirmed their address.
-    """
-    if rules.confirmed_addresses_only and user.email_verified_at is None:
-        raise PermissionDeniedError("email", "must be confirmed before you publish: follow the link mailed to you")
 
 
 class UserService(SQLAlchemyAsyncRepositoryService[User]):

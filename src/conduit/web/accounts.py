@@ -14,7 +14,7 @@ from conduit.lib.schema import checked
 from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle, client_address
 from conduit.users.deps import Users
-from conduit.users.services import AccountRules
+from conduit.users.rules import AccountRules
 from conduit.web.articles import Form
 from conduit.web.browser_sessions import sign_in
 from conduit.web.rendering import page, refused, see_other

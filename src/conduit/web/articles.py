@@ -22,7 +22,7 @@ from conduit.lib.requests import ConduitRequest
 from conduit.lib.schema import checked
 from conduit.tags.deps import Tags
 from conduit.tags.services import POPULAR_TAGS
-from conduit.users.services import AccountRules
+from conduit.users.rules import AccountRules
 from conduit.web.forms import errors_by_field
 from conduit.web.markdown import render_markdown
 from conduit.web.paging import Page, page_links

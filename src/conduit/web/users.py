@@ -15,8 +15,9 @@ from conduit.lib.schema import checked
 from conduit.lib.settings import Settings
 from conduit.lib.throttling import Throttle, client_address
 from conduit.users.deps import Users
+from conduit.users.rules import AccountRules
 from conduit.users.schemas import LoginUser, NewUser, UpdateUser
-from conduit.users.services import AccountRules, UserService
+from conduit.users.services import UserService
 from conduit.web.articles import Form
 from conduit.web.browser_sessions import sign_in, sign_out
 from conduit.web.feeds import base_url, private_feed_url
