@@ -28,7 +28,7 @@ def notification_jobs(settings: Settings, mailer: Mailer, rules: NotificationRul
             return None
         forget = functools.partial(_forget, user_id=user_id, kind=kind, up_to=pending[-1].id, rules=rules)
         user = await session.get(User, user_id)
-        if user is None or not user.is_active or not getattr(user, f"notify_{kind}s"):
+        if user is None or not user.is_active or not user.wants(kind):
             await forget(session)
             return None
         unsubscribe = f"{settings.public_url}/unsubscribe?token={unsubscribe_token(settings.secret_key, user_id, kind)}"

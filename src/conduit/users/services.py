@@ -162,7 +162,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         user = await self.get_one_or_none(User.id == user_id)
         if user is None:
             return None
-        return await self.update({f"notify_{kind}s": False}, item_id=user.id)
+        column = User.notify_follows if kind == "follow" else User.notify_comments
+        return await self.update({column.key: False}, item_id=user.id)
 
     async def _send_confirmation(self, user: User, email: str) -> None:
         await enqueue(self.repository.session, EMAIL_CONFIRMATION, {"user_id": str(user.id), "email": email})

@@ -58,6 +58,10 @@ class User(UUIDv7AuditBase):
     favorites_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
     """How many articles the user favorited."""
 
+    def wants(self, kind: str) -> bool:
+        """Whether the owner gets notification mails of ``kind`` (``follow``, ``comment``)."""
+        return bool(self.notify_follows if kind == "follow" else self.notify_comments)
+
     @validates("username")
     def _keep_canonical_username(self, _: str, username: str) -> str:
         self.canonical_username = canonical_username(username)
