@@ -1,7 +1,7 @@
 """The account mail API: a reset link for a forgotten password, and the mailed tokens' use. Beyond RealWorld's
 contract (``docs/api.md``); served only with ``ACCOUNT_MAIL``."""
 
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Request, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -33,12 +33,12 @@ class AccountMailController(Controller):
         data: JSONBody[PasswordResetAskRequest],
         account_tokens_service: AccountTokens,
         throttle: NamedDependency[Throttle],
-    ) -> Response[bytes]:
+    ) -> str:
         """Mail a reset link to the address, if an account has it. The answer is the same 202 either way, and so
         is the work behind it; asks are throttled per address typed in and per client."""
         await throttle.password_reset(client_address(request), data.user.email)
         await account_tokens_service.ask_password_reset(data.user.email)
-        return Response(b"", status_code=HTTP_202_ACCEPTED)
+        return ""
 
     @post(
         "/password-reset/confirm",
