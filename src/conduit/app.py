@@ -19,6 +19,13 @@ from conduit.articles.deps import articles_service_provider
 from conduit.comments.controllers import CommentController
 from conduit.comments.deps import comments_service_provider
 from conduit.lib.auth import BrowserSessionAuthMiddleware, Tokens
+from conduit.lib.caching import (
+    RESPONSE_CACHE_STORE,
+    BoundedMemoryStore,
+    ContentVersion,
+    response_cache_config,
+    validators,
+)
 from conduit.lib.database import closing_connections, pool_limit
 from conduit.lib.headers import security_headers
 from conduit.lib.health import HealthController, Readiness
@@ -74,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_retrieve_user_handler(alchemy))
     browser_sessions = config.browser_session_config(settings)
     throttle = Throttle(settings)
+    versions = ContentVersion(settings.redis_url) if settings.response_cache_seconds else None
     account_rules, notifications = AccountRules.of(settings), NotificationRules.of(settings)
     mail = settings.account_mail  # password reset, address confirmation and notifications, with their pages
     watch_pool(alchemy.get_engine(), pool_limit(settings))
@@ -96,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CommentController,
             TagController,
         ],
-        middleware=[tokens.middleware],
+        middleware=[tokens.middleware, validators],
     )
     pages = Router(
         path="/",
@@ -168,11 +176,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 error_handler=answer_error,
                 bypass=config.NO_DATABASE_PATHS,
                 serialize_writes=alchemy.get_engine().dialect.name == "sqlite",
+                versions=versions,
             ),
         ],
         before_send=[security_headers(hsts=settings.cookies_secure)],
         exception_handlers={Exception: answer_error},
-        stores={BROWSER_SESSION_STORE: config.browser_session_store(alchemy)},
+        stores={
+            BROWSER_SESSION_STORE: config.browser_session_store(alchemy),
+            RESPONSE_CACHE_STORE: BoundedMemoryStore(),
+        },
+        response_cache_config=response_cache_config(settings),
         template_config=config.template_config(),
         lifespan=[
             closing_connections(alchemy),
@@ -181,7 +194,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *([job_queue(settings, alchemy).working] if mail and settings.jobs_in_app else []),
             frozen_startup_heap,
         ],
-        on_shutdown=[throttle.close, readiness.close, marks.close, leave_multiprocess_registry],
+        on_shutdown=[
+            throttle.close,
+            readiness.close,
+            marks.close,
+            *([] if versions is None else [versions.close]),
+            leave_multiprocess_registry,
+        ],
         cors_config=config.cors_config(settings),
         openapi_config=config.openapi_config(settings),
         request_max_body_size=settings.max_request_body_bytes,

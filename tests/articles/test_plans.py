@@ -21,7 +21,7 @@ from tests.support.databases import execute_on_server, migrate_afresh
 
 pytestmark = pytest.mark.anyio
 
-PLAN = DemoPlan(users=1_000, articles=10_000, seed=3, now=datetime(2026, 11, 1, tzinfo=UTC))
+PLAN = DemoPlan(users=2_000, articles=10_000, seed=3, now=datetime(2026, 11, 1, tzinfo=UTC))
 LARGE_TABLES = ("articles", "article_tags", "favorites", "follows", "comments", "users")
 """The tables that grow with use (the demo's 40 tags fit in one page, where a scan is the best plan)."""
 

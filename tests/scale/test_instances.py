@@ -117,6 +117,8 @@ def instances(database: tuple[str, str], workdir: Path) -> Iterator[list[Server]
         "SIGN_IN_FAILURES_PER_ADDRESS": "0",
         "REGISTRATIONS_PER_HOUR": "0",
         "REDIS_URL": REDIS_URL if redis_reachable(REDIS_URL) else "",
+        # Instances share the response cache's content version through Redis; without it they must not cache.
+        "RESPONSE_CACHE_SECONDS": "60" if redis_reachable(REDIS_URL) else "0",
     }
     machines = []
     for name in ("first", "second"):
@@ -165,6 +167,14 @@ def test_two_instances_act_as_one_service(instances: list[Server], database: tup
         )
         token = {"Authorization": f"Token {registered.json()['user']['token']}"}
         token_elsewhere = browser.get(f"{second.address}/api/user", headers=token)
+        listed_before = browser.get(f"{second.address}/api/articles").json()["articlesCount"]
+        browser.get(f"{second.address}/api/articles")  # now in the second instance's response cache
+        published = browser.post(
+            f"{first.address}/api/articles",
+            headers=token,
+            json={"article": {"title": "Written on the first", "description": "d", "body": "b"}},
+        )
+        listed_elsewhere = browser.get(f"{second.address}/api/articles").json()
 
         csrf = sign_in_page_form(browser, first, "/login")
         signed_in = browser.post(
@@ -181,6 +191,9 @@ def test_two_instances_act_as_one_service(instances: list[Server], database: tup
 
     assert registered.status_code == 201
     assert token_elsewhere.json()["user"]["username"] == "roamer"
+    assert published.status_code == 201
+    assert listed_elsewhere["articlesCount"] == listed_before + 1  # the write outdated the other's cache
+    assert listed_elsewhere["articles"][0]["title"] == "Written on the first"
     assert signed_in.status_code == 303
     assert settings_elsewhere.status_code == 200
     assert 'value="roamer"' in settings_elsewhere.text

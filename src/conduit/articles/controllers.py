@@ -45,7 +45,7 @@ class ArticleController(Controller):
     path = "/articles"
     tags = ["Articles"]
 
-    @get(operation_id="GetArticles", responses=error_responses())
+    @get(operation_id="GetArticles", cache=True, responses=error_responses())
     async def list_articles(
         self,
         request: ConduitRequest,
@@ -92,7 +92,7 @@ class ArticleController(Controller):
         )
         return ArticleResponse(article=ArticleDetail.of(article))
 
-    @get("/{slug:str}", operation_id="GetArticle", responses=error_responses(404))
+    @get("/{slug:str}", operation_id="GetArticle", cache=True, responses=error_responses(404))
     async def get_article(
         self, request: ConduitRequest, slug: FromPath[str], articles_service: Articles
     ) -> ArticleResponse:

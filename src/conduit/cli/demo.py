@@ -32,8 +32,13 @@ from conduit.lib.passwords import hash_password_with_salt
 
 DEMO_PASSWORD = "conduit-demo"  # noqa: S105  # every demo account's password, documented in the README
 BATCH_SIZE = 2_000
+MAX_BOUND_VALUES = 32_767
+"""The most values one statement may bind (PostgreSQL's protocol counts them in 16 bits)."""
 TAG_POOL_SIZE = 40
 FOLLOWS_PER_USER = 10
+HEAVY_FOLLOWER_EVERY = 1_000
+HEAVY_FOLLOWS_SHARE = 0.3
+"""Every thousandth account (the first included) follows 30% of all accounts: the feed's hardest reader."""
 FAVORITES_PER_USER = 15
 COMMENTS_PER_ARTICLE = 1.5
 TIME_SPAN = timedelta(days=365)
@@ -49,12 +54,19 @@ class DemoPlan:
     seed: int
     now: datetime
 
+    def follows_of(self, user: int) -> int:
+        """How many accounts the account numbered ``user`` follows."""
+        wanted = FOLLOWS_PER_USER
+        if user % HEAVY_FOLLOWER_EVERY == 0:
+            wanted = max(wanted, int(self.users * HEAVY_FOLLOWS_SHARE))
+        return min(wanted, max(self.users - 1, 0))
+
     def row_counts(self) -> dict[str, int]:
         """Roughly how many rows each table receives, for progress bars."""
         favorites_total = min(self.users * FAVORITES_PER_USER, self.users * self.articles)
         return {
             "users": self.users,
-            "follows": self.users * min(FOLLOWS_PER_USER, max(self.users - 1, 0)),
+            "follows": sum(self.follows_of(user) for user in range(self.users)),
             "tags": min(TAG_POOL_SIZE, self.articles * 4),
             "articles": self.articles,
             "article_tags": self.articles * 2,
@@ -72,11 +84,11 @@ def _uuid7(moment: datetime, rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
-def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     for row in rows:
         batch.append(row)
-        if len(batch) == BATCH_SIZE:
+        if len(batch) == size:
             yield batch
             batch = []
     if batch:
@@ -125,9 +137,8 @@ class DemoData:
             }
 
     def follows(self) -> Iterator[dict[str, Any]]:
-        wanted = min(FOLLOWS_PER_USER, len(self.user_ids) - 1)
         for follower in range(len(self.user_ids)):
-            chosen: set[int] = set()
+            wanted, chosen = self.plan.follows_of(follower), set[int]()
             while len(chosen) < wanted:
                 candidate = self.rng.randrange(len(self.user_ids))
                 if candidate != follower:
@@ -212,7 +223,8 @@ async def insert_demo_data(connection: AsyncConnection, plan: DemoPlan, progress
     written: dict[str, int] = {}
     for table, rows in steps:
         written[table.name] = 0
-        for batch in _batches(rows()):
+        # Each row binds at most one value per column (defaults included), and a statement at most 32,767.
+        for batch in _batches(rows(), min(BATCH_SIZE, MAX_BOUND_VALUES // len(table.columns))):
             await connection.execute(
                 insert(table).values(batch)
             )  # one statement a batch: the counting triggers run once

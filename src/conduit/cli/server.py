@@ -8,6 +8,7 @@ metrics are kept in ``PROMETHEUS_MULTIPROC_DIR``, emptied here before the worker
 unset).
 """
 
+import logging
 import os
 import shutil
 import tempfile
@@ -24,11 +25,13 @@ from granian.log import LogLevels
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
 from conduit.lib.logs import configure_logging
-from conduit.lib.settings import Settings
+from conduit.lib.settings import ENVIRONMENT_VARIABLES, Settings
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 """``conduit.lib.metrics``'s folder, named again here: importing that module creates metric files in the folder."""
 FORWARDED_ALLOW_IPS_VARIABLE = "FORWARDED_ALLOW_IPS"
+RESPONSE_CACHE_VARIABLE = ENVIRONMENT_VARIABLES["response_cache_seconds"]
+logger = logging.getLogger(__name__)
 MAX_HEADER_BYTES = 16 * 1024
 """The request line and headers of a request, at most (Granian's HTTP/1 read buffer)."""
 SERVED_APP = "conduit.cli.server:served_app"
@@ -126,6 +129,10 @@ def run(
         message = "with DATABASE_REPLICA_URLS, several workers need REDIS_URL: it keeps each client's last write"
         raise click.UsageError(message)
     configure_logging(settings)
+    if workers > 1 and not settings.redis_url and settings.response_cache_seconds:
+        # Each worker would keep its own content version and serve what another worker's write outdated.
+        logger.warning("several workers without REDIS_URL: the response cache is off")
+        os.environ[RESPONSE_CACHE_VARIABLE] = "0"
     os.environ[FORWARDED_ALLOW_IPS_VARIABLE] = forwarded_allow_ips  # read by each worker's ``served_app``
     with multiprocess_metrics(workers):
         Granian(

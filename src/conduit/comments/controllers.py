@@ -18,7 +18,7 @@ class CommentController(Controller):
     path = "/articles/{slug:str}/comments"
     tags = ["Comments"]
 
-    @get(operation_id="GetArticleComments", responses=error_responses(404))
+    @get(operation_id="GetArticleComments", cache=True, responses=error_responses(404))
     async def list_comments(
         self, request: ConduitRequest, slug: FromPath[str], comments_service: Comments
     ) -> CommentsResponse:

@@ -39,6 +39,7 @@ ENVIRONMENT_VARIABLES = {
     "database_replica_urls": "DATABASE_REPLICA_URLS",
     "database_replica_max_lag_seconds": "DATABASE_REPLICA_MAX_LAG_SECONDS",
     "redis_url": "REDIS_URL",
+    "response_cache_seconds": "RESPONSE_CACHE_SECONDS",
     "secret_key": "SECRET_KEY",
     "token_ttl_seconds": "TOKEN_TTL_SECONDS",
     "cors_allowed_origins": "CORS_ALLOWED_ORIGINS",
@@ -105,6 +106,9 @@ class Settings(Struct, frozen=True, kw_only=True, rename=ENVIRONMENT_VARIABLES):
     redis_url: str = ""
     """Redis shared by every instance (``redis://host:6379/0``): throttling counters, and readiness checks it.
     Empty means none: counters in this process's memory."""
+    response_cache_seconds: Annotated[int, Meta(ge=0)] = 60
+    """How long an anonymous API read stays in the response cache (``conduit.lib.caching``); 0 turns it off. Writes
+    made by a request are seen at once; those of ``conduit`` commands once the entries expire."""
     secret_key: str = ""
     """Signs tokens and CSRF cookies; empty means generated once into ``var_dir`` (refused in production)."""
     token_ttl_seconds: Seconds = 24 * 3600

@@ -10,7 +10,12 @@ handler then finds nothing left to commit and closes the session as usual.
 A read (a request with a safe method) on PostgreSQL takes the session's connection in AUTOCOMMIT mode, SQLAlchemy's
 per-session isolation level (``AsyncSession.connection(execution_options=...)``): its statements run without the
 BEGIN and COMMIT round trips of a transaction it has no use for. Behind PgBouncer in transaction mode reads keep
-their transaction, which holds a statement's PREPARE and EXECUTE on one server connection.
+their transaction, which holds a statement's PREPARE and EXECUTE on one server connection. Such a read has nothing
+to commit, so it is passed on as it is.
+
+Response caching (``conduit.lib.caching``): an anonymous read of a cached route gets the content version it belongs
+to before its handler runs, and takes no connection unless the cache misses (it then reads in a transaction). A
+write that committed moves the version on before its response is sent.
 
 On SQLite, which has one writer at a time, the writes of one process take turns (``serialize_writes``): a request
 with an unsafe method waits for the one before it to be answered, in an in-process queue, first come first served,
@@ -32,6 +37,7 @@ from litestar.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, S
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conduit.lib.caching import VERSION_STATE, ContentVersion
 from conduit.lib.database import SQLITE_BUSY_TIMEOUT_MS
 from conduit.lib.exceptions import CommitFailedError, ServiceUnavailableError
 from conduit.lib.requests import SAFE_METHODS
@@ -55,8 +61,10 @@ class RequestTransaction(ASGIMiddleware):
         error_handler: ExceptionHandler,
         bypass: tuple[str, ...],
         serialize_writes: bool = False,
+        versions: ContentVersion | None = None,
     ) -> None:
         self.alchemy = alchemy
+        self.versions = versions
         self.reads_outside_transactions = reads_outside_transactions
         self.write_turn = asyncio.Lock() if serialize_writes else None
         self.error_handler = error_handler
@@ -82,7 +90,10 @@ class RequestTransaction(ASGIMiddleware):
 
     async def transaction(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """The request, with its reads outside a transaction where they can be, and its commit before its answer."""
-        if self.reads_outside_transactions and scope.get("method") in SAFE_METHODS:
+        safe = scope.get("method") in SAFE_METHODS
+        cached = safe and await self.fix_content_version(scope)
+        outside = self.reads_outside_transactions and safe
+        if outside and not cached:  # a cached read most often never opens its session
             await self.session_of(scope).connection(execution_options=AUTOCOMMIT)
 
         failure: CommitFailedError | None = None
@@ -91,12 +102,18 @@ class RequestTransaction(ASGIMiddleware):
             nonlocal failure
             if failure is not None:
                 return  # the rest of the response whose commit failed
-            if message["type"] == "http.response.start" and HTTP_200_OK <= message["status"] < HTTP_400_BAD_REQUEST:
+            if (
+                message["type"] == "http.response.start"
+                and not outside  # a read outside a transaction has nothing to commit
+                and HTTP_200_OK <= message["status"] < HTTP_400_BAD_REQUEST
+            ):
                 try:
-                    await commit(self.session_of(scope))
+                    committed = await commit(self.session_of(scope))
                 except CommitFailedError as exc:
                     failure = exc
                     return
+                if committed and not safe and self.versions is not None:
+                    await self.versions.bump()  # before the answer: its client's next read is not served stale
             await send(message)
 
         await next_app(scope, receive, committing)
@@ -105,18 +122,31 @@ class RequestTransaction(ASGIMiddleware):
             answer = self.error_handler(request, failure)
             await answer.to_asgi_response(None, request)(scope, receive, send)
 
+    async def fix_content_version(self, scope: Scope) -> bool:
+        """Give an anonymous read of a cached route the content version it belongs to (``conduit.lib.caching``);
+        whether it has one, so may be answered from the cache."""
+        handler = scope.get("route_handler")
+        if self.versions is None or not getattr(handler, "cache", False):
+            return False
+        if any(name == b"authorization" for name, _ in scope["headers"]):
+            return False
+        version = await self.versions.current()
+        scope.setdefault("state", {})[VERSION_STATE] = version
+        return version is not None
 
-async def commit(session: AsyncSession) -> None:
-    """Commit ``session``'s transaction, if it has one.
+
+async def commit(session: AsyncSession) -> bool:
+    """Commit ``session``'s transaction, if it has one; whether it had.
 
     Raises:
         CommitFailedError: COMMIT failed (the transaction is rolled back).
     """
     if not session.in_transaction():
-        return
+        return False
     try:
         await session.commit()
     except SQLAlchemyError as exc:
         with contextlib.suppress(SQLAlchemyError):
             await session.rollback()
         raise CommitFailedError from exc
+    return True

@@ -17,7 +17,7 @@ class ProfileController(Controller):
     path = "/profiles/{username:str}"
     tags = ["Profile"]
 
-    @get(operation_id="GetProfileByUsername", responses=error_responses(404))
+    @get(operation_id="GetProfileByUsername", cache=True, responses=error_responses(404))
     async def get_profile(
         self, request: ConduitRequest, username: FromPath[str], profiles_service: Profiles
     ) -> ProfileResponse:

@@ -14,7 +14,7 @@ class TagController(Controller):
     path = "/tags"
     tags = ["Tags"]
 
-    @get(operation_id="GetTags", responses=error_responses())
+    @get(operation_id="GetTags", cache=True, responses=error_responses())
     async def list_tags(self, tags_service: Tags) -> TagsResponse:
         """The most used tags, most popular first."""
         return TagsResponse(tags=await tags_service.popular(POPULAR_TAGS))

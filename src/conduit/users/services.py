@@ -22,6 +22,8 @@ from conduit.users.rules import DEFAULT_RULES, AccountRules
 
 FEED_OWNER = select(User).where(User.feed_token_hash == bindparam("feed_token_hash"), User.is_active)
 """Built once: whose private feed a token opens (nobody's once the account is disabled)."""
+ACTIVE_ACCOUNT = select(User).where(User.id == bindparam("user_id"), User.is_active)
+"""Built once: the account a token or a browser session names, unless it was deleted or disabled."""
 EMAIL_CONFIRMATION = "email-confirmation"
 """The job that mails an address its confirmation link (``conduit.accounts.jobs``)."""
 INVALID_TOKEN = "is invalid or expired"  # noqa: S105  # a message, not a secret
@@ -225,7 +227,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
 
     async def active_account(self, user_id: UUID) -> User | None:
         """The account ``user_id`` names, unless it was deleted or disabled (read on every signed-in request)."""
-        return await self.get_one_or_none(User.id == user_id, User.is_active.is_(True))
+        account: User | None = await self.repository.session.scalar(ACTIVE_ACCOUNT, {"user_id": user_id})
+        return account
 
     async def get_by_username(self, username: str) -> User:
         """The account called ``username``.
