@@ -7,8 +7,8 @@ from httpx import AsyncClient
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.db.models import ARTICLES_TOTAL, Article, Tag, User, article_tags, counters, favorites
-from tests.conftest import RegisterUser, WriteArticle
+from conduit.db.models import ARTICLES_TOTAL, Article, Tag, User, article_tags, counters, favorites, follows
+from tests.conftest import Account, RegisterUser, WriteArticle
 from tests.factories import NewUserFactory
 
 pytestmark = pytest.mark.anyio
@@ -113,9 +113,13 @@ async def counters_agree_with_counting(db: AsyncSession) -> None:
             select(func.coalesce(func.sum(Tag.articles_count), 0)),
             select(func.count()).select_from(article_tags),
         ),
+        "users.feed_articles_count": (
+            select(func.coalesce(func.sum(User.feed_articles_count), 0)),
+            select(func.count()).select_from(follows.join(Article, Article.author_id == follows.c.followed_id)),
+        ),
     }
     found = {name: (await db.scalar(kept), await db.scalar(counted)) for name, (kept, counted) in checks.items()}
-    assert all(kept == counted for kept, counted in found.values()), found
+    assert all(kept == counted for kept, counted in found.values()), str(found)
 
 
 async def test_counters_stay_exact_under_concurrent_writes(
@@ -167,12 +171,48 @@ async def test_counters_follow_cascading_deletes(
     client: AsyncClient, register: RegisterUser, write_article: WriteArticle, db: AsyncSession
 ) -> None:
     author, fan = await register(), await register()
+    await client.post(f"/api/profiles/{author.username}/follow", headers=fan.headers)
+    await client.post(f"/api/profiles/{fan.username}/follow", headers=author.headers)
+    await write_article(fan)
     for _ in range(3):
         slug = (await write_article(author, tag_list=["gone"]))["slug"]
         await client.post(f"/api/articles/{slug}/favorite", headers=fan.headers)
+    assert (await client.get("/api/articles/feed", headers=fan.headers)).json()["articlesCount"] == 3
     await db.execute(delete(User).where(User.username == author.username))
     await db.commit()
 
     await counters_agree_with_counting(db)
-    assert (await client.get("/api/articles")).json()["articlesCount"] == 0
-    assert (await client.get("/api/tags")).json()["tags"] == []
+    assert (await client.get("/api/articles")).json()["articlesCount"] == 1
+    assert (await client.get("/api/articles?tag=gone")).json()["articlesCount"] == 0
+    assert (await client.get("/api/articles/feed", headers=fan.headers)).json()["articlesCount"] == 0
+
+
+async def test_feed_counts_stay_exact_when_follows_and_articles_race(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle, db: AsyncSession
+) -> None:
+    authors = [await register() for _ in range(3)]
+    readers = [await register() for _ in range(RACERS)]
+    await write_article(authors[0])
+
+    async def publish(author: Account) -> int:
+        new = {"article": {"title": "Raced", "description": "d", "body": "b"}}
+        return (await client.post("/api/articles", headers=author.headers, json=new)).status_code
+
+    async def follow(reader: Account, author: Account) -> int:
+        return (await client.post(f"/api/profiles/{author.username}/follow", headers=reader.headers)).status_code
+
+    statuses = await asyncio.gather(
+        *(follow(reader, author) for reader in readers for author in authors),
+        *(publish(author) for author in authors for _ in range(3)),
+    )
+    assert set(statuses) <= {200, 201}, statuses
+    await counters_agree_with_counting(db)
+    feeds = [(await client.get("/api/articles/feed", headers=reader.headers)).json() for reader in readers]
+    assert {feed["articlesCount"] for feed in feeds} == {10}
+
+    async def unfollow(reader: Account) -> int:
+        return (await client.delete(f"/api/profiles/{authors[0].username}/follow", headers=reader.headers)).status_code
+
+    statuses = await asyncio.gather(*(unfollow(reader) for reader in readers), *(publish(authors[0]) for _ in range(3)))
+    assert set(statuses) <= {200, 201}, statuses
+    await counters_agree_with_counting(db)

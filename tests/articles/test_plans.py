@@ -8,14 +8,15 @@ from typing import Any
 import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from httpx import AsyncClient
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 
 from conduit.app import create_app
-from conduit.articles.queries import Cursor
+from conduit.articles.queries import NEWEST_FIRST, Cursor
+from conduit.articles.services import DENSE_FEED_ARTICLES
 from conduit.cli.demo import DemoPlan, insert_demo_data
 from conduit.config import alchemy_config_of
-from conduit.db.models import Article, Tag, User
+from conduit.db.models import Article, Tag, User, follows
 from tests.conftest import ON_POSTGRES, serve, settings_for
 from tests.support.databases import execute_on_server, migrate_afresh
 
@@ -177,6 +178,40 @@ async def test_the_feed_uses_indexes(
     plans = await plans_of(client, alchemy, "/api/articles/feed?limit=20", headers={"Authorization": f"Token {token}"})
 
     assert len(plans) >= 2  # the token holder, then the page
+    for plan in plans:
+        assert full_scans(plan) == [], plan
+
+
+async def test_the_heaviest_followers_feed_walks_the_newest_articles(
+    planned: tuple[AsyncClient, SQLAlchemyAsyncConfig], seeded: dict[str, Any]
+) -> None:
+    """The demo's heaviest follower follows 30% of the accounts: shallow pages of the feed walk the newest articles
+    and probe the follows (``dense feed``); a deep page reads the followed authors' articles. Both find what the
+    follows say, and the kept total."""
+    client, alchemy = planned
+    async with alchemy.get_engine().connect() as connection:
+        reader = (
+            await connection.execute(
+                select(User.id, User.email, User.feed_articles_count).order_by(User.feed_articles_count.desc()).limit(1)
+            )
+        ).one()
+        followed = select(follows.c.followed_id).where(follows.c.follower_id == reader.id)
+        newest = select(Article.slug).where(Article.author_id.in_(followed)).order_by(*NEWEST_FIRST)
+        expected = {
+            offset: list((await connection.scalars(newest.limit(20).offset(offset))).all()) for offset in (0, 40, 300)
+        }
+        counted = await connection.scalar(select(func.count()).where(Article.author_id.in_(followed)))
+    assert reader.feed_articles_count == counted >= DENSE_FEED_ARTICLES
+    login = await client.post("/api/users/login", json={"user": {"email": reader.email, "password": "conduit-demo"}})
+    headers = {"Authorization": f"Token {login.json()['user']['token']}"}
+
+    for offset, slugs in expected.items():
+        page = (await client.get(f"/api/articles/feed?limit=20&offset={offset}", headers=headers)).json()
+        assert [article["slug"] for article in page["articles"]] == slugs
+        assert page["articlesCount"] == counted
+    plans = await plans_of(client, alchemy, "/api/articles/feed?limit=20", headers=headers)
+
+    assert any("Index Scan Backward using ix_articles_created_at_id" in plan for plan in plans) or not ON_POSTGRES
     for plan in plans:
         assert full_scans(plan) == [], plan
 

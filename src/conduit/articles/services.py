@@ -42,6 +42,10 @@ from conduit.tags.services import TagService
 from conduit.users.rules import DEFAULT_RULES, AccountRules, check_may_publish
 
 SLUG_ATTEMPTS = 5
+DENSE_FEED_ARTICLES = 1_000
+DENSE_FEED_DEPTH = 200
+"""A feed of at least ``DENSE_FEED_ARTICLES`` articles is read by walking the newest articles, down to an offset of
+``DENSE_FEED_DEPTH`` (a page found by cursor costs what the first costs, however deep)."""
 
 
 class SlugUnavailableError(Exception):
@@ -179,9 +183,14 @@ class ArticleService(SQLAlchemyAsyncRepositoryService[Article]):
     async def feed_for(
         self, viewer: User, *, limit: int, offset: int, keyset: Keyset = "", cursor: Cursor | None = None
     ) -> ArticlePage:
-        """One page of articles by the authors ``viewer`` follows, newest first, and their total."""
+        """One page of articles by the authors ``viewer`` follows, newest first, and their total.
+
+        A reader whose followed authors wrote many articles gets the page by walking the newest articles (a
+        shallow page of it meets enough of theirs soon); anyone else by reading what their authors wrote.
+        """
+        dense = viewer.feed_articles_count >= DENSE_FEED_ARTICLES and (cursor is not None or offset <= DENSE_FEED_DEPTH)
         found: ArticlePage = await self.repository.page(
-            viewer.id, {"feed": ""}, limit=limit, offset=offset, keyset=keyset, cursor=cursor
+            viewer.id, {"dense feed" if dense else "feed": ""}, limit=limit, offset=offset, keyset=keyset, cursor=cursor
         )
         return found
 

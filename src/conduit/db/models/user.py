@@ -57,6 +57,8 @@ class User(UUIDv7AuditBase):
     """How many articles the user wrote."""
     favorites_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
     """How many articles the user favorited."""
+    feed_articles_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
+    """How many articles the authors the user follows wrote: the feed's total."""
 
     def wants(self, kind: str) -> bool:
         """Whether the owner gets notification mails of ``kind`` (``follow``, ``comment``)."""
