@@ -81,7 +81,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, token_retrieve_user_handler(alchemy))
     browser_sessions = config.browser_session_config(settings)
     throttle = Throttle(settings)
-    versions = ContentVersion(settings.redis_url) if settings.response_cache_seconds else None
+    # With replicas a page read on a lagging replica could be kept under a version newer than what it shows.
+    caching = settings.response_cache_seconds and replicas is None
+    versions = ContentVersion(settings.redis_url) if caching else None
     account_rules, notifications = AccountRules.of(settings), NotificationRules.of(settings)
     mail = settings.account_mail  # password reset, address confirmation and notifications, with their pages
     watch_pool(alchemy.get_engine(), pool_limit(settings))

@@ -200,7 +200,7 @@ async def test_the_heaviest_followers_feed_walks_the_newest_articles(
         expected = {
             offset: list((await connection.scalars(newest.limit(20).offset(offset))).all()) for offset in (0, 40, 300)
         }
-        counted = await connection.scalar(select(func.count()).where(Article.author_id.in_(followed)))
+        counted = int(await connection.scalar(select(func.count()).where(Article.author_id.in_(followed))) or 0)
     assert reader.feed_articles_count == counted >= DENSE_FEED_ARTICLES
     login = await client.post("/api/users/login", json={"user": {"email": reader.email, "password": "conduit-demo"}})
     headers = {"Authorization": f"Token {login.json()['user']['token']}"}

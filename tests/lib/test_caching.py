@@ -113,6 +113,7 @@ async def test_a_client_holding_the_current_version_gets_304(
     changed = await client.get("/api/articles", headers={"If-None-Match": etag})
 
     assert first.headers["cache-control"] == "no-cache"
+    assert first.headers["vary"] == "authorization"
     assert (unchanged.status_code, unchanged.content, unchanged.headers["etag"]) == (304, b"", etag)
     assert "content-length" not in unchanged.headers or unchanged.headers["content-length"] == "0"
     assert weak.status_code == 304

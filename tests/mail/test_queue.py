@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from httpx import AsyncClient
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conduit.db.models import Job
@@ -196,10 +196,3 @@ async def test_without_a_mail_server_development_writes_each_mail_to_a_file(tmp_
     assert isinstance(read, EmailMessage)
     assert read["To"] == "ann@example.org"
     assert "http://x/r?token=t" in text_of(read)
-
-
-async def test_jobs_wait_in_the_database(db: AsyncSession, client: AsyncClient, member: RegisterUser) -> None:
-    ann = await member()
-    await ask_reset(client, ann.email)
-
-    assert await db.scalar(select(func.count()).select_from(Job).where(Job.kind == "password-reset")) == 1

@@ -17,9 +17,9 @@ Writes made outside a request (``conduit`` commands) do not bump it: they show o
 expire, after ``RESPONSE_CACHE_SECONDS``. Signed-in callers are never answered from the cache (their responses
 say what they follow and favorite) and keep ``Cache-Control: no-store``.
 
-Validators: each anonymous 200 of the API carries a strong ``ETag`` (a digest of its body) and
-``Cache-Control: no-cache`` (browsers and proxies may keep it but must ask again), and a request whose
-``If-None-Match`` names it is answered 304 with no body.
+Validators: each anonymous 200 of the API carries a strong ``ETag`` (a digest of its body),
+``Cache-Control: no-cache`` (browsers and proxies may keep it but must ask again) and ``Vary: Authorization``, and a
+request whose ``If-None-Match`` names it is answered 304 with no body.
 """
 
 import hashlib
@@ -205,7 +205,7 @@ def validators(app: ASGIApp) -> ASGIApp:
                 for name, value in start.get("headers", [])
                 if not (unchanged and bytes(name).lower() == b"content-length")
             ]
-            headers.append((b"etag", etag.encode()))
+            headers += [(b"etag", etag.encode()), (b"vary", b"authorization")]  # a signed-in caller gets other answers
             if all(bytes(name).lower() != b"cache-control" for name, _ in headers):
                 headers.append((b"cache-control", b"no-cache"))
             status = HTTP_304_NOT_MODIFIED if unchanged else start["status"]

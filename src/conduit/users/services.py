@@ -164,8 +164,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         user = await self.get_one_or_none(User.id == user_id)
         if user is None:
             return None
-        column = User.notify_follows if kind == "follow" else User.notify_comments
-        return await self.update({column.key: False}, item_id=user.id)
+        return await self.update({User.notification_choice(kind): False}, item_id=user.id)
 
     async def _send_confirmation(self, user: User, email: str) -> None:
         await enqueue(self.repository.session, EMAIL_CONFIRMATION, {"user_id": str(user.id), "email": email})

@@ -60,9 +60,14 @@ class User(UUIDv7AuditBase):
     feed_articles_count: Mapped[int] = mapped_column(default=0, server_default="0", info=DERIVED)
     """How many articles the authors the user follows wrote: the feed's total."""
 
+    @staticmethod
+    def notification_choice(kind: str) -> str:
+        """The column saying whether the owner gets notification mails of ``kind`` (``follow``, ``comment``)."""
+        return "notify_follows" if kind == "follow" else "notify_comments"
+
     def wants(self, kind: str) -> bool:
         """Whether the owner gets notification mails of ``kind`` (``follow``, ``comment``)."""
-        return bool(self.notify_follows if kind == "follow" else self.notify_comments)
+        return bool(getattr(self, self.notification_choice(kind)))
 
     @validates("username")
     def _keep_canonical_username(self, _: str, username: str) -> str:
