@@ -10,8 +10,7 @@ handler then finds nothing left to commit and closes the session as usual.
 A read (a request with a safe method) on PostgreSQL takes the session's connection in AUTOCOMMIT mode, SQLAlchemy's
 per-session isolation level (``AsyncSession.connection(execution_options=...)``): its statements run without the
 BEGIN and COMMIT round trips of a transaction it has no use for. Behind PgBouncer in transaction mode reads keep
-their transaction, which holds a statement's PREPARE and EXECUTE on one server connection. Such a read has nothing
-to commit, so it is passed on as it is.
+their transaction, which holds a statement's PREPARE and EXECUTE on one server connection.
 
 Response caching (``conduit.lib.caching``): an anonymous read of a cached route gets the content version it belongs
 to before its handler runs, and takes no connection unless the cache misses (it then reads in a transaction). A
@@ -102,11 +101,9 @@ class RequestTransaction(ASGIMiddleware):
             nonlocal failure
             if failure is not None:
                 return  # the rest of the response whose commit failed
-            if (
-                message["type"] == "http.response.start"
-                and not outside  # a read outside a transaction has nothing to commit
-                and HTTP_200_OK <= message["status"] < HTTP_400_BAD_REQUEST
-            ):
+            if message["type"] == "http.response.start" and HTTP_200_OK <= message["status"] < HTTP_400_BAD_REQUEST:
+                # A read outside a transaction has nothing to commit, but committing gives its connection back
+                # before the response starts: the browser session, written then, takes it again.
                 try:
                     committed = await commit(self.session_of(scope))
                 except CommitFailedError as exc:
