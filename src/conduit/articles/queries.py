@@ -51,13 +51,15 @@ FILTERS: dict[str, ColumnElement[bool]] = {
 The feed has two: ``feed`` reads the followed authors' articles through their index ranges, which costs what they
 wrote; ``dense feed`` walks all articles newest first and keeps the followed authors', which costs the page divided
 by the share of articles the reader follows (``ArticleService.feed_for`` chooses)."""
+FEED_TOTAL = select(User.feed_articles_count).where(User.id == VIEWER)
+"""The feed's total, kept on the reader's own row, whichever way its page is found."""
 COUNTERS: dict[str, Select[Any]] = {
     "": select(counters.c.value).where(counters.c.name == ARTICLES_TOTAL),
     "tag": select(Tag.articles_count).where(Tag.name == bindparam("tag")),
     "author": select(User.articles_count).where(User.username == bindparam("author")),
     "favorited": select(User.favorites_count).where(User.username == bindparam("favorited")),
-    "feed": select(User.feed_articles_count).where(User.id == VIEWER),
-    "dense feed": select(User.feed_articles_count).where(User.id == VIEWER),
+    "feed": FEED_TOTAL,
+    "dense feed": FEED_TOTAL,
 }
 """Where the total of a list with no filter or a single one is kept; other combinations are counted."""
 

@@ -79,8 +79,8 @@ class ContentVersion:
 
     async def bump(self) -> None:
         """Move the version on: what was cached before is not read again."""
-        self.local += 1
         if self.redis is None:
+            self.local += 1
             return
         try:
             await self.redis.incr(VERSION_KEY)
@@ -94,16 +94,19 @@ class ContentVersion:
 
 def cache_key(request: Request[Any, Any, Any]) -> str:
     """The response cache's key: the content version, the path and the query, for an anonymous read with a version."""
-    scope = request.scope
-    version = scope.get("state", {}).get(VERSION_STATE)
-    if version is None or scope.get("user") is not None:
-        return NOT_CACHED
-    return f"{version}:{scope['path']}?{scope['query_string'].decode('latin-1')}"
+    return _key_of(request.scope)
 
 
 def cacheable(scope: HTTPScope, status_code: int) -> bool:
     """Whether a response goes into the cache: a 200 to an anonymous read that has a version."""
-    return status_code == HTTP_200_OK and cache_key(Request(cast("Scope", scope))) != NOT_CACHED
+    return status_code == HTTP_200_OK and _key_of(scope) != NOT_CACHED
+
+
+def _key_of(scope: Scope | HTTPScope) -> str:
+    version = scope.get("state", {}).get(VERSION_STATE)
+    if version is None or scope.get("user") is not None:
+        return NOT_CACHED
+    return f"{version}:{scope['path']}?{scope['query_string'].decode('latin-1')}"
 
 
 def response_cache_config(settings: Settings) -> ResponseCacheConfig:
@@ -140,8 +143,7 @@ class BoundedMemoryStore(Store):
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
         if isinstance(value, str):
             value = value.encode()
-        seconds = expires_in.total_seconds() if isinstance(expires_in, timedelta) else expires_in
-        self.entries[key] = _Entry(value, None if seconds is None else monotonic() + seconds)
+        self.entries[key] = _Entry(value, None if expires_in is None else monotonic() + _seconds(expires_in))
         self.entries.move_to_end(key)
         while len(self.entries) > self.size:
             self.entries.popitem(last=False)
@@ -152,8 +154,7 @@ class BoundedMemoryStore(Store):
             return None
         self.entries.move_to_end(key)
         if renew_for is not None and entry.expires_at is not None:
-            seconds = renew_for.total_seconds() if isinstance(renew_for, timedelta) else renew_for
-            entry.expires_at = monotonic() + seconds
+            entry.expires_at = monotonic() + _seconds(renew_for)
         return entry.value
 
     async def delete(self, key: str) -> None:
@@ -170,6 +171,10 @@ class BoundedMemoryStore(Store):
         if entry is None or entry.expires_at is None:
             return None
         return int(entry.expires_at - monotonic())
+
+
+def _seconds(duration: int | timedelta) -> float:
+    return duration.total_seconds() if isinstance(duration, timedelta) else duration
 
 
 def validators(app: ASGIApp) -> ASGIApp:
