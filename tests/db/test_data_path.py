@@ -14,6 +14,7 @@ import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from httpx import AsyncClient
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from tests.conftest import ON_POSTGRES, RegisterUser, WriteArticle
 
@@ -88,3 +89,27 @@ async def test_on_postgresql_a_read_runs_outside_a_transaction_and_a_write_insid
     assert {statement.in_transaction for statement in reads} == {False}
     assert favorite.status_code == 200
     assert {statement.in_transaction for statement in writes} == {True}
+
+
+async def test_an_api_read_commits_its_session_once(
+    client: AsyncClient, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    author, reader = await register(), await register()
+    slug = (await write_article(author, tag_list=["shared"]))["slug"]
+    api_reads = [path for path in READS if path.startswith("/api/")]
+    commits: dict[str, int] = {}
+    path = ""
+
+    def record(_: Session) -> None:
+        commits[path] = commits.get(path, 0) + 1
+
+    event.listen(Session, "after_commit", record)
+    try:
+        for path in api_reads:
+            response = await client.get(path.format(slug=slug, author=author.username), headers=reader.headers)
+            assert response.status_code == 200, path
+    finally:
+        event.remove(Session, "after_commit", record)
+
+    # The plugin's before_send_handler commits it; nothing commits it first (there is no browser session to write).
+    assert commits == dict.fromkeys(api_reads, 1)

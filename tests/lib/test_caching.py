@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import event, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from conduit.app import create_app
 from conduit.config import alchemy_config_of
@@ -31,11 +32,21 @@ async def test_an_anonymous_read_is_answered_from_the_cache(
     first = [await client.get(path) for path in paths]
     sql.clear()
 
-    again = [await client.get(path) for path in paths]
+    begun: list[SessionTransaction] = []
+
+    def record(_: Session, transaction: SessionTransaction) -> None:
+        begun.append(transaction)
+
+    event.listen(Session, "after_transaction_create", record)
+    try:
+        again = [await client.get(path) for path in paths]
+    finally:
+        event.remove(Session, "after_transaction_create", record)
 
     assert [response.status_code for response in again] == [200] * len(paths)
     assert [response.json() for response in again] == [response.json() for response in first]
     assert sql == []  # no statement at all: not even the session's connection was taken
+    assert begun == []  # nor a session made to be committed empty
 
 
 async def test_every_kind_of_write_is_read_at_once(

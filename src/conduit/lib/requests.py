@@ -85,7 +85,7 @@ def reading_refused_bodies(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        body_read = False
+        body_read = not _has_body(scope)
 
         async def receiving() -> ReceiveMessage:
             nonlocal body_read
@@ -101,6 +101,15 @@ def reading_refused_bodies(app: ASGIApp) -> ASGIApp:
         await app(scope, receiving, sending)
 
     return middleware
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether the request sends a body: HTTP/1.1 gives a request without ``Content-Length`` or
+    ``Transfer-Encoding`` none (most reads), and one of length 0 is already complete."""
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"", b"0")):
+            return True
+    return False
 
 
 async def _read_the_rest(receive: Receive) -> None:

@@ -5,7 +5,10 @@ otherwise) commits once the status line is fixed, and a COMMIT that fails there 
 get its 2xx for a write that was lost. ``RequestTransaction`` applies the same policy one step earlier, when the
 handler's response starts and before it is passed on: when COMMIT fails, that response is dropped and the error
 handler's answer to the failure (500, or 503 when the database is unavailable) is sent instead. Advanced Alchemy's
-handler then finds nothing left to commit and closes the session as usual.
+handler then finds nothing left to commit and closes the session as usual. A read of the API commits nothing that
+could be lost, so its session is left to that handler alone (one COMMIT, and no session made just to be committed
+when the response came from the cache); a read of a page still commits first, since its browser session is written
+after that, on a connection of its own.
 
 A read (a request with a safe method) on PostgreSQL takes the session's connection in AUTOCOMMIT mode, SQLAlchemy's
 per-session isolation level (``AsyncSession.connection(execution_options=...)``): its statements run without the
@@ -42,6 +45,9 @@ from conduit.lib.exceptions import CommitFailedError, ServiceUnavailableError
 from conduit.lib.requests import SAFE_METHODS
 
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+BROWSER_SESSION = "session"
+"""The scope key where Litestar's session middleware keeps a request's browser session (absent where it is
+excluded: the API, static files, feeds)."""
 WRITE_TURN_TIMEOUT_SECONDS = SQLITE_BUSY_TIMEOUT_MS / 1000
 
 
@@ -94,6 +100,10 @@ class RequestTransaction(ASGIMiddleware):
         outside = self.reads_outside_transactions and safe
         if outside and not cached:  # a cached read most often never opens its session
             await self.session_of(scope).connection(execution_options=AUTOCOMMIT)
+        # A write commits here; so does a read on a page, whose browser session is written after this (taking a
+        # connection of its own). Any other read is left to the plugin's before_send_handler, which commits and
+        # closes its session, if it opened one, as the response starts.
+        early = not safe or BROWSER_SESSION in scope
 
         failure: CommitFailedError | None = None
 
@@ -101,7 +111,11 @@ class RequestTransaction(ASGIMiddleware):
             nonlocal failure
             if failure is not None:
                 return  # the rest of the response whose commit failed
-            if message["type"] == "http.response.start" and HTTP_200_OK <= message["status"] < HTTP_400_BAD_REQUEST:
+            if (
+                early
+                and message["type"] == "http.response.start"
+                and HTTP_200_OK <= message["status"] < HTTP_400_BAD_REQUEST
+            ):
                 # A read outside a transaction has nothing to commit, but committing gives its connection back
                 # before the response starts: the browser session, written then, takes it again.
                 try:
