@@ -19,6 +19,7 @@ from sqlalchemy import (
     false,
     func,
     select,
+    true,
     tuple_,
 )
 
@@ -51,6 +52,8 @@ FILTERS: dict[str, ColumnElement[bool]] = {
 The feed has two: ``feed`` reads the followed authors' articles through their index ranges, which costs what they
 wrote; ``dense feed`` walks all articles newest first and keeps the followed authors', which costs the page divided
 by the share of articles the reader follows (``ArticleService.feed_for`` chooses)."""
+FEEDS = frozenset({"feed", "dense feed"})
+"""The filters that keep only the articles of authors the bound viewer follows."""
 FEED_TOTAL = select(User.feed_articles_count).where(User.id == VIEWER)
 """The feed's total, kept on the reader's own row, whichever way its page is found."""
 COUNTERS: dict[str, Select[Any]] = {
@@ -70,11 +73,13 @@ def is_favorited_by(viewer_id: Any) -> ColumnElement[bool]:
 
 
 @cache
-def article_rows(dialect: str, *, signed_in: bool, with_body: bool = False) -> Select[Any]:
+def article_rows(dialect: str, *, signed_in: bool, with_body: bool = False, followed: bool = False) -> Select[Any]:
     """The columns an article response shows (author and tags included), as the bound viewer sees them.
 
-    Built once per combination; callers add the filter and the order.
+    With ``followed`` the rows are known to be by authors the viewer follows (a feed's), so ``author_following`` is
+    true without a look at the follows. Built once per combination; callers add the filter and the order.
     """
+    following = true() if followed else is_followed_by(VIEWER) if signed_in else false()
     columns: list[Any] = [
         Article.id,
         Article.slug,
@@ -90,7 +95,7 @@ def article_rows(dialect: str, *, signed_in: bool, with_body: bool = False) -> S
         User.username.label("author_username"),
         User.bio.label("author_bio"),
         User.image.label("author_image"),
-        (is_followed_by(VIEWER) if signed_in else false()).label("author_following"),
+        following.label("author_following"),
     ]
     if with_body:
         columns.append(Article.body)
@@ -174,8 +179,9 @@ def page_statement(dialect: str, *, signed_in: bool, filters: tuple[str, ...], k
         .offset(bindparam("offset"))
         .subquery()
     )
+    followed = signed_in and bool(FEEDS.intersection(filters))
     return (
-        article_rows(dialect, signed_in=signed_in)
+        article_rows(dialect, signed_in=signed_in, followed=followed)
         .add_columns(total_statement(filters).scalar_subquery().label("total"))
         .join(page_ids, page_ids.c.id == Article.id)
         .order_by(*order)
