@@ -28,9 +28,9 @@ import asyncpg
 from conduit import config
 from conduit.articles.queries import page_statement
 from conduit.lib.settings import Settings
+from conduit.lib.transactions import AUTOCOMMIT
 from conduit.users.services import ACTIVE_ACCOUNT
 
-AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 WARMUP = 200
 
 
