@@ -1,0 +1,26 @@
+"""Newest first, with the author: the index of articles by (created_at, id) also holds author_id.
+
+The feed of a reader whose followed authors wrote many articles walks this index newest first and keeps the
+articles by authors the reader follows (``dense feed`` in ``conduit.articles.queries``). With the author in the
+index the walk reads index pages only (PostgreSQL's index-only scan), instead of a table row per article passed.
+Everything the old index served (the newest-first list, deep offsets, cursors) is served by the new one's first
+two columns.
+
+The new index is built before the old one is dropped. On PostgreSQL the build holds writes to ``articles`` (not
+reads) while it runs: about a quarter of a second per 100,000 articles.
+"""
+
+from alembic import op
+
+revision = "b5e0c3f7a9d1"
+down_revision = "7c41d2a9e815"
+
+
+def upgrade() -> None:
+    op.create_index("ix_articles_created_at_id_author_id", "articles", ["created_at", "id", "author_id"])
+    op.drop_index("ix_articles_created_at_id", table_name="articles")
+
+
+def downgrade() -> None:
+    op.create_index("ix_articles_created_at_id", "articles", ["created_at", "id"])
+    op.drop_index("ix_articles_created_at_id_author_id", table_name="articles")
