@@ -11,8 +11,9 @@ on a second database of 10,000 users and 100,000 articles (``conduit_bench_scale
 How to read the figures:
 
 - wrk is pinned to ``-t2`` (one thread per core of the 2-core reference machine) with 32 connections. It runs
-  on the same machine as the server (one uvicorn worker unless ``--workers``) and PostgreSQL, and competes with
-  them for the cores. Like ``conduit run``, the servers write an access log line per request (to a file here).
+  on the same machine as the server (one worker of ``conduit run`` unless ``--workers``) and PostgreSQL, and
+  competes with them for the cores. Like ``conduit run``, the servers write an access log line per request (to a
+  file here).
 - errors = responses wrk counts as "Non-2xx or 3xx" (status 400 and up) + socket errors (connect, read, write,
   and responses slower than the 30 s timeout); the server logs, kept with ``--keep``, tell what they were.
 - RSS is VmRSS from /proc of the server's processes (with the workers it forks), sampled every 100 ms during the
@@ -27,7 +28,9 @@ How to read the figures:
   misses the response cache on purpose, see ``sequential_ms``).
 - the anonymous scenarios (list, tag filter, one article, tags, searches, deep offset) are answered from Conduit's
   response cache after their first request, as anonymous reads are in production (``conduit.lib.caching``); the
-  floor has no cache. The signed-in scenarios (feed, list signed in) and the writes never are.
+  floor has no cache. The signed-in scenarios (feed, list signed in) and the writes never are, nor is "list,
+  uncached" (``scripts/bench/miss.lua``), the list with a query parameter of its own on every request: the same
+  one statement as the floor's, through Conduit's whole stack, and what a signed-in read costs without its account.
 - favorite and unfavorite are real writes (``scripts/bench/favorite.lua``): favorite favorites (user, article)
   pairs that are not favorites yet, then as many again unmeasured; unfavorite deletes those favorites. The
   pairs are drawn at random from ``WRITERS`` (128) accounts, or every account of a smaller data set (the
@@ -104,12 +107,14 @@ class DataSet:
 
 @dataclass(frozen=True)
 class Scenario:
-    """One wrk run: GET ``path`` (with a token when signed in), or POST/DELETE along favorite.lua's work list."""
+    """One wrk run: GET ``path`` (with a token when signed in; with ``miss``, through miss.lua, each request with
+    a query of its own), or POST/DELETE along favorite.lua's work list."""
 
     name: str
     path: str = ""
     method: str = "GET"
     token: str | None = None
+    miss: bool = False
 
 
 FLOOR_SCENARIOS = [Scenario("list", "/api/articles?limit=20"), Scenario("tags", "/api/tags")]
@@ -329,7 +334,7 @@ def run_wrk(base_url: str, pid: int, scenario: Scenario, seconds: int, lua: list
     if lua:
         command += ["-s", str(LUA_DIR / "favorite.lua"), base_url, "--", *lua, ",".join(map(str, starts))]
     else:
-        command += ["-s", str(LUA_DIR / "report.lua"), base_url + scenario.path]
+        command += ["-s", str(LUA_DIR / ("miss.lua" if scenario.miss else "report.lua")), base_url + scenario.path]
         command += ["-H", f"Authorization: Token {scenario.token}"] if scenario.token else []
     pids, samples = process_group(pid), []
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as wrk:  # noqa: S603
@@ -406,6 +411,7 @@ def prepare(dataset: DataSet, base_url: str, workdir: Path, args: Options) -> tu
     offset = DEEP_OFFSET if dataset.articles > DEEP_OFFSET + 20 else max(dataset.articles - 40, 0)
     scenarios = [
         Scenario("list", "/api/articles?limit=20"),
+        Scenario("list, uncached", "/api/articles?limit=20", miss=True),
         Scenario("tag filter", f"/api/articles?tag={quote(tag)}&limit=20"),
         Scenario("one article", f"/api/articles/{slugs[len(slugs) // 2]}"),
         Scenario("tags", "/api/tags"),
