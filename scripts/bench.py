@@ -336,6 +336,7 @@ def run_wrk(base_url: str, pid: int, scenario: Scenario, seconds: int, lua: list
     else:
         command += ["-s", str(LUA_DIR / ("miss.lua" if scenario.miss else "report.lua")), base_url + scenario.path]
         command += ["-H", f"Authorization: Token {scenario.token}"] if scenario.token else []
+        command += ["--", str(time.monotonic_ns())] if scenario.miss else []  # miss.lua's name for this run
     pids, samples = process_group(pid), []
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as wrk:  # noqa: S603
         try:

@@ -96,6 +96,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         else [DatabaseRouting(replicas, marks, cookie=BROWSER_SESSION_COOKIE, bypass=config.NO_DATABASE_PATHS)]
     )
     answer_error = error_pages(browser_session_viewer(browser_sessions, browser_session_retrieve_user_handler(alchemy)))
+    transaction = RequestTransaction(
+        alchemy,
+        reads_outside_transactions=alchemy.get_engine().dialect.name == "postgresql"
+        and not settings.database_pgbouncer,
+        error_handler=answer_error,
+        bypass=config.NO_DATABASE_PATHS,
+        serialize_writes=alchemy.get_engine().dialect.name == "sqlite",
+        versions=versions,
+    )
     api = Router(
         path="/api",
         route_handlers=[
@@ -171,16 +180,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             throttle.middleware,
             *routing,
             browser_session_middleware(browser_sessions),
-            RequestTransaction(
-                alchemy,
-                reads_outside_transactions=alchemy.get_engine().dialect.name == "postgresql"
-                and not settings.database_pgbouncer,
-                error_handler=answer_error,
-                bypass=config.NO_DATABASE_PATHS,
-                serialize_writes=alchemy.get_engine().dialect.name == "sqlite",
-                versions=versions,
-            ),
+            transaction,
         ],
+        before_request=transaction.before_handler,  # runs only when the response cache missed
         before_send=[security_headers(hsts=settings.cookies_secure)],
         exception_handlers={Exception: answer_error},
         stores={

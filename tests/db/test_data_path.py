@@ -91,6 +91,29 @@ async def test_on_postgresql_a_read_runs_outside_a_transaction_and_a_write_insid
     assert {statement.in_transaction for statement in writes} == {True}
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite begins no transaction for a read in the first place")
+async def test_on_postgresql_an_anonymous_read_that_misses_the_cache_runs_outside_a_transaction(
+    client: AsyncClient, alchemy: SQLAlchemyAsyncConfig, register: RegisterUser, write_article: WriteArticle
+) -> None:
+    author = await register()
+    slug = (await write_article(author, tag_list=["shared"]))["slug"]
+    signed_in_only = ("/api/user", "/api/articles/feed?limit=5")
+    anonymous = [
+        path.format(slug=slug, author=author.username)
+        for path in READS
+        if path.startswith("/api/") and path not in signed_in_only
+    ]
+    # A query of its own for each read, so that none is answered from the cache (a hit runs no statement at all).
+    misses = [f"{path}{'&' if '?' in path else '?'}miss={number}" for number, path in enumerate(anonymous)]
+    with watched(alchemy) as reads:
+        for path in misses:
+            response = await client.get(path)
+            assert response.status_code == 200, path
+
+    assert len(reads) >= len(misses)
+    assert {statement.in_transaction for statement in reads} == {False}
+
+
 async def test_an_api_read_commits_its_session_once(
     client: AsyncClient, register: RegisterUser, write_article: WriteArticle
 ) -> None:

@@ -16,8 +16,9 @@ BEGIN and COMMIT round trips of a transaction it has no use for. Behind PgBounce
 their transaction, which holds a statement's PREPARE and EXECUTE on one server connection.
 
 Response caching (``conduit.lib.caching``): an anonymous read of a cached route gets the content version it belongs
-to before its handler runs, and takes no connection unless the cache misses (it then reads in a transaction). A
-write that committed moves the version on before its response is sent.
+to before its handler runs, and takes no connection unless the cache misses. Litestar calls ``before_request`` hooks
+only on a miss, so ``RequestTransaction.before_handler`` takes the connection then, in AUTOCOMMIT like any other
+read. A write that committed moves the version on before its response is sent.
 
 On SQLite, which has one writer at a time, the writes of one process take turns (``serialize_writes``): a request
 with an unsafe method waits for the one before it to be answered, in an in-process queue, first come first served,
@@ -74,6 +75,14 @@ class RequestTransaction(ASGIMiddleware):
         self.write_turn = asyncio.Lock() if serialize_writes else None
         self.error_handler = error_handler
         self.should_bypass_for_scope = lambda scope: scope["path"].startswith(bypass)
+
+    async def before_handler(self, request: Request[Any, Any, Any]) -> None:
+        """The app's ``before_request`` hook (Litestar calls it once the response cache has missed): a read that
+        was left its session in case the cache answered it takes the connection in AUTOCOMMIT now."""
+        if self.reads_outside_transactions and request.scope.get("state", {}).get(VERSION_STATE) is not None:
+            session = self.session_of(request.scope)
+            if not session.in_transaction():
+                await session.connection(execution_options=AUTOCOMMIT)
 
     def session_of(self, scope: Scope) -> AsyncSession:
         """The request's session, as the plugin provides it to handlers (made now if nothing asked for it yet)."""

@@ -24,7 +24,8 @@ class Article(UUIDv7AuditBase):
 
     __tablename__ = "articles"
     __table_args__ = (
-        # Newest first; the author rides along so that a walk of it (the dense feed) never reads the table.
+        # Newest first; the author rides along so that a walk of it (the dense feed) reads the table only for
+        # pages changed since the last vacuum.
         Index("ix_articles_created_at_id_author_id", "created_at", "id", "author_id"),
         Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
     )

@@ -2,7 +2,8 @@
 
 The feed of a reader whose followed authors wrote many articles walks this index newest first and keeps the
 articles by authors the reader follows (``dense feed`` in ``conduit.articles.queries``). With the author in the
-index the walk reads index pages only (PostgreSQL's index-only scan), instead of a table row per article passed.
+index the walk is PostgreSQL's index-only scan: it reads no table row for an article on a page that was vacuumed
+since it last changed (most of the table, with autovacuum), where it read one for every article it passed.
 Everything the old index served (the newest-first list, deep offsets, cursors) is served by the new one's first
 two columns.
 
