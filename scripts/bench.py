@@ -30,7 +30,7 @@ How to read the figures:
   response cache after their first request, as anonymous reads are in production (``conduit.lib.caching``); the
   floor has no cache. The signed-in scenarios (feed, list signed in) and the writes never are, nor is "list,
   uncached" (``scripts/bench/miss.lua``), the list with a query parameter of its own on every request: the same
-  one statement as the floor's, through Conduit's whole stack, and what a signed-in read costs without its account.
+  one statement as the floor's, through Conduit's whole stack (which also stores its answer in the cache).
 - favorite and unfavorite are real writes (``scripts/bench/favorite.lua``): favorite favorites (user, article)
   pairs that are not favorites yet, then as many again unmeasured; unfavorite deletes those favorites. The
   pairs are drawn at random from ``WRITERS`` (128) accounts, or every account of a smaller data set (the

@@ -104,7 +104,7 @@ async def test_on_postgresql_an_anonymous_read_that_misses_the_cache_runs_outsid
         if path.startswith("/api/") and path not in signed_in_only
     ]
     # A query of its own for each read, so that none is answered from the cache (a hit runs no statement at all).
-    misses = [f"{path}{'&' if '?' in path else '?'}miss={number}" for number, path in enumerate(anonymous)]
+    misses = [f"{path}{'&' if '?' in path else '?'}uncached={number}" for number, path in enumerate(anonymous)]
     with watched(alchemy) as reads:
         for path in misses:
             response = await client.get(path)

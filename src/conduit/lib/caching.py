@@ -102,8 +102,14 @@ def cacheable(scope: HTTPScope, status_code: int) -> bool:
     return status_code == HTTP_200_OK and _key_of(scope) != NOT_CACHED
 
 
+def content_version_of(scope: Scope | HTTPScope) -> int | None:
+    """The content version a read was given before its handler ran; None when it may not be cached."""
+    version: int | None = scope.get("state", {}).get(VERSION_STATE)
+    return version
+
+
 def _key_of(scope: Scope | HTTPScope) -> str:
-    version = scope.get("state", {}).get(VERSION_STATE)
+    version = content_version_of(scope)
     if version is None or scope.get("user") is not None:
         return NOT_CACHED
     return f"{version}:{scope['path']}?{scope['query_string'].decode('latin-1')}"

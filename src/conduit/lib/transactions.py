@@ -40,7 +40,7 @@ from litestar.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, S
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conduit.lib.caching import VERSION_STATE, ContentVersion
+from conduit.lib.caching import VERSION_STATE, ContentVersion, content_version_of
 from conduit.lib.database import SQLITE_BUSY_TIMEOUT_MS
 from conduit.lib.exceptions import CommitFailedError, ServiceUnavailableError
 from conduit.lib.requests import SAFE_METHODS
@@ -79,7 +79,7 @@ class RequestTransaction(ASGIMiddleware):
     async def before_handler(self, request: Request[Any, Any, Any]) -> None:
         """The app's ``before_request`` hook (Litestar calls it once the response cache has missed): a read that
         was left its session in case the cache answered it takes the connection in AUTOCOMMIT now."""
-        if self.reads_outside_transactions and request.scope.get("state", {}).get(VERSION_STATE) is not None:
+        if self.reads_outside_transactions and content_version_of(request.scope) is not None:
             session = self.session_of(request.scope)
             if not session.in_transaction():
                 await session.connection(execution_options=AUTOCOMMIT)
