@@ -20,6 +20,9 @@ How to read the figures:
   measured run: the peak, and the value when wrk stopped.
 - "x floor" is the scenario's req/s divided by the floor's list req/s (its tags req/s for the tags scenario).
   SQLite figures are compared with the PostgreSQL floor when both run; without PostgreSQL there is no floor.
+  "x same work" divides a signed-in scenario (feed, list signed in) by the floor's own signed-in figure, which
+  checks the same token and account and reads the reader's favorites and follows too: the share of the
+  floor's speed Conduit keeps when both do that work.
 - the search scenarios (``GET /api/articles?search=...&limit=20``) look for fixed words of the demo text (Faker's
   lorem words, each in 7% to 20% of the articles): one in no article, the least and the most common word, and a
   phrase of two common words; a note gives each one's ``articlesCount``. After the wrk runs each search is also
@@ -66,12 +69,16 @@ from urllib.parse import quote
 
 import asyncpg
 
+from conduit.db.models import User
+from conduit.lib.auth import Tokens
+
 HOST, POSTGRES = "127.0.0.1", "postgresql://postgres@127.0.0.1:5432"
 DATABASE_NAMES = {"small": "conduit_bench", "scale": "conduit_bench_scale"}
 """The PostgreSQL databases of the data sets (``--database-prefix`` replaces ``conduit_bench``)."""
 SCALE_USERS, SCALE_ARTICLES = 10_000, 100_000
 SEED, UNTIL = 7, "2026-11-01"
 DEMO_PASSWORD = "conduit-demo"  # noqa: S105 - the password of every demo account
+TOKEN_TTL_SECONDS = 3600
 SECRET_KEY = "bench-secret-key-not-for-production-0123456789ab"  # noqa: S105 - 48 characters, scratch data only
 CONNECTIONS, THREADS, WRK_TIMEOUT = 32, 2, "30s"
 DRAIN_SECONDS, DRAIN_TIMEOUT_SECONDS, READY_TIMEOUT_SECONDS, RSS_INTERVAL_SECONDS = 1.0, 60.0, 60.0, 0.1
@@ -118,6 +125,8 @@ class Scenario:
 
 
 FLOOR_SCENARIOS = [Scenario("list", "/api/articles?limit=20"), Scenario("tags", "/api/tags")]
+SIGNED_IN_SCENARIOS = {"feed": "/api/articles/feed?limit=20", "list signed in": "/api/articles?limit=20"}
+"""The signed-in scenarios, which the floor measures too (signed in as the same reader), by name."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +151,7 @@ class Result:
     rss_peak_mib: float
     rss_end_mib: float
     ratio_to_floor: float | None = None
+    ratio_to_same_work: float | None = None
     note: str = ""
 
 
@@ -461,12 +471,15 @@ def bench_dataset(dataset: DataSet, workdir: Path, args: Options) -> list[Run]:
     print(f"{dataset.engine}, {dataset.users:,} users / {dataset.articles:,} articles:")
     var_dir, runs = workdir / f"var-{dataset.engine}-{dataset.size}", []
     build(dataset, var_dir)
-    floored = not args.scenarios or any(args.scenarios in scenario.name for scenario in FLOOR_SCENARIOS)
+    names = [scenario.name for scenario in FLOOR_SCENARIOS] + list(SIGNED_IN_SCENARIOS)
+    floored = not args.scenarios or any(args.scenarios in name or name in args.scenarios for name in names)
     if dataset.engine == "postgresql" and dataset.size == "small" and floored:
         print("  floor (scripts/bench_floor.py)")
         command = [sys.executable, str(FLOOR_SCRIPT), "--dsn", f"{POSTGRES}/{DATABASE_NAMES[dataset.size]}"]
-        with serve(command, dict(os.environ), workdir / "floor.log") as (base_url, pid):
-            runs.append(Run("floor", dataset, measure(base_url, pid, dataset, FLOOR_SCENARIOS, args, None)))
+        token = reader_token(dataset)
+        floor = [*FLOOR_SCENARIOS, *(Scenario(name, path, token=token) for name, path in SIGNED_IN_SCENARIOS.items())]
+        with serve([*command, "--secret-key", SECRET_KEY], dict(os.environ), workdir / "floor.log") as (base_url, pid):
+            runs.append(Run("floor", dataset, measure(base_url, pid, dataset, floor, args, None)))
     servers = [("conduit", sys.executable)]
     if args.compare:
         servers.insert(0, (f"conduit {args.compare}", checkout(args.compare, workdir)))
@@ -475,6 +488,21 @@ def bench_dataset(dataset: DataSet, workdir: Path, args: Options) -> list[Run]:
             build(dataset, var_dir)  # the same data afresh: the writes of the previous server's run changed it
         runs.append(measure_conduit(server, dataset, var_dir, workdir, args, python))
     return runs
+
+
+def reader_token(dataset: DataSet) -> str:
+    """A token of the reader ``prepare`` signs in as (the user who follows the most people), as Conduit issues it,
+    for the floor's signed-in scenarios: Conduit is not running yet to sign in to."""
+    follows = "SELECT u.id, u.token_version FROM users AS u JOIN follows AS f ON f.follower_id = u.id"
+    [(user_id, token_version)] = fetch(
+        dataset, f"{follows} GROUP BY u.id, u.email ORDER BY count(*) DESC, u.email LIMIT 1"
+    )
+
+    async def unused(*_: Any) -> None:
+        return None
+
+    tokens = Tokens(SECRET_KEY, TOKEN_TTL_SECONDS, unused)
+    return tokens.issue(User(id=user_id, token_version=token_version))
 
 
 def checkout(revision: str, workdir: Path) -> str:
@@ -514,6 +542,8 @@ def add_floor_ratios(runs: list[Run]) -> None:
     floor = {r.scenario: r.requests_per_second for run in runs if run.server == "floor" for r in run.results}
     for result in (r for run in runs if floor and run.dataset.size == "small" for r in run.results):
         result.ratio_to_floor = result.requests_per_second / floor["tags" if result.scenario == "tags" else "list"]
+        if result.scenario in SIGNED_IN_SCENARIOS:
+            result.ratio_to_same_work = result.requests_per_second / floor[result.scenario]
 
 
 def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
@@ -543,12 +573,22 @@ def change(before: float, after: float) -> str:
 
 def print_report(runs: list[Run]) -> None:
     """A table per server and database for the small set, then one small-versus-scale table per database."""
-    header = ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "RSS peak MiB", "RSS end MiB", "x floor"]
+    header = [
+        "scenario",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "RSS peak MiB",
+        "RSS end MiB",
+        "x floor",
+        "x same work",
+    ]
     for run, data in ((run, run.dataset) for run in runs if run.dataset.size == "small"):
         rows = []
         for r in run.results:
-            ratio = "" if r.ratio_to_floor is None else f"{r.ratio_to_floor:.2f}"
-            rows.append([r.scenario, *map(number, shown(r)), number(r.rss_end_mib), ratio])
+            ratios = ("" if ratio is None else f"{ratio:.2f}" for ratio in (r.ratio_to_floor, r.ratio_to_same_work))
+            rows.append([r.scenario, *map(number, shown(r)), number(r.rss_end_mib), *ratios])
         print_table(f"{run.server} on {data.engine}, {data.users:,} users / {data.articles:,} articles", header, rows)
     small = {run.dataset.engine: run for run in runs if run.server == "conduit" and run.dataset.size == "small"}
     print_comparison(runs)

@@ -8,29 +8,41 @@ Conduit's PostgreSQL tables with the statements Conduit's own reads amount to, o
   total from ``counters`` (no ``count(*)``, no summing of favorites: Conduit keeps those counts); msgspec encodes
   the RealWorld shape (anonymous reader: ``favorited`` and ``following`` are false).
 - ``GET /api/tags``: one statement, the 20 most used tag names from ``tags.articles_count``.
+- the same list with ``Authorization: Token <jwt>`` (one of Conduit's tokens, signed with the secret key given as
+  ``--secret-key``): the token's signature is verified once per process and its expiry on every request, one
+  statement reads the account's ``token_version`` (it must be active and match the token's ``ver`` claim, or the
+  answer is 401), and the page's statement also tells, per article, whether the reader favorited it and follows
+  its author. That is the work of Conduit's signed-in list, with the least code.
+- ``GET /api/articles/feed`` (signed in the same way): the account, then ONE statement for the page of articles
+  by the authors the reader follows, its total read from ``users.feed_articles_count``.
 
-No validation beyond Litestar's query parameters, no authentication, no ORM, no transaction. ``scripts/bench.py``
-starts it::
+No validation beyond Litestar's query parameters, no ORM, no transaction. ``scripts/bench.py`` starts it::
 
-    python scripts/bench_floor.py --dsn postgresql://postgres@127.0.0.1:5432/conduit_bench --port 8001
+    python scripts/bench_floor.py --dsn postgresql://postgres@127.0.0.1:5432/conduit_bench --secret-key ... --port 8001
 """
 
 import argparse
+import functools
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import asyncpg
+import jwt
 import msgspec
 from granian import Granian
 from granian.constants import HTTPModes, Interfaces
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException
 
 POOL_SIZE = 10
 POPULAR_TAGS = 20
-DSN_VARIABLE = "BENCH_FLOOR_DSN"
+DSN_VARIABLE, SECRET_VARIABLE = "BENCH_FLOOR_DSN", "BENCH_FLOOR_SECRET_KEY"
 
 ARTICLES_SQL = """
 SELECT a.slug, a.title, a.description,
@@ -47,6 +59,36 @@ JOIN users AS u ON u.id = a.author_id
 JOIN (SELECT id FROM articles ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2) AS page ON page.id = a.id
 ORDER BY a.created_at DESC, a.id DESC
 """
+
+SIGNED_IN_COLUMNS = """
+       EXISTS (SELECT 1 FROM favorites AS f WHERE f.article_id = a.id AND f.user_id = $3) AS favorited,
+       EXISTS (SELECT 1 FROM follows AS fo WHERE fo.follower_id = $3 AND fo.followed_id = a.author_id) AS following,
+"""
+SIGNED_IN_ARTICLES_SQL = ARTICLES_SQL.replace("a.favorites_count,", "a.favorites_count," + SIGNED_IN_COLUMNS, 1)
+
+FEED_SQL = """
+SELECT a.slug, a.title, a.description,
+       coalesce((SELECT array_agg(t.name ORDER BY t.name)
+                 FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id
+                 WHERE at.article_id = a.id), '{}') AS tag_list,
+       to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+       to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
+       a.favorites_count,
+       EXISTS (SELECT 1 FROM favorites AS f WHERE f.article_id = a.id AND f.user_id = $3) AS favorited,
+       true AS following,
+       u.username, u.bio, u.image,
+       (SELECT r.feed_articles_count FROM users AS r WHERE r.id = $3) AS total
+FROM articles AS a
+JOIN users AS u ON u.id = a.author_id
+JOIN (SELECT id FROM articles
+      WHERE author_id IN (SELECT followed_id FROM follows WHERE follower_id = $3)
+      ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2) AS page ON page.id = a.id
+ORDER BY a.created_at DESC, a.id DESC
+"""
+
+ACCOUNT_SQL = "SELECT token_version FROM users WHERE id = $1 AND is_active"
+TOKEN_VERSION_CLAIM = "ver"  # noqa: S105  # a name (conduit.lib.auth.TOKEN_VERSION, under Litestar's "extras"), not a secret
+DECODED_TOKENS = 4096
 
 TAGS_SQL = """
 SELECT name FROM tags WHERE articles_count > 0 ORDER BY articles_count DESC, name LIMIT $1
@@ -89,10 +131,35 @@ class TagsResponse(msgspec.Struct):
     tags: list[str]
 
 
-@get("/api/articles")
-async def list_articles(state: State, limit: int = 20, offset: int = 0) -> ArticlesResponse:
-    """The newest articles, with the same ordering and shape as Conduit's anonymous list."""
-    rows = await state.pool.fetch(ARTICLES_SQL, limit, offset)
+@functools.lru_cache(maxsize=DECODED_TOKENS)
+def _claims(token: str, secret: str) -> dict[str, Any]:
+    """The claims of a token whose signature is valid (checked once per process for each token)."""
+    claims: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False})
+    return claims
+
+
+async def _reader(request: Request[Any, Any, Any], connection: Any) -> UUID | None:
+    """The account the request's token names (None without a token), checked as Conduit checks it.
+
+    Raises:
+        NotAuthorizedException: The token is invalid or expired, or names no active account, or was revoked.
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if not token:
+        return None
+    try:
+        claims = _claims(token, request.app.state.secret_key)
+        reader = UUID(claims["sub"])
+    except (jwt.PyJWTError, KeyError, ValueError):
+        raise NotAuthorizedException from None
+    if scheme.lower() != "token" or claims.get("exp", 0) <= time.time():
+        raise NotAuthorizedException
+    if await connection.fetchval(ACCOUNT_SQL, reader) != claims.get("extras", {}).get(TOKEN_VERSION_CLAIM):
+        raise NotAuthorizedException
+    return reader
+
+
+def _page(rows: list[Any]) -> ArticlesResponse:
     articles = [
         ArticleSummary(
             slug=row["slug"],
@@ -101,13 +168,38 @@ async def list_articles(state: State, limit: int = 20, offset: int = 0) -> Artic
             tag_list=row["tag_list"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
-            favorited=False,
+            favorited=row.get("favorited", False),
             favorites_count=row["favorites_count"],
-            author=Profile(username=row["username"], bio=row["bio"], image=row["image"], following=False),
+            author=Profile(
+                username=row["username"], bio=row["bio"], image=row["image"], following=row.get("following", False)
+            ),
         )
         for row in rows
     ]
     return ArticlesResponse(articles=articles, articles_count=rows[0]["total"] if rows else 0)
+
+
+@get("/api/articles")
+async def list_articles(
+    request: Request[Any, Any, Any], state: State, limit: int = 20, offset: int = 0
+) -> ArticlesResponse:
+    """The newest articles, with the same ordering and shape as Conduit's list (signed in: with the reader's
+    favorites and follows)."""
+    async with state.pool.acquire() as connection:
+        reader = await _reader(request, connection)
+        if reader is None:
+            return _page(await connection.fetch(ARTICLES_SQL, limit, offset))
+        return _page(await connection.fetch(SIGNED_IN_ARTICLES_SQL, limit, offset, reader))
+
+
+@get("/api/articles/feed")
+async def feed(request: Request[Any, Any, Any], state: State, limit: int = 20, offset: int = 0) -> ArticlesResponse:
+    """The newest articles by the authors the signed-in reader follows."""
+    async with state.pool.acquire() as connection:
+        reader = await _reader(request, connection)
+        if reader is None:
+            raise NotAuthorizedException
+        return _page(await connection.fetch(FEED_SQL, limit, offset, reader))
 
 
 @get("/api/tags")
@@ -119,23 +211,27 @@ async def list_tags(state: State) -> TagsResponse:
 def create_app() -> Litestar:
     """The floor app (its database named by ``BENCH_FLOOR_DSN``); its connection pool lives as long as the app."""
     dsn = os.environ[DSN_VARIABLE]
+    secret_key = os.environ[SECRET_VARIABLE]
 
     @asynccontextmanager
     async def pool_lifespan(app: Litestar) -> AsyncIterator[None]:
         async with asyncpg.create_pool(dsn, min_size=POOL_SIZE, max_size=POOL_SIZE) as pool:
             app.state.pool = pool
+            app.state.secret_key = secret_key
             yield
 
-    return Litestar(route_handlers=[list_articles, list_tags], lifespan=[pool_lifespan])
+    return Litestar(route_handlers=[list_articles, feed, list_tags], lifespan=[pool_lifespan])
 
 
 def main() -> None:
     """Serve the floor app on 127.0.0.1 until interrupted, with one Granian worker."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dsn", required=True, help="asyncpg DSN of a database Conduit's demo data fills")
+    parser.add_argument("--secret-key", required=True, help="the secret key Conduit signs its tokens with")
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args()
     os.environ[DSN_VARIABLE] = args.dsn  # read by the worker's factory
+    os.environ[SECRET_VARIABLE] = args.secret_key
     Granian(
         "bench_floor:create_app",
         factory=True,
