@@ -22,7 +22,11 @@ How to read the figures:
   SQLite figures are compared with the PostgreSQL floor when both run; without PostgreSQL there is no floor.
   "x same work" divides a signed-in scenario (feed, list signed in) by the floor's own signed-in figure, which
   checks the same token and account and reads the reader's favorites and follows too: the share of the
-  floor's speed Conduit keeps when both do that work.
+  floor's speed Conduit keeps when both do that work. The floor stays up while Conduit is measured, and the
+  scenarios those ratios rest on (list, list uncached, tags, feed, list signed in) are each measured just after
+  the floor figures they are divided by ("list, before feed" in the floor's table): this machine's speed drifts
+  by a third over minutes, and only figures measured a minute apart can be divided. The other scenarios are
+  divided by the mean of the floor's list figures.
 - the search scenarios (``GET /api/articles?search=...&limit=20``) look for fixed words of the demo text (Faker's
   lorem words, each in 7% to 20% of the articles): one in no article, the least and the most common word, and a
   phrase of two common words; a note gives each one's ``articlesCount``. After the wrk runs each search is also
@@ -62,7 +66,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager, suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -127,6 +131,15 @@ class Scenario:
 FLOOR_SCENARIOS = [Scenario("list", "/api/articles?limit=20"), Scenario("tags", "/api/tags")]
 SIGNED_IN_SCENARIOS = {"feed": "/api/articles/feed?limit=20", "list signed in": "/api/articles?limit=20"}
 """The signed-in scenarios, which the floor measures too (signed in as the same reader), by name."""
+PAIRED = {
+    "list": ("list",),
+    "list, uncached": ("list",),
+    "tags": ("tags",),
+    "feed": ("list", "feed"),
+    "list signed in": ("list", "list signed in"),
+}
+"""The Conduit scenarios measured right after the floor scenarios they are divided by (the others are divided by
+the mean of the floor's list figures)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +166,10 @@ class Result:
     ratio_to_floor: float | None = None
     ratio_to_same_work: float | None = None
     note: str = ""
+    paired: dict[str, float] = field(default_factory=dict)
+    """The floor's figures measured just before this one (see ``PAIRED``), by the floor scenario's name."""
+    beside: str = ""
+    """A floor figure's: the Conduit scenario measured just after it."""
 
 
 @dataclass
@@ -362,15 +379,44 @@ def run_wrk(base_url: str, pid: int, scenario: Scenario, seconds: int, lua: list
     return {**json.loads(lines[-1]), "rss": [*samples, usage(pids)[0]]}
 
 
+@dataclass(frozen=True)
+class Floor:
+    """The floor's server, kept up while Conduit is measured, and its scenarios by name."""
+
+    base_url: str
+    pid: int
+    scenarios: dict[str, Scenario]
+    results: list[Result]
+    """Every floor figure, in the order measured (the same scenario once per Conduit scenario it is paired with)."""
+
+
 def measure(
-    base_url: str, pid: int, dataset: DataSet, scenarios: list[Scenario], args: Options, writes: Writes | None
+    base_url: str,
+    pid: int,
+    dataset: DataSet,
+    scenarios: list[Scenario],
+    args: Options,
+    writes: Writes | None,
+    floor: Floor | None = None,
+    label: str = "",
 ) -> list[Result]:
     """Warm up, drain, measure and drain each scenario in turn. A write's measured run continues its work lines where
     the warm-up stopped. favorite.lua's threads walk them from both ends, so none is used twice before all are:
-    favorite favorites fresh pairs, then as many again unmeasured; unfavorite deletes exactly what it made."""
+    favorite favorites fresh pairs, then as many again unmeasured; unfavorite deletes exactly what it made.
+
+    With ``floor``, each scenario that ``PAIRED`` names is measured right after the floor's scenarios it is divided
+    by, so that both figures come from the same minute of a machine whose speed drifts."""
     results: list[Result] = []
     made: list[str] = []
     for scenario in scenarios:
+        paired: dict[str, float] = {}
+        if floor is not None:
+            for name in PAIRED.get(scenario.name, ()):
+                [figure] = measure(
+                    floor.base_url, floor.pid, dataset, [floor.scenarios[name]], args, None, label="floor "
+                )
+                floor.results.append(replace(figure, beside=scenario.name))
+                paired[name] = figure.requests_per_second
         lua: list[str] = []
         work: list[str] = []
         if writes and scenario.method != "GET":
@@ -392,8 +438,8 @@ def measure(
         rps = figures["requests"] * 1e6 / figures["duration_us"]
         errors = figures["status_errors"] + figures["socket_errors"]
         latency, rss = (figures["p50_us"] / 1e3, figures["p99_us"] / 1e3), [sample / 2**20 for sample in figures["rss"]]
-        results.append(Result(scenario.name, rps, *latency, errors, max(rss), rss[-1], note=note))
-        print(f"    {scenario.name:<18} {rps:8.1f} req/s  {errors} errors  {note}")
+        results.append(Result(scenario.name, rps, *latency, errors, max(rss), rss[-1], note=note, paired=paired))
+        print(f"    {label + scenario.name:<18} {rps:8.1f} req/s  {errors} errors  {note}")
         drain(pid, dataset)
     return results
 
@@ -473,21 +519,33 @@ def bench_dataset(dataset: DataSet, workdir: Path, args: Options) -> list[Run]:
     build(dataset, var_dir)
     names = [scenario.name for scenario in FLOOR_SCENARIOS] + list(SIGNED_IN_SCENARIOS)
     floored = not args.scenarios or any(args.scenarios in name or name in args.scenarios for name in names)
-    if dataset.engine == "postgresql" and dataset.size == "small" and floored:
-        print("  floor (scripts/bench_floor.py)")
-        command = [sys.executable, str(FLOOR_SCRIPT), "--dsn", f"{POSTGRES}/{DATABASE_NAMES[dataset.size]}"]
-        token = reader_token(dataset)
-        floor = [*FLOOR_SCENARIOS, *(Scenario(name, path, token=token) for name, path in SIGNED_IN_SCENARIOS.items())]
-        with serve([*command, "--secret-key", SECRET_KEY], dict(os.environ), workdir / "floor.log") as (base_url, pid):
-            runs.append(Run("floor", dataset, measure(base_url, pid, dataset, floor, args, None)))
     servers = [("conduit", sys.executable)]
     if args.compare:
         servers.insert(0, (f"conduit {args.compare}", checkout(args.compare, workdir)))
+    floor_results: list[Result] = []
     for number, (server, python) in enumerate(servers):
         if number:
             build(dataset, var_dir)  # the same data afresh: the writes of the previous server's run changed it
-        runs.append(measure_conduit(server, dataset, var_dir, workdir, args, python))
+        with ExitStack() as stack:
+            floor = None
+            if dataset.engine == "postgresql" and dataset.size == "small" and floored:
+                print("  floor (scripts/bench_floor.py), measured just before the conduit scenarios it is paired with")
+                floor = start_floor(dataset, workdir, stack)
+            runs.append(measure_conduit(server, dataset, var_dir, workdir, args, python, floor))
+            floor_results += [] if floor is None else floor.results
+    if floor_results:
+        runs.insert(0, Run("floor", dataset, floor_results))
     return runs
+
+
+def start_floor(dataset: DataSet, workdir: Path, stack: ExitStack) -> Floor:
+    """Serve the floor on the data set until ``stack`` closes, signed in for its signed-in scenarios."""
+    command = [sys.executable, str(FLOOR_SCRIPT), "--dsn", f"{POSTGRES}/{DATABASE_NAMES[dataset.size]}"]
+    command += ["--secret-key", SECRET_KEY]
+    base_url, pid = stack.enter_context(serve(command, dict(os.environ), workdir / "floor.log"))
+    token = reader_token(dataset)
+    scenarios = [*FLOOR_SCENARIOS, *(Scenario(name, path, token=token) for name, path in SIGNED_IN_SCENARIOS.items())]
+    return Floor(base_url, pid, {scenario.name: scenario for scenario in scenarios}, [])
 
 
 def reader_token(dataset: DataSet) -> str:
@@ -517,14 +575,16 @@ def checkout(revision: str, workdir: Path) -> str:
     return str(tree / ".venv" / "bin" / "python")
 
 
-def measure_conduit(server: str, dataset: DataSet, var_dir: Path, workdir: Path, args: Options, python: str) -> Run:
+def measure_conduit(
+    server: str, dataset: DataSet, var_dir: Path, workdir: Path, args: Options, python: str, floor: Floor | None
+) -> Run:
     """Conduit's scenarios on one server: this checkout's Conduit, or the one ``python`` runs."""
     print(f"  {server}")
     command, env = conduit(dataset, var_dir, "run", "--host", HOST, "--wc", str(args.workers), python=python)
     log = workdir / f"{server.replace(' ', '-')}-{dataset.engine}-{dataset.size}.log"
     with serve(command, env, log) as (base_url, pid):
         scenarios, writes = prepare(dataset, base_url, workdir, args)
-        run = Run(server, dataset, measure(base_url, pid, dataset, scenarios, args, writes))
+        run = Run(server, dataset, measure(base_url, pid, dataset, scenarios, args, writes, floor))
         if scenarios and scenarios[-1].name.startswith("deep offset"):
             run.deep_offset_single_ms = single_request_ms(base_url + scenarios[-1].path)
         run.sequential = {}
@@ -538,9 +598,17 @@ def measure_conduit(server: str, dataset: DataSet, var_dir: Path, workdir: Path,
 
 
 def add_floor_ratios(runs: list[Run]) -> None:
-    """Divide each small-set req/s by the floor's list req/s (the tags req/s by the floor's tags req/s)."""
-    floor = {r.scenario: r.requests_per_second for run in runs if run.server == "floor" for r in run.results}
-    for result in (r for run in runs if floor and run.dataset.size == "small" for r in run.results):
+    """Divide each small-set req/s by the floor's list req/s (the tags req/s by the floor's tags req/s): the figure
+    measured just before it where it has one (``PAIRED``), else the mean of the floor's figures; and each signed-in
+    scenario's by the floor's own figure for it ("x same work")."""
+    measured: dict[str, list[float]] = {}
+    for result in (r for run in runs if run.server == "floor" for r in run.results):
+        measured.setdefault(result.scenario, []).append(result.requests_per_second)
+    mean = {name: statistics.fmean(figures) for name, figures in measured.items()}
+    for result in (
+        r for run in runs if mean and run.dataset.size == "small" and run.server != "floor" for r in run.results
+    ):
+        floor = {**mean, **result.paired}
         result.ratio_to_floor = result.requests_per_second / floor["tags" if result.scenario == "tags" else "list"]
         if result.scenario in SIGNED_IN_SCENARIOS:
             result.ratio_to_same_work = result.requests_per_second / floor[result.scenario]
@@ -588,7 +656,8 @@ def print_report(runs: list[Run]) -> None:
         rows = []
         for r in run.results:
             ratios = ("" if ratio is None else f"{ratio:.2f}" for ratio in (r.ratio_to_floor, r.ratio_to_same_work))
-            rows.append([r.scenario, *map(number, shown(r)), number(r.rss_end_mib), *ratios])
+            name = f"{r.scenario}, before {r.beside}" if r.beside else r.scenario
+            rows.append([name, *map(number, shown(r)), number(r.rss_end_mib), *ratios])
         print_table(f"{run.server} on {data.engine}, {data.users:,} users / {data.articles:,} articles", header, rows)
     small = {run.dataset.engine: run for run in runs if run.server == "conduit" and run.dataset.size == "small"}
     print_comparison(runs)
