@@ -5,8 +5,13 @@ directory), runs ``conduit database upgrade`` and ``conduit demo-data`` with a f
 (same data every run; PostgreSQL then gets ``VACUUM ANALYZE``), starts ``conduit run`` and measures each scenario
 with wrk: a warm-up whose figures are discarded, then the measured run, each followed by a pause until the server
 and PostgreSQL have finished what wrk left in flight. On PostgreSQL it also measures the floor,
-``scripts/bench_floor.py``: one raw asyncpg statement per request on the same data. ``--scale`` repeats everything
-on a second database of 10,000 users and 100,000 articles (``conduit_bench_scale``).
+``scripts/bench_floor.py``: one raw asyncpg statement per request on the same data (two when signed in).
+``--scale`` adds a second database of 10,000 users and 100,000 articles (``conduit_bench_scale``).
+
+The servers of one database (the floor, Conduit on the small set, Conduit on the scale set) are all up at once,
+and each scenario is measured on each of them in turn before the next scenario starts: the floor's figure, the
+small set's, the scale set's, within a minute or so. This machine's speed drifts by a third over minutes, so a
+ratio is only worth something between figures measured close together; the idle servers cost nothing meanwhile.
 
 How to read the figures:
 
@@ -22,11 +27,9 @@ How to read the figures:
   SQLite figures are compared with the PostgreSQL floor when both run; without PostgreSQL there is no floor.
   "x same work" divides a signed-in scenario (feed, list signed in) by the floor's own signed-in figure, which
   checks the same token and account and reads the reader's favorites and follows too: the share of the
-  floor's speed Conduit keeps when both do that work. The floor stays up while Conduit is measured, and the
-  scenarios those ratios rest on (list, list uncached, tags, feed, list signed in) are each measured just after
-  the floor figures they are divided by ("list, before feed" in the floor's table): this machine's speed drifts
-  by a third over minutes, and only figures measured a minute apart can be divided. The other scenarios are
-  divided by the mean of the floor's list figures.
+  floor's speed Conduit keeps when both do that work. The scenarios those ratios rest on (list, list uncached,
+  tags, feed, list signed in) are each measured just after the floor figures they are divided by ("list,
+  before feed" in the floor's table); the others are divided by the mean of the floor's list figures.
 - the search scenarios (``GET /api/articles?search=...&limit=20``) look for fixed words of the demo text (Faker's
   lorem words, each in 7% to 20% of the articles): one in no article, the least and the most common word, and a
   phrase of two common words; a note gives each one's ``articlesCount``. After the wrk runs each search is also
@@ -49,7 +52,6 @@ Servers, temporary files and (unless ``--keep``) the bench databases are removed
 
 import argparse
 import asyncio
-import itertools
 import json
 import math
 import os
@@ -150,6 +152,8 @@ class Writes:
     tokens_file: Path
     work_file: Path
     fresh: list[str]
+    made: list[str] = field(default_factory=list)
+    """The lines favorite favorited (filled by its run), which unfavorite deletes."""
 
 
 @dataclass
@@ -407,7 +411,6 @@ def measure(
     With ``floor``, each scenario that ``PAIRED`` names is measured right after the floor's scenarios it is divided
     by, so that both figures come from the same minute of a machine whose speed drifts."""
     results: list[Result] = []
-    made: list[str] = []
     for scenario in scenarios:
         paired: dict[str, float] = {}
         if floor is not None:
@@ -420,7 +423,7 @@ def measure(
         lua: list[str] = []
         work: list[str] = []
         if writes and scenario.method != "GET":
-            work = writes.fresh if scenario.method == "POST" else made
+            work = writes.fresh if scenario.method == "POST" else writes.made
             writes.work_file.write_text("".join(work))
             lua = [scenario.method, str(writes.tokens_file), str(writes.work_file)]
         starts = [0] * THREADS
@@ -434,7 +437,7 @@ def measure(
             note = f"used up its {len(work)} work lines: about {used - len(work)} requests changed nothing"
         if writes and scenario.method == "POST":  # as much again, so that unfavorite, if faster, has enough
             more = run_wrk(base_url, pid, scenario, args.warmup + args.duration, lua, [front + 1, back + 1])
-            made = work[: more["reached"][0] + 1] + work[len(work) - 1 - more["reached"][1] :]
+            writes.made[:] = work[: more["reached"][0] + 1] + work[len(work) - 1 - more["reached"][1] :]
         rps = figures["requests"] * 1e6 / figures["duration_us"]
         errors = figures["status_errors"] + figures["socket_errors"]
         latency, rss = (figures["p50_us"] / 1e3, figures["p99_us"] / 1e3), [sample / 2**20 for sample in figures["rss"]]
@@ -461,7 +464,7 @@ def prepare(dataset: DataSet, base_url: str, workdir: Path, args: Options) -> tu
     drawn = random.Random(SEED).sample(range(pairs), min(pairs, budget + len(taken)))  # noqa: S311
     chosen = ((emails[number // len(slugs)], slugs[number % len(slugs)]) for number in drawn)
     fresh = [f"{line[email]} {slug}\n" for email, slug in chosen if (email, slug) not in taken][:budget]
-    writes = Writes(workdir / "tokens", workdir / "work", fresh)
+    writes = Writes(workdir / f"tokens-{dataset.size}", workdir / f"work-{dataset.size}", fresh)
     writes.tokens_file.write_text("".join(f"Token {sign_in(base_url, email)}\n" for email in line))
     tags = "SELECT t.name FROM tags AS t JOIN article_tags AS at ON at.tag_id = t.id GROUP BY t.name"
     token, tag = sign_in(base_url, reader), fetch(dataset, f"{tags} ORDER BY count(*) DESC, t.name LIMIT 1")[0][0]
@@ -512,30 +515,61 @@ def single_request_ms(url: str) -> float:
     return statistics.median(sequential_ms(url, SINGLE_REQUESTS))
 
 
-def bench_dataset(dataset: DataSet, workdir: Path, args: Options) -> list[Run]:
-    """Build a data set, then measure the floor on it (small PostgreSQL set only) and Conduit."""
-    print(f"{dataset.engine}, {dataset.users:,} users / {dataset.articles:,} articles:")
-    var_dir, runs = workdir / f"var-{dataset.engine}-{dataset.size}", []
-    build(dataset, var_dir)
+@dataclass
+class Served:
+    """One Conduit server on one data set: its scenarios, favorite.lua's material and its figures so far."""
+
+    dataset: DataSet
+    base_url: str
+    pid: int
+    scenarios: list[Scenario]
+    writes: Writes
+    run: Run
+
+
+def bench_engine(datasets: list[DataSet], workdir: Path, args: Options) -> list[Run]:
+    """Build one database engine's data sets, then measure Conduit on all of them at once, scenario by scenario:
+    each scenario on the small set (on PostgreSQL just after the floor figures it is divided by), then at once on
+    the scale set, so that a ratio divides figures measured a minute apart, not the machine's drift between them."""
+    for dataset in datasets:
+        print(f"{dataset.engine}, {dataset.users:,} users / {dataset.articles:,} articles:")
+        build(dataset, var_dir(workdir, dataset))
     names = [scenario.name for scenario in FLOOR_SCENARIOS] + list(SIGNED_IN_SCENARIOS)
     floored = not args.scenarios or any(args.scenarios in name or name in args.scenarios for name in names)
     servers = [("conduit", sys.executable)]
     if args.compare:
         servers.insert(0, (f"conduit {args.compare}", checkout(args.compare, workdir)))
+    runs: list[Run] = []
     floor_results: list[Result] = []
     for number, (server, python) in enumerate(servers):
-        if number:
-            build(dataset, var_dir)  # the same data afresh: the writes of the previous server's run changed it
+        for dataset in datasets if number else ():
+            build(dataset, var_dir(workdir, dataset))  # the same data afresh: the previous server's writes changed it
         with ExitStack() as stack:
+            small = datasets[0]
             floor = None
-            if dataset.engine == "postgresql" and dataset.size == "small" and floored:
+            if small.engine == "postgresql" and floored:
                 print("  floor (scripts/bench_floor.py), measured just before the conduit scenarios it is paired with")
-                floor = start_floor(dataset, workdir, stack)
-            runs.append(measure_conduit(server, dataset, var_dir, workdir, args, python, floor))
+                floor = start_floor(small, workdir, stack)
+            print(f"  {server}" + (", on each data set in turn" if len(datasets) > 1 else ""))
+            served = [serve_conduit(server, dataset, workdir, args, python, stack) for dataset in datasets]
+            for index in range(len(served[0].scenarios)):
+                for one in served:
+                    paired = floor if one.dataset is small else None
+                    label = f"{one.dataset.articles // 1000}k " if len(served) > 1 else ""
+                    scenario = one.scenarios[index]
+                    one.run.results += measure(
+                        one.base_url, one.pid, one.dataset, [scenario], args, one.writes, paired, label
+                    )
+            for one in served:
+                time_one_client(one)
+            runs += [one.run for one in served]
             floor_results += [] if floor is None else floor.results
-    if floor_results:
-        runs.insert(0, Run("floor", dataset, floor_results))
-    return runs
+    return ([Run("floor", datasets[0], floor_results)] if floor_results else []) + runs
+
+
+def var_dir(workdir: Path, dataset: DataSet) -> Path:
+    """Where a data set's Conduit keeps its files."""
+    return workdir / f"var-{dataset.engine}-{dataset.size}"
 
 
 def start_floor(dataset: DataSet, workdir: Path, stack: ExitStack) -> Floor:
@@ -575,26 +609,29 @@ def checkout(revision: str, workdir: Path) -> str:
     return str(tree / ".venv" / "bin" / "python")
 
 
-def measure_conduit(
-    server: str, dataset: DataSet, var_dir: Path, workdir: Path, args: Options, python: str, floor: Floor | None
-) -> Run:
-    """Conduit's scenarios on one server: this checkout's Conduit, or the one ``python`` runs."""
-    print(f"  {server}")
-    command, env = conduit(dataset, var_dir, "run", "--host", HOST, "--wc", str(args.workers), python=python)
+def serve_conduit(server: str, dataset: DataSet, workdir: Path, args: Options, python: str, stack: ExitStack) -> Served:
+    """Start Conduit (this checkout's, or the one ``python`` runs) on a data set until ``stack`` closes, and prepare
+    its scenarios."""
+    place = var_dir(workdir, dataset)
+    command, env = conduit(dataset, place, "run", "--host", HOST, "--wc", str(args.workers), python=python)
     log = workdir / f"{server.replace(' ', '-')}-{dataset.engine}-{dataset.size}.log"
-    with serve(command, env, log) as (base_url, pid):
-        scenarios, writes = prepare(dataset, base_url, workdir, args)
-        run = Run(server, dataset, measure(base_url, pid, dataset, scenarios, args, writes, floor))
-        if scenarios and scenarios[-1].name.startswith("deep offset"):
-            run.deep_offset_single_ms = single_request_ms(base_url + scenarios[-1].path)
-        run.sequential = {}
-        for scenario in (scenario for scenario in scenarios if scenario.name in SEARCHES):
-            timings = sequential_ms(base_url + scenario.path, SEQUENTIAL_REQUESTS, SEQUENTIAL_WARMUP)
-            run.sequential[scenario.name] = (percentile(timings, 0.5), percentile(timings, 0.99))
-            matches = api(base_url, scenario.path)["articlesCount"]
-            result = next(result for result in run.results if result.scenario == scenario.name)
-            result.note = f"{SEARCHES[scenario.name]} matches {matches:,} articles"
-    return run
+    base_url, pid = stack.enter_context(serve(command, env, log))
+    scenarios, writes = prepare(dataset, base_url, workdir, args)
+    return Served(dataset, base_url, pid, scenarios, writes, Run(server, dataset, []))
+
+
+def time_one_client(one: Served) -> None:
+    """The deep offset and the searches, asked by one client alone, one request after another."""
+    run, base_url, scenarios = one.run, one.base_url, one.scenarios
+    if scenarios and scenarios[-1].name.startswith("deep offset"):
+        run.deep_offset_single_ms = single_request_ms(base_url + scenarios[-1].path)
+    run.sequential = {}
+    for scenario in (scenario for scenario in scenarios if scenario.name in SEARCHES):
+        timings = sequential_ms(base_url + scenario.path, SEQUENTIAL_REQUESTS, SEQUENTIAL_WARMUP)
+        run.sequential[scenario.name] = (percentile(timings, 0.5), percentile(timings, 0.99))
+        matches = api(base_url, scenario.path)["articlesCount"]
+        result = next(result for result in run.results if result.scenario == scenario.name)
+        result.note = f"{SEARCHES[scenario.name]} matches {matches:,} articles"
 
 
 def add_floor_ratios(runs: list[Run]) -> None:
@@ -712,14 +749,17 @@ def main() -> int:
         if not args.keep:
             cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
         try:
-            for engine, (size, users, articles) in itertools.product(engines, sizes):
-                if engine == "postgresql":
-                    url = f"postgresql+asyncpg://{POSTGRES.split('://')[1]}/{DATABASE_NAMES[size]}"
-                    if not args.keep:
-                        cleanup.callback(drop_database, DATABASE_NAMES[size])
-                else:
-                    url = f"sqlite+aiosqlite:///{workdir / f'{size}.sqlite3'}"
-                runs += bench_dataset(DataSet(engine, size, users, articles, url), workdir, args)
+            for engine in engines:
+                datasets = []
+                for size, users, articles in sizes:
+                    if engine == "postgresql":
+                        url = f"postgresql+asyncpg://{POSTGRES.split('://')[1]}/{DATABASE_NAMES[size]}"
+                        if not args.keep:
+                            cleanup.callback(drop_database, DATABASE_NAMES[size])
+                    else:
+                        url = f"sqlite+aiosqlite:///{workdir / f'{size}.sqlite3'}"
+                    datasets.append(DataSet(engine, size, users, articles, url))
+                runs += bench_engine(datasets, workdir, args)
         except KeyboardInterrupt:
             print("\ninterrupted: cleaning up")
             return 130
