@@ -8,10 +8,11 @@ and PostgreSQL have finished what wrk left in flight. On PostgreSQL it also meas
 ``scripts/bench_floor.py``: one raw asyncpg statement per request on the same data (two when signed in).
 ``--scale`` adds a second database of 10,000 users and 100,000 articles (``conduit_bench_scale``).
 
-The servers of one database (the floor, Conduit on the small set, Conduit on the scale set) are all up at once,
-and each scenario is measured on each of them in turn before the next scenario starts: the floor's figure, the
-small set's, the scale set's, within a minute or so. This machine's speed drifts by a third over minutes, so a
-ratio is only worth something between figures measured close together; the idle servers cost nothing meanwhile.
+The servers of one database (the floor on PostgreSQL, Conduit on the small set, Conduit on the scale set) are all
+up at once, and each scenario is measured on each of them in turn, one after the other, before the next scenario
+starts: the floor's figures, the small set's, the scale set's, within a minute or so. This machine's speed drifts
+by a third over minutes, so a ratio is only worth something between figures measured close together; the idle
+servers cost next to nothing meanwhile.
 
 How to read the figures:
 
@@ -29,7 +30,8 @@ How to read the figures:
   checks the same token and account and reads the reader's favorites and follows too: the share of the
   floor's speed Conduit keeps when both do that work. The scenarios those ratios rest on (list, list uncached,
   tags, feed, list signed in) are each measured just after the floor figures they are divided by ("list,
-  before feed" in the floor's table); the others are divided by the mean of the floor's list figures.
+  before feed" in the floor's table); the others, and SQLite's, are divided by the mean of the floor's list
+  figures, measured over the PostgreSQL half of the run.
 - the search scenarios (``GET /api/articles?search=...&limit=20``) look for fixed words of the demo text (Faker's
   lorem words, each in 7% to 20% of the articles): one in no article, the least and the most common word, and a
   phrase of two common words; a note gives each one's ``articlesCount``. After the wrk runs each search is also
@@ -84,7 +86,7 @@ DATABASE_NAMES = {"small": "conduit_bench", "scale": "conduit_bench_scale"}
 SCALE_USERS, SCALE_ARTICLES = 10_000, 100_000
 SEED, UNTIL = 7, "2026-11-01"
 DEMO_PASSWORD = "conduit-demo"  # noqa: S105 - the password of every demo account
-TOKEN_TTL_SECONDS = 3600
+FLOOR_TOKEN_LIFETIME_SECONDS = 24 * 3600  # as long as a token Conduit issues by default
 SECRET_KEY = "bench-secret-key-not-for-production-0123456789ab"  # noqa: S105 - 48 characters, scratch data only
 CONNECTIONS, THREADS, WRK_TIMEOUT = 32, 2, "30s"
 DRAIN_SECONDS, DRAIN_TIMEOUT_SECONDS, READY_TIMEOUT_SECONDS, RSS_INTERVAL_SECONDS = 1.0, 60.0, 60.0, 0.1
@@ -128,6 +130,8 @@ class Scenario:
     method: str = "GET"
     token: str | None = None
     miss: bool = False
+    note: str = ""
+    """What its results' note says (the deep offset's offset, which differs between the data sets)."""
 
 
 FLOOR_SCENARIOS = [Scenario("list", "/api/articles?limit=20"), Scenario("tags", "/api/tags")]
@@ -173,7 +177,8 @@ class Result:
     paired: dict[str, float] = field(default_factory=dict)
     """The floor's figures measured just before this one (see ``PAIRED``), by the floor scenario's name."""
     beside: str = ""
-    """A floor figure's: the Conduit scenario measured just after it."""
+    """A floor figure's: the Conduit scenario it is paired with (measured after it, and after the floor's other
+    figures for that scenario)."""
 
 
 @dataclass
@@ -441,6 +446,7 @@ def measure(
         rps = figures["requests"] * 1e6 / figures["duration_us"]
         errors = figures["status_errors"] + figures["socket_errors"]
         latency, rss = (figures["p50_us"] / 1e3, figures["p99_us"] / 1e3), [sample / 2**20 for sample in figures["rss"]]
+        note = "; ".join(part for part in (scenario.note, note) if part)
         results.append(Result(scenario.name, rps, *latency, errors, max(rss), rss[-1], note=note, paired=paired))
         print(f"    {label + scenario.name:<18} {rps:8.1f} req/s  {errors} errors  {note}")
         drain(pid, dataset)
@@ -464,7 +470,8 @@ def prepare(dataset: DataSet, base_url: str, workdir: Path, args: Options) -> tu
     drawn = random.Random(SEED).sample(range(pairs), min(pairs, budget + len(taken)))  # noqa: S311
     chosen = ((emails[number // len(slugs)], slugs[number % len(slugs)]) for number in drawn)
     fresh = [f"{line[email]} {slug}\n" for email, slug in chosen if (email, slug) not in taken][:budget]
-    writes = Writes(workdir / f"tokens-{dataset.size}", workdir / f"work-{dataset.size}", fresh)
+    files = f"{dataset.engine}-{dataset.size}"
+    writes = Writes(workdir / f"tokens-{files}", workdir / f"work-{files}", fresh)
     writes.tokens_file.write_text("".join(f"Token {sign_in(base_url, email)}\n" for email in line))
     tags = "SELECT t.name FROM tags AS t JOIN article_tags AS at ON at.tag_id = t.id GROUP BY t.name"
     token, tag = sign_in(base_url, reader), fetch(dataset, f"{tags} ORDER BY count(*) DESC, t.name LIMIT 1")[0][0]
@@ -475,13 +482,12 @@ def prepare(dataset: DataSet, base_url: str, workdir: Path, args: Options) -> tu
         Scenario("tag filter", f"/api/articles?tag={quote(tag)}&limit=20"),
         Scenario("one article", f"/api/articles/{slugs[len(slugs) // 2]}"),
         Scenario("tags", "/api/tags"),
-        Scenario("feed", "/api/articles/feed?limit=20", token=token),
-        Scenario("list signed in", "/api/articles?limit=20", token=token),
+        *(Scenario(name, path, token=token) for name, path in SIGNED_IN_SCENARIOS.items()),
         Scenario("favorite", method="POST"),
         Scenario("unfavorite", method="DELETE"),
         Scenario("web home", "/"),
         *(Scenario(name, f"/api/articles?search={quote(words)}&limit=20") for name, words in SEARCHES.items()),
-        Scenario(f"deep offset {offset}", f"/api/articles?limit=20&offset={offset}"),
+        Scenario("deep offset", f"/api/articles?limit=20&offset={offset}", note=f"offset {offset:,}"),
     ]
     if args.scenarios:
         scenarios = [scenario for scenario in scenarios if args.scenarios in scenario.name]
@@ -528,8 +534,8 @@ class Served:
 
 
 def bench_engine(datasets: list[DataSet], workdir: Path, args: Options) -> list[Run]:
-    """Build one database engine's data sets, then measure Conduit on all of them at once, scenario by scenario:
-    each scenario on the small set (on PostgreSQL just after the floor figures it is divided by), then at once on
+    """Build one database engine's data sets, serve Conduit on all of them, and measure scenario by scenario: each
+    scenario on the small set (on PostgreSQL just after the floor figures it is divided by), then right after on
     the scale set, so that a ratio divides figures measured a minute apart, not the machine's drift between them."""
     for dataset in datasets:
         print(f"{dataset.engine}, {dataset.users:,} users / {dataset.articles:,} articles:")
@@ -540,7 +546,7 @@ def bench_engine(datasets: list[DataSet], workdir: Path, args: Options) -> list[
     if args.compare:
         servers.insert(0, (f"conduit {args.compare}", checkout(args.compare, workdir)))
     runs: list[Run] = []
-    floor_results: list[Result] = []
+    floors: list[Run] = []
     for number, (server, python) in enumerate(servers):
         for dataset in datasets if number else ():
             build(dataset, var_dir(workdir, dataset))  # the same data afresh: the previous server's writes changed it
@@ -552,10 +558,13 @@ def bench_engine(datasets: list[DataSet], workdir: Path, args: Options) -> list[
                 floor = start_floor(small, workdir, stack)
             print(f"  {server}" + (", on each data set in turn" if len(datasets) > 1 else ""))
             served = [serve_conduit(server, dataset, workdir, args, python, stack) for dataset in datasets]
+            orders = [[scenario.name for scenario in one.scenarios] for one in served]
+            if any(order != orders[0] for order in orders):
+                raise RuntimeError(f"the data sets' scenarios differ: {orders}")
             for index in range(len(served[0].scenarios)):
                 for one in served:
                     paired = floor if one.dataset is small else None
-                    label = f"{one.dataset.articles // 1000}k " if len(served) > 1 else ""
+                    label = f"{one.dataset.articles:,} " if len(served) > 1 else ""
                     scenario = one.scenarios[index]
                     one.run.results += measure(
                         one.base_url, one.pid, one.dataset, [scenario], args, one.writes, paired, label
@@ -563,8 +572,9 @@ def bench_engine(datasets: list[DataSet], workdir: Path, args: Options) -> list[
             for one in served:
                 time_one_client(one)
             runs += [one.run for one in served]
-            floor_results += [] if floor is None else floor.results
-    return ([Run("floor", datasets[0], floor_results)] if floor_results else []) + runs
+            if floor is not None and floor.results:
+                floors.append(Run("floor" if len(servers) == 1 else f"floor beside {server}", small, floor.results))
+    return floors + runs
 
 
 def var_dir(workdir: Path, dataset: DataSet) -> Path:
@@ -593,7 +603,7 @@ def reader_token(dataset: DataSet) -> str:
     async def unused(*_: Any) -> None:
         return None
 
-    tokens = Tokens(SECRET_KEY, TOKEN_TTL_SECONDS, unused)
+    tokens = Tokens(SECRET_KEY, FLOOR_TOKEN_LIFETIME_SECONDS, unused)
     return tokens.issue(User(id=user_id, token_version=token_version))
 
 
@@ -623,7 +633,7 @@ def serve_conduit(server: str, dataset: DataSet, workdir: Path, args: Options, p
 def time_one_client(one: Served) -> None:
     """The deep offset and the searches, asked by one client alone, one request after another."""
     run, base_url, scenarios = one.run, one.base_url, one.scenarios
-    if scenarios and scenarios[-1].name.startswith("deep offset"):
+    if scenarios and scenarios[-1].name == "deep offset":
         run.deep_offset_single_ms = single_request_ms(base_url + scenarios[-1].path)
     run.sequential = {}
     for scenario in (scenario for scenario in scenarios if scenario.name in SEARCHES):
@@ -639,16 +649,20 @@ def add_floor_ratios(runs: list[Run]) -> None:
     measured just before it where it has one (``PAIRED``), else the mean of the floor's figures; and each signed-in
     scenario's by the floor's own figure for it ("x same work")."""
     measured: dict[str, list[float]] = {}
-    for result in (r for run in runs if run.server == "floor" for r in run.results):
+    for result in (r for run in runs if run.server.startswith("floor") for r in run.results):
         measured.setdefault(result.scenario, []).append(result.requests_per_second)
     mean = {name: statistics.fmean(figures) for name, figures in measured.items()}
     for result in (
-        r for run in runs if mean and run.dataset.size == "small" and run.server != "floor" for r in run.results
+        r
+        for run in runs
+        if mean and run.dataset.size == "small" and not run.server.startswith("floor")
+        for r in run.results
     ):
         floor = {**mean, **result.paired}
-        result.ratio_to_floor = result.requests_per_second / floor["tags" if result.scenario == "tags" else "list"]
-        if result.scenario in SIGNED_IN_SCENARIOS:
-            result.ratio_to_same_work = result.requests_per_second / floor[result.scenario]
+        if by := floor.get("tags" if result.scenario == "tags" else "list"):  # absent when --scenarios left it out
+            result.ratio_to_floor = result.requests_per_second / by
+        if result.scenario in SIGNED_IN_SCENARIOS and (same := floor.get(result.scenario)):
+            result.ratio_to_same_work = result.requests_per_second / same
 
 
 def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
@@ -696,13 +710,15 @@ def print_report(runs: list[Run]) -> None:
             name = f"{r.scenario}, before {r.beside}" if r.beside else r.scenario
             rows.append([name, *map(number, shown(r)), number(r.rss_end_mib), *ratios])
         print_table(f"{run.server} on {data.engine}, {data.users:,} users / {data.articles:,} articles", header, rows)
-    small = {run.dataset.engine: run for run in runs if run.server == "conduit" and run.dataset.size == "small"}
+    small = {(run.server, run.dataset.engine): run for run in runs if run.dataset.size == "small"}
     print_comparison(runs)
     for scale, data in ((run, run.dataset) for run in runs if run.dataset.size == "scale"):
-        base = small[data.engine]
+        base = small[scale.server, data.engine]
         pairs = zip(base.results, scale.results, strict=True)
         rows = [[after.scenario, *map(change, shown(before), shown(after))] for before, after in pairs]
-        title = f"conduit on {data.engine}, {base.dataset.articles:,} -> {data.articles:,} articles (x scale/small)"
+        title = (
+            f"{scale.server} on {data.engine}, {base.dataset.articles:,} -> {data.articles:,} articles (x scale/small)"
+        )
         print_table(title, ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "RSS peak MiB"], rows)
     for run, data in ((run, run.dataset) for run in runs if run.sequential):
         title = (

@@ -6,15 +6,15 @@ Conduit's PostgreSQL tables with the statements Conduit's own reads amount to, o
 - ``GET /api/articles?limit=20&offset=0``: ONE statement finds the page's ids in the articles' index, joins the
   authors, aggregates each article's tag names with ``array_agg``, and reads ``articles.favorites_count`` and the
   total from ``counters`` (no ``count(*)``, no summing of favorites: Conduit keeps those counts); msgspec encodes
-  the RealWorld shape (anonymous reader: ``favorited`` and ``following`` are false).
+  the RealWorld shape (anonymous viewer: ``favorited`` and ``following`` are false).
 - ``GET /api/tags``: one statement, the 20 most used tag names from ``tags.articles_count``.
 - the same list with ``Authorization: Token <jwt>`` (one of Conduit's tokens, signed with the secret key given as
   ``--secret-key``): the token's signature is verified once per process and its expiry on every request, one
   statement reads the account's ``token_version`` (it must be active and match the token's ``ver`` claim, or the
-  answer is 401), and the page's statement also tells, per article, whether the reader favorited it and follows
+  answer is 401), and the page's statement also tells, per article, whether the viewer favorited it and follows
   its author. That is the work of Conduit's signed-in list, with the least code.
 - ``GET /api/articles/feed`` (signed in the same way): the account, then ONE statement for the page of articles
-  by the authors the reader follows, its total read from ``users.feed_articles_count``.
+  by the authors the viewer follows, its total read from ``users.feed_articles_count``.
 
 No validation beyond Litestar's query parameters, no ORM, no transaction. ``scripts/bench.py`` starts it::
 
@@ -87,7 +87,9 @@ ORDER BY a.created_at DESC, a.id DESC
 """
 
 ACCOUNT_SQL = "SELECT token_version FROM users WHERE id = $1 AND is_active"
-TOKEN_VERSION_CLAIM = "ver"  # noqa: S105  # a name (conduit.lib.auth.TOKEN_VERSION, under Litestar's "extras"), not a secret
+# Conduit's conduit.lib.auth.TOKEN_VERSION, which Litestar's Token keeps under "extras".
+TOKEN_VERSION_CLAIM = "ver"  # noqa: S105  # a claim's name, not a secret
+SCHEMES = ("token", "bearer")
 DECODED_TOKENS = 4096
 
 TAGS_SQL = """
@@ -96,7 +98,7 @@ SELECT name FROM tags WHERE articles_count > 0 ORDER BY articles_count DESC, nam
 
 
 class Profile(msgspec.Struct):
-    """An article's author as an anonymous reader sees them."""
+    """An article's author as the viewer sees them (anonymous: not followed)."""
 
     username: str
     bio: str | None
@@ -138,25 +140,29 @@ def _claims(token: str, secret: str) -> dict[str, Any]:
     return claims
 
 
-async def _reader(request: Request[Any, Any, Any], connection: Any) -> UUID | None:
-    """The account the request's token names (None without a token), checked as Conduit checks it.
+async def _viewer(request: Request[Any, Any, Any], connection: Any) -> UUID | None:
+    """The account the request's token names (None without an ``Authorization`` header), checked as Conduit checks
+    it: the scheme ``Token`` or ``Bearer``, a valid signature, not expired, an active account whose token version
+    is the token's.
 
     Raises:
-        NotAuthorizedException: The token is invalid or expired, or names no active account, or was revoked.
+        NotAuthorizedException: Any of that does not hold.
     """
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if not token:
+    header = request.headers.get("authorization", "").strip()
+    if not header:
         return None
+    scheme, _, token = header.partition(" ")
     try:
-        claims = _claims(token, request.app.state.secret_key)
-        reader = UUID(claims["sub"])
+        claims = _claims(token.strip(), request.app.state.secret_key)
+        viewer = UUID(claims["sub"])
     except (jwt.PyJWTError, KeyError, ValueError):
         raise NotAuthorizedException from None
-    if scheme.lower() != "token" or claims.get("exp", 0) <= time.time():
+    if scheme.lower() not in SCHEMES or claims.get("exp", 0) <= time.time():
         raise NotAuthorizedException
-    if await connection.fetchval(ACCOUNT_SQL, reader) != claims.get("extras", {}).get(TOKEN_VERSION_CLAIM):
+    version = await connection.fetchval(ACCOUNT_SQL, viewer)
+    if version is None or version != claims.get("extras", {}).get(TOKEN_VERSION_CLAIM):
         raise NotAuthorizedException
-    return reader
+    return viewer
 
 
 def _page(rows: list[Any]) -> ArticlesResponse:
@@ -183,23 +189,23 @@ def _page(rows: list[Any]) -> ArticlesResponse:
 async def list_articles(
     request: Request[Any, Any, Any], state: State, limit: int = 20, offset: int = 0
 ) -> ArticlesResponse:
-    """The newest articles, with the same ordering and shape as Conduit's list (signed in: with the reader's
+    """The newest articles, with the same ordering and shape as Conduit's list (signed in: with the viewer's
     favorites and follows)."""
     async with state.pool.acquire() as connection:
-        reader = await _reader(request, connection)
-        if reader is None:
+        viewer = await _viewer(request, connection)
+        if viewer is None:
             return _page(await connection.fetch(ARTICLES_SQL, limit, offset))
-        return _page(await connection.fetch(SIGNED_IN_ARTICLES_SQL, limit, offset, reader))
+        return _page(await connection.fetch(SIGNED_IN_ARTICLES_SQL, limit, offset, viewer))
 
 
 @get("/api/articles/feed")
 async def feed(request: Request[Any, Any, Any], state: State, limit: int = 20, offset: int = 0) -> ArticlesResponse:
-    """The newest articles by the authors the signed-in reader follows."""
+    """The newest articles by the authors the signed-in viewer follows."""
     async with state.pool.acquire() as connection:
-        reader = await _reader(request, connection)
-        if reader is None:
+        viewer = await _viewer(request, connection)
+        if viewer is None:
             raise NotAuthorizedException
-        return _page(await connection.fetch(FEED_SQL, limit, offset, reader))
+        return _page(await connection.fetch(FEED_SQL, limit, offset, viewer))
 
 
 @get("/api/tags")
