@@ -456,8 +456,7 @@ def measure(
 def prepare(dataset: DataSet, base_url: str, workdir: Path, args: Options) -> tuple[list[Scenario], Writes]:
     """Conduit's scenarios (the deep offset last): signed in as the user who follows the most people, filtered by
     the most used tag. And favorite.lua's material for as many writers as the run may need."""
-    follows = "SELECT u.email FROM users AS u JOIN follows AS f ON f.follower_id = u.id GROUP BY u.email"
-    reader = fetch(dataset, f"{follows} ORDER BY count(*) DESC, u.email LIMIT 1")[0][0]
+    _, reader, _ = heaviest_follower(dataset)
     slugs = [row[0] for row in fetch(dataset, "SELECT slug FROM articles ORDER BY slug")]
     budget = 2 * WRITES_PER_SECOND_BUDGET * (args.warmup + args.duration)
     count = max(WRITERS, math.ceil(budget / len(slugs)) + 1)
@@ -592,13 +591,20 @@ def start_floor(dataset: DataSet, workdir: Path, stack: ExitStack) -> Floor:
     return Floor(base_url, pid, {scenario.name: scenario for scenario in scenarios}, [])
 
 
-def reader_token(dataset: DataSet) -> str:
-    """A token of the reader ``prepare`` signs in as (the user who follows the most people), as Conduit issues it,
-    for the floor's signed-in scenarios: Conduit is not running yet to sign in to."""
-    follows = "SELECT u.id, u.token_version FROM users AS u JOIN follows AS f ON f.follower_id = u.id"
-    [(user_id, token_version)] = fetch(
-        dataset, f"{follows} GROUP BY u.id, u.email ORDER BY count(*) DESC, u.email LIMIT 1"
+def heaviest_follower(dataset: DataSet) -> tuple[Any, str, int]:
+    """The id, email and token version of the user who follows the most people (the first by email of those): the
+    reader of the signed-in scenarios, Conduit's and the floor's."""
+    follows = "SELECT u.id, u.email, u.token_version FROM users AS u JOIN follows AS f ON f.follower_id = u.id"
+    [(user_id, email, token_version)] = fetch(
+        dataset, f"{follows} GROUP BY u.id, u.email, u.token_version ORDER BY count(*) DESC, u.email LIMIT 1"
     )
+    return user_id, email, token_version
+
+
+def reader_token(dataset: DataSet) -> str:
+    """A token of the reader ``prepare`` signs in as, as Conduit issues it, for the floor's signed-in scenarios:
+    Conduit is not running yet to sign in to."""
+    user_id, _, token_version = heaviest_follower(dataset)
 
     async def unused(*_: Any) -> None:
         return None

@@ -44,47 +44,39 @@ POOL_SIZE = 10
 POPULAR_TAGS = 20
 DSN_VARIABLE, SECRET_VARIABLE = "BENCH_FLOOR_DSN", "BENCH_FLOOR_SECRET_KEY"
 
-ARTICLES_SQL = """
+
+def _articles_sql(viewer_columns: str, total: str, authors: str = "") -> str:
+    """A page of articles, newest first, in the columns the response needs: ``viewer_columns`` (what the viewer
+    favorited and follows; none for anonymous viewers), the ``total`` read from a kept counter, and ``authors``,
+    the page's filter on ``author_id`` (none: every article)."""
+    return f"""
 SELECT a.slug, a.title, a.description,
        coalesce((SELECT array_agg(t.name ORDER BY t.name)
                  FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id
-                 WHERE at.article_id = a.id), '{}') AS tag_list,
+                 WHERE at.article_id = a.id), '{{}}') AS tag_list,
        to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
        to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
-       a.favorites_count,
+       a.favorites_count,{viewer_columns}
        u.username, u.bio, u.image,
-       (SELECT c.value FROM counters AS c WHERE c.name = 'articles') AS total
+       {total} AS total
 FROM articles AS a
 JOIN users AS u ON u.id = a.author_id
-JOIN (SELECT id FROM articles ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2) AS page ON page.id = a.id
-ORDER BY a.created_at DESC, a.id DESC
-"""
-
-SIGNED_IN_COLUMNS = """
-       EXISTS (SELECT 1 FROM favorites AS f WHERE f.article_id = a.id AND f.user_id = $3) AS favorited,
-       EXISTS (SELECT 1 FROM follows AS fo WHERE fo.follower_id = $3 AND fo.followed_id = a.author_id) AS following,
-"""
-SIGNED_IN_ARTICLES_SQL = ARTICLES_SQL.replace("a.favorites_count,", "a.favorites_count," + SIGNED_IN_COLUMNS, 1)
-
-FEED_SQL = """
-SELECT a.slug, a.title, a.description,
-       coalesce((SELECT array_agg(t.name ORDER BY t.name)
-                 FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id
-                 WHERE at.article_id = a.id), '{}') AS tag_list,
-       to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-       to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
-       a.favorites_count,
-       EXISTS (SELECT 1 FROM favorites AS f WHERE f.article_id = a.id AND f.user_id = $3) AS favorited,
-       true AS following,
-       u.username, u.bio, u.image,
-       (SELECT r.feed_articles_count FROM users AS r WHERE r.id = $3) AS total
-FROM articles AS a
-JOIN users AS u ON u.id = a.author_id
-JOIN (SELECT id FROM articles
-      WHERE author_id IN (SELECT followed_id FROM follows WHERE follower_id = $3)
+JOIN (SELECT id FROM articles {authors}
       ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2) AS page ON page.id = a.id
 ORDER BY a.created_at DESC, a.id DESC
-"""
+"""  # noqa: S608 - built once from the constants below, never from a request
+
+
+FAVORITED = "EXISTS (SELECT 1 FROM favorites AS f WHERE f.article_id = a.id AND f.user_id = $3) AS favorited,"
+FOLLOWING = "EXISTS (SELECT 1 FROM follows AS fo WHERE fo.follower_id = $3 AND fo.followed_id = a.author_id)"
+ARTICLES_TOTAL = "(SELECT c.value FROM counters AS c WHERE c.name = 'articles')"
+ARTICLES_SQL = _articles_sql("", ARTICLES_TOTAL)
+SIGNED_IN_ARTICLES_SQL = _articles_sql(f"\n       {FAVORITED}\n       {FOLLOWING} AS following,", ARTICLES_TOTAL)
+FEED_SQL = _articles_sql(
+    f"\n       {FAVORITED}\n       true AS following,",
+    "(SELECT r.feed_articles_count FROM users AS r WHERE r.id = $3)",
+    "WHERE author_id IN (SELECT followed_id FROM follows WHERE follower_id = $3)",
+)
 
 ACCOUNT_SQL = "SELECT token_version FROM users WHERE id = $1 AND is_active"
 # Conduit's conduit.lib.auth.TOKEN_VERSION, which Litestar's Token keeps under "extras".
